@@ -29,6 +29,10 @@ export interface Node {
   /** SSH host key policy: a pinned `SHA256:...` fingerprint, or a known_hosts file to check against. */
   hostKeyFingerprint?: string;
   knownHostsFile?: string;
+  /** SSH: most channels opened at once on the connection (OpenSSH `MaxSessions`, default 10). Dict key `max_sessions`. */
+  maxSessions?: number;
+  /** SSH: seconds allowed for TCP connect + handshake + auth (default 10). Dict key `connect_timeout`. */
+  connectTimeout?: number;
   /** Canned results for `dry-run` nodes, first match wins. */
   dryRunResponses: DryRunResponse[];
   /** The dict as Robot sent it, for callers that need other keys (`interfaces`, ...). */
