@@ -1,0 +1,73 @@
+/**
+ * Running Robot Framework's real libdoc from tests, and a Python stand-in remote server to point it at.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+/** Fails with what to do when Robot Framework is not importable (never skips). */
+export async function assertRobotAvailable(): Promise<void> {
+  try {
+    await execFileAsync('python3', ['-c', 'import robot.libdoc']);
+  } catch {
+    throw new Error(
+      'Robot Framework is not importable by python3: these tests compare with real libdoc. ' +
+        'Install it (pip install robotframework==7.4.2, or put its src/ on PYTHONPATH).',
+    );
+  }
+}
+
+/** Runs `python3 -m robot.libdoc ARGS`; rejects with libdoc's output when it fails. */
+export async function runLibdoc(args: string[]): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync('python3', ['-m', 'robot.libdoc', ...args], { timeout: 30_000 });
+    return stdout;
+  } catch (error) {
+    const failure = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`libdoc ${args.join(' ')} failed: ${failure.stdout ?? ''}${failure.stderr ?? ''}${failure.message}`);
+  }
+}
+
+export interface StaticRemoteServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Serves `info` as `get_library_information` from test/support/static_remote_server.py. */
+export async function startStaticRemoteServer(info: unknown, directory: string): Promise<StaticRemoteServer> {
+  const infoFile = join(directory, 'library-information.json');
+  writeFileSync(infoFile, JSON.stringify(info));
+  const child: ChildProcess = spawn('python3', [join(__dirname, 'static_remote_server.py'), infoFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let output = '';
+    let errors = '';
+    const timer = setTimeout(() => reject(new Error(`static remote server did not start: ${errors}`)), 10_000);
+    child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /^(\d+)\n/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`static remote server exited with ${code}: ${errors}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill();
+      }),
+  };
+}
