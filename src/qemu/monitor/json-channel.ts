@@ -185,9 +185,9 @@ export class JsonLineChannel {
     clearTimeout(timer);
   }
 
-  /** Destroys the stream at once. */
-  destroy(): void {
-    this.onEnd('closed by the client');
+  /** Destroys the stream at once; `reason` ends up in the errors of later commands. */
+  destroy(reason = 'closed by the client'): void {
+    this.onEnd(reason);
     this.stream.destroy();
   }
 

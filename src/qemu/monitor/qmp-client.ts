@@ -223,7 +223,7 @@ export class QmpClient {
     const error = new MonitorProtocolError('QMP', `QMP stream is corrupt (${problem.kind}): ${problem.detail}`);
     this.logger.warn(error.message);
     this.channel.failWaiters(() => error);
-    this.channel.destroy();
+    this.channel.destroy(`closed after a protocol error (${problem.kind}): ${problem.detail}`);
   }
 
   private unexpected(command: string, value: JsonValue): MonitorProtocolError {
