@@ -1,0 +1,223 @@
+/**
+ * Knowing when a VM has booted, without the host VPP API and without polling sleeps.
+ *
+ * kernelvm: the serial log is streamed from the node (`tail -F`) and scanned as it arrives for the VNF's own
+ * start-up text, as later CSIT does: testpmd's 'Press enter to exit', or VPP's version banner (the VNF's
+ * exec file ends with `show version`). A power-down or a kernel panic fails at once.
+ * nestedvm: the guest agent is asked (guest-sync, guest-ping) until it answers.
+ * Both also watch the QEMU process, so a VM that dies during boot fails the wait at once.
+ */
+import { execCmd, connectUnixSocket, type Node } from '../node';
+import { shellQuote } from '../node/quote';
+import type { CallContext } from './call';
+import { QemuStartError } from './errors';
+import { QgaClient, mapInterfaceNamesByMac, type VmInterfaceEntry } from './monitor';
+
+/** Text that says the VNF is up. */
+export const BOOT_SUCCESS_PATTERNS: readonly RegExp[] = [/Press enter to exit/, /vpp v\S+ built by/];
+
+/** Text that says it never will be. */
+export const BOOT_FAILURE_PATTERNS: readonly { pattern: RegExp; reason: string }[] = [
+  { pattern: /reboot: Power down/, reason: 'the guest powered down before the VNF started (the VNF exited or failed to run)' },
+  { pattern: /Kernel panic[^\n]*/, reason: 'the guest kernel panicked' },
+];
+
+export type SerialVerdict = { kind: 'booted'; marker: string } | { kind: 'failed'; reason: string; line: string };
+
+/** How much of the log is kept for error messages and for markers split across chunks. */
+const KEPT_LOG_CHARS = 64 * 1024;
+
+/** Scans a serial log as it arrives; markers may be split across chunks. */
+export class SerialLogScanner {
+  private text = '';
+  private scannedUpTo = 0;
+  private verdictValue: SerialVerdict | undefined;
+
+  get verdict(): SerialVerdict | undefined {
+    return this.verdictValue;
+  }
+
+  push(chunk: string): SerialVerdict | undefined {
+    if (this.verdictValue) return this.verdictValue;
+    this.text += chunk;
+    // Rescan from the start of the last incomplete line, so a marker split across chunks is still seen.
+    const from = this.text.lastIndexOf('\n', this.scannedUpTo - 1) + 1;
+    const window = this.text.slice(from);
+    for (const { pattern, reason } of BOOT_FAILURE_PATTERNS) {
+      const found = pattern.exec(window);
+      if (found) return (this.verdictValue = { kind: 'failed', reason, line: found[0] });
+    }
+    for (const pattern of BOOT_SUCCESS_PATTERNS) {
+      const found = pattern.exec(window);
+      if (found) return (this.verdictValue = { kind: 'booted', marker: found[0] });
+    }
+    this.scannedUpTo = this.text.length;
+    if (this.text.length > KEPT_LOG_CHARS * 2) {
+      const drop = this.text.length - KEPT_LOG_CHARS;
+      this.text = this.text.slice(drop);
+      this.scannedUpTo -= drop;
+    }
+    return undefined;
+  }
+
+  /** The last lines seen, for error messages. */
+  tail(lines = 20): string {
+    return this.text.split('\n').slice(-lines).join('\n');
+  }
+}
+
+/** Printed by the watch script once the process is gone, so a canned (dry-run) answer never reads as an exit. */
+const GONE = 'qemu-utils-remote: process gone';
+
+/**
+ * A node-side loop that ends when process `pid` no longer runs. A zombie counts as gone: on hosts whose
+ * PID 1 does not reap orphans, a killed QEMU stays a zombie forever (its memory is freed all the same).
+ */
+export function processGoneCommand(pid: number, timeoutSeconds?: number): string {
+  const stat = `/proc/${pid}/stat`;
+  const loop =
+    `while :; do s=$(sed 's/.*) //' ${stat} 2>/dev/null | cut -c1); ` +
+    `if [ -z "$s" ] || [ "$s" = Z ]; then echo ${shellQuote(GONE)}; exit 0; fi; sleep 0.1; done`;
+  const command = `sh -c ${shellQuote(loop)}`;
+  return timeoutSeconds === undefined ? command : `timeout ${timeoutSeconds} ${command}`;
+}
+
+/** Whether the output of `processGoneCommand` says the process is gone. */
+export function saysProcessGone(stdout: string): boolean {
+  return stdout.includes(GONE);
+}
+
+/** Resolves `true` when process `pid` is gone from the node, `false` when the watch ended otherwise. */
+export async function waitForProcessExit(node: Node, pid: number, signal: AbortSignal): Promise<boolean> {
+  const result = await execCmd(node, processGoneCommand(pid), { timeout: null, signal });
+  return saysProcessGone(result.stdout);
+}
+
+export interface KernelvmBootOptions {
+  log: string;
+  timeoutSeconds: number;
+  pid?: number;
+  call: CallContext;
+}
+
+function combinedSignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
+  return AbortSignal.any(signals.filter((signal): signal is AbortSignal => signal !== undefined));
+}
+
+/** Waits for the VNF's start-up text in the serial log; throws QemuStartError with the log's tail otherwise. */
+export async function waitForKernelvmBoot(node: Node, options: KernelvmBootOptions): Promise<string> {
+  const scanner = new SerialLogScanner();
+  const stop = new AbortController();
+  const signal = combinedSignal(stop.signal, options.call.signal);
+  const decoder = new TextDecoder();
+  let settle: (outcome: { verdict?: SerialVerdict; exited?: boolean; timedOut?: boolean; streamEnded?: boolean }) => void = () => undefined;
+  const outcome = new Promise<{ verdict?: SerialVerdict; exited?: boolean; timedOut?: boolean; streamEnded?: boolean }>((resolve) => {
+    settle = resolve;
+  });
+  const timer = setTimeout(() => settle({ timedOut: true }), options.timeoutSeconds * 1000);
+  // `-F` follows the file by name: it may not exist yet when QEMU has only just daemonized.
+  const stream = execCmd(node, `tail -c +1 -F ${shellQuote(options.log)}`, {
+    sudo: true,
+    timeout: null,
+    signal,
+    onStdout: (chunk) => {
+      const verdict = scanner.push(decoder.decode(chunk, { stream: true }));
+      if (verdict) settle({ verdict });
+    },
+  }).then(
+    () => settle({ streamEnded: true }),
+    () => settle({ streamEnded: true }),
+  );
+  const exit =
+    options.pid === undefined
+      ? undefined
+      : waitForProcessExit(node, options.pid, signal).then(
+          (gone) => {
+            if (gone) settle({ exited: true });
+          },
+          () => undefined,
+        );
+  const abortListener = (): void => settle({});
+  options.call.signal?.addEventListener('abort', abortListener);
+  try {
+    const result = await outcome;
+    if (result.verdict?.kind === 'booted') {
+      options.call.log.debug(`Boot marker seen in ${options.log}: ${result.verdict.marker}`);
+      return result.verdict.marker;
+    }
+    const tail = scanner.tail();
+    const where = `${node.host}`;
+    if (result.verdict?.kind === 'failed') {
+      throw new QemuStartError(`QEMU: NF failed to run on ${where}! ${result.verdict.reason}: ${result.verdict.line}\nSerial log tail:\n${tail}`);
+    }
+    if (result.exited) throw new QemuStartError(`QEMU: VM process ${String(options.pid)} exited during boot on ${where}.\nSerial log tail:\n${tail}`);
+    if (result.timedOut) {
+      throw new QemuStartError(
+        `QEMU: Timeout, VM not booted on ${where}! No VNF start-up text ('Press enter to exit' or VPP's version banner) ` +
+          `in ${options.log} within ${options.timeoutSeconds} s.\nSerial log tail:\n${tail}`,
+      );
+    }
+    if (options.call.signal?.aborted) throw new QemuStartError(`QEMU: boot wait on ${where} aborted (server shutting down)`);
+    throw new QemuStartError(`QEMU: streaming ${options.log} from ${where} ended before the VM booted.\nSerial log tail:\n${tail}`);
+  } finally {
+    clearTimeout(timer);
+    options.call.signal?.removeEventListener('abort', abortListener);
+    stop.abort();
+    await Promise.allSettled([stream, exit]);
+  }
+}
+
+export interface NestedvmBootOptions {
+  qga: string;
+  timeoutSeconds: number;
+  pid?: number;
+  call: CallContext;
+}
+
+/**
+ * Waits until the guest agent answers, then names the VM's interfaces as the guest does (by MAC). Returns
+ * the updated interfaces.
+ */
+export async function waitForNestedvmBoot<T extends VmInterfaceEntry>(
+  node: Node,
+  interfaces: Readonly<Record<string, T>>,
+  options: NestedvmBootOptions,
+): Promise<Record<string, T>> {
+  const stop = new AbortController();
+  const signal = combinedSignal(stop.signal, options.call.signal);
+  const logger = { debug: (message: string) => options.call.log.debug(message), warn: (message: string) => options.call.log.warn(message) };
+  let exited = false;
+  const exit =
+    options.pid === undefined
+      ? undefined
+      : waitForProcessExit(node, options.pid, signal).then(
+          (gone) => {
+            if (!gone) return;
+            exited = true;
+            stop.abort();
+          },
+          () => undefined,
+        );
+  let client: QgaClient | undefined;
+  try {
+    client = await QgaClient.waitUntilReady({
+      connect: () => connectUnixSocket(node, options.qga, { sudo: true }),
+      timeoutMs: options.timeoutSeconds * 1000,
+      signal,
+      logger,
+    });
+    const guest = await client.networkGetInterfaces({ signal });
+    if (guest.length === 0) throw new QemuStartError(`Get VM interface list failed on ${node.host}`);
+    const mapped = mapInterfaceNamesByMac(interfaces, guest);
+    for (const key of mapped.unmatched) options.call.log.trace(`Interface name for MAC ${String(interfaces[key].mac_address)} not found`);
+    return mapped.interfaces;
+  } catch (error) {
+    if (exited) throw new QemuStartError(`QEMU: VM process ${String(options.pid)} exited during boot on ${node.host}`, { cause: error });
+    if (error instanceof QemuStartError) throw error;
+    throw new QemuStartError(`QEMU: Timeout, VM not booted on ${node.host}! ${(error as Error).message}`, { cause: error });
+  } finally {
+    await client?.close();
+    stop.abort();
+    await exit;
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * What one keyword call gives the QEMU domain besides its arguments: where to log (the Robot log of that
+ * call) and a signal that aborts waiting (server shutdown). A KeywordLogger fits QemuLog as it is.
+ */
+export interface QemuLog {
+  trace(message: string): void;
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface CallContext {
+  log: QemuLog;
+  signal?: AbortSignal;
+}
+
+export const SILENT_LOG: QemuLog = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+};
+
+export const NO_CALL_CONTEXT: CallContext = { log: SILENT_LOG };

@@ -1,0 +1,14 @@
+/** The QEMU domain's public surface (the QemuUtils port); `src/library` binds it to Robot keywords. */
+export * from './errors';
+export * from './call';
+export * from './settings';
+export * from './version';
+export { QemuOptions, newestFileMatching, qemuOptText, type HostProfile, type OptionValue } from './options';
+export * from './params';
+export { VppStartupConfig, kernelvmVppStartupConfig } from './vpp-config';
+export { testpmdCommandLine, kernelvmTestpmdCommandLine, type TestpmdArgs } from './testpmd';
+export { safeSubstitute, pythonStr, TemplateStore, type TemplateValue } from './template';
+export { checkHugePages, readHugePageStatus, isHugetlbfsMounted, type HugePageStatus } from './hugepages';
+export { SerialLogScanner, waitForKernelvmBoot, waitForNestedvmBoot, processGoneCommand } from './boot';
+export { probeKvm, resolveAccelerator, kvmProbeCommand } from './accelerator';
+export * from './qemu-utils';

@@ -1,0 +1,53 @@
+/**
+ * The free keyword arguments of `Configure Kernelvm Vnf` and the `Create Kernelvm *` keywords. They reach
+ * us as `**kwargs`, so Robot cannot convert them: `jumbo_frames=False` arrives as the text 'False', which
+ * the original treated as true. Known keys are converted with Robot's rules; the rest are template values.
+ */
+import { QemuConfigError } from './errors';
+import { parseInteger, parseRobotBool } from './settings';
+import type { TemplateValue } from './template';
+
+export type VnfKwargs = Record<string, unknown>;
+
+function required(kwargs: VnfKwargs, key: string, keyword: string): unknown {
+  if (!Object.prototype.hasOwnProperty.call(kwargs, key)) {
+    throw new QemuConfigError(`${keyword} needs the named argument ${key}=... (the original raised KeyError: '${key}')`);
+  }
+  return kwargs[key];
+}
+
+export function jumboFramesArg(kwargs: VnfKwargs, keyword: string): boolean {
+  return parseRobotBool(required(kwargs, 'jumbo_frames', keyword), `${keyword}: jumbo_frames`);
+}
+
+export function queuesArg(kwargs: VnfKwargs, keyword: string): number {
+  return parseInteger(required(kwargs, 'queues', keyword), `${keyword}: queues`, 1, 1024);
+}
+
+const MAC = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/;
+
+export function macArg(kwargs: VnfKwargs, key: string, keyword: string): string {
+  const value = required(kwargs, key, keyword);
+  if (typeof value !== 'string' || !MAC.test(value)) {
+    throw new QemuConfigError(`${keyword}: ${key} must be a MAC address like 52:54:00:00:01:02, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Values for a template: Robot scalars as Python's `str()` would print them. A value with a line break
+ * could add lines (commands) to a VPP exec file or the init script, so it is refused.
+ */
+export function templateValues(kwargs: VnfKwargs, keyword: string): Record<string, TemplateValue> {
+  const values: Record<string, TemplateValue> = {};
+  for (const [key, value] of Object.entries(kwargs)) {
+    if (value !== null && value !== undefined && !['string', 'number', 'boolean'].includes(typeof value)) {
+      throw new QemuConfigError(`${keyword}: ${key} must be a scalar (text, number or boolean) to fill a template`);
+    }
+    if (typeof value === 'string' && /[\r\n\0]/.test(value)) {
+      throw new QemuConfigError(`${keyword}: ${key} must be a single line (it is written into a guest config file), got ${JSON.stringify(value)}`);
+    }
+    values[key] = value as TemplateValue;
+  }
+  return values;
+}

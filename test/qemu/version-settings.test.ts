@@ -1,0 +1,87 @@
+import { QemuConfigError, QemuVersionError } from '../../src/qemu/errors';
+import { DEFAULT_SETTINGS, mergeSettings, parseRobotBool, parseSettings, SETTING_DESCRIPTORS } from '../../src/qemu/settings';
+import {
+  coerceVersion,
+  hasBalloonOption,
+  parseQemuVersionOutput,
+  supportsFileLocking,
+  versionAtLeast,
+  wantsExplicitBooleans,
+} from '../../src/qemu/version';
+
+describe('QEMU version parsing and comparison', () => {
+  it.each([
+    ['QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)\nCopyright (c) 2003-2022', '7.2.22'],
+    ['QEMU emulator version 2.11.1(Debian 1:2.11+dfsg-1ubuntu7.41)', '2.11.1'],
+    ['QEMU emulator version 2.5.0.1, Copyright', '2.5.0.1'],
+    ['QEMU emulator version 8.2.0 (v8.2.0-rc2)', '8.2.0'],
+  ])('reads %j as %s', (output, version) => {
+    expect(parseQemuVersionOutput(output)).toBe(version);
+  });
+
+  it('finds nothing in unrelated or empty output', () => {
+    expect(parseQemuVersionOutput('')).toBeUndefined();
+    expect(parseQemuVersionOutput('QEMU emulator version (unknown)')).toBeUndefined();
+  });
+
+  it('compares coerced versions with >= (4-part and 2-part alike)', () => {
+    expect(versionAtLeast('2.10', '2.10')).toBe(true);
+    expect(versionAtLeast('2.5.0.1', '2.5')).toBe(true);
+    expect(versionAtLeast('2.9.1', '2.10')).toBe(false);
+    expect(versionAtLeast('7.2.22', '4.2')).toBe(true);
+    expect(() => versionAtLeast('7.2.22', 'latest')).toThrow(QemuVersionError);
+  });
+
+  it('derives the spellings from the version; unknown keeps the 2019 ones', () => {
+    expect(hasBalloonOption({})).toBe(true);
+    expect(wantsExplicitBooleans({})).toBe(false);
+    expect(supportsFileLocking({})).toBe(false);
+    const v72 = { version: coerceVersion('7.2.22') };
+    expect([hasBalloonOption(v72), wantsExplicitBooleans(v72), supportsFileLocking(v72)]).toEqual([false, true, true]);
+    const v5 = { version: coerceVersion('5.2') };
+    expect([hasBalloonOption(v5), wantsExplicitBooleans(v5), supportsFileLocking(v5)]).toEqual([false, false, true]);
+  });
+});
+
+describe('settings', () => {
+  it('default to the original behaviour', () => {
+    expect(DEFAULT_SETTINGS).toMatchObject({ accel: 'kvm', hugepageMount: '/dev/hugepages', guestHugepages: 256, kernelArgs: '', startTimeout: 300, testpmdMainLcoreFlag: '--master-lcore', dpdkPath: '/opt/dpdk-19.02' });
+    expect(DEFAULT_SETTINGS.cpuModel).toBeUndefined();
+  });
+
+  it('parse server-wide text and typed Qemu Init values by key', () => {
+    expect(parseSettings({ accel: 'tcg', boot_timeout: '90', allocate_hugepages: 'yes', kernel_args: 'pci=nomsi', cpu_model: null }, 'x')).toEqual({
+      accel: 'tcg',
+      bootTimeout: 90,
+      allocateHugepages: true,
+      kernelArgs: 'pci=nomsi',
+    });
+    expect(parseSettings({ guest_hugepages: 128, testpmd_main_lcore_flag: '--main-lcore' }, 'x')).toEqual({ guestHugepages: 128, testpmdMainLcoreFlag: '--main-lcore' });
+  });
+
+  it('fail on unknown keys and bad values, naming what is accepted', () => {
+    expect(() => parseSettings({ acel: 'kvm' }, '--qemu-option')).toThrow(/--qemu-option: unknown QEMU setting 'acel'; known: accel, cpu_model/);
+    expect(() => parseSettings({ accel: 'hvf' }, 'Qemu Init')).toThrow(/'accel' must be one of kvm, tcg, auto/);
+    expect(() => parseSettings({ boot_timeout: '0' }, 'x')).toThrow(QemuConfigError);
+    expect(() => parseSettings({ allocate_hugepages: 'maybe' }, 'x')).toThrow(/must be a boolean/);
+  });
+
+  it('merge layers, later ones winning, undefined leaving the earlier value', () => {
+    const merged = mergeSettings({ accel: 'tcg', kernelArgs: 'a' }, { accel: 'auto', kernelArgs: undefined });
+    expect(merged.accel).toBe('auto');
+    expect(merged.kernelArgs).toBe('a');
+    expect(merged.hugepageMount).toBe('/dev/hugepages');
+  });
+
+  it('document every setting and publish a Robot type for it', () => {
+    for (const descriptor of SETTING_DESCRIPTORS) {
+      expect(descriptor.doc.length).toBeGreaterThan(10);
+      expect(descriptor.robotType).toMatch(/\| None$/);
+    }
+  });
+
+  it("convert booleans with Robot's rules", () => {
+    expect(['True', 'yes', 'ON', '1', true, 1].map((value) => parseRobotBool(value, 'x'))).toEqual([true, true, true, true, true, true]);
+    expect(['False', 'no', 'off', '0', '', 'None', false, null].map((value) => parseRobotBool(value, 'x'))).toEqual(Array(8).fill(false));
+  });
+});
