@@ -87,7 +87,7 @@ export class JsonLineChannel {
       this.markClosed = resolve;
     });
     stream.on('data', (chunk: Buffer | string) => this.onData(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
-    stream.on('end', () => this.onEnd('the peer closed the connection'));
+    stream.on('end', () => this.onEnd('the peer closed the connection (QEMU or the agent exited, or the socket went away)'));
     stream.on('close', () => this.onEnd('the connection was closed'));
     stream.on('error', (error: Error) => {
       this.streamError ??= error;
