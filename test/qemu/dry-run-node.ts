@@ -1,0 +1,46 @@
+/** Dry-run nodes for QemuUtils tests: every command recorded, canned answers by exact command line. */
+import { closeAllTransports, dryRunTransport, parseNode, type DryRunExecRecord, type DryRunRecord, type DryRunResponse, type DryRunWriteFileRecord, type Node } from '../../src/node';
+
+let counter = 0;
+
+/** A fresh dry-run DUT (unique host, so no transport is shared between tests). */
+export function dryRunNode(responses: DryRunResponse[] = [], extra: Record<string, unknown> = {}): Node {
+  counter += 1;
+  return parseNode({ host: `dut-${process.pid}-${counter}`, port: 22, username: 'testuser', type: 'DUT', transport: 'dry-run', dry_run_responses: responses, ...extra });
+}
+
+/** A canned answer for exactly this command line (sudo prefix included). */
+export function exactly(commandLine: string, answer: Omit<DryRunResponse, 'match'>): DryRunResponse {
+  return { match: `^${commandLine.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, regex: true, ...answer };
+}
+
+export function records(node: Node): readonly DryRunRecord[] {
+  return dryRunTransport(node).records;
+}
+
+export function commandLines(node: Node): string[] {
+  return dryRunTransport(node).commandLines();
+}
+
+export function writes(node: Node): DryRunWriteFileRecord[] {
+  return records(node).filter((record): record is DryRunWriteFileRecord => record.kind === 'writeFile');
+}
+
+export function execs(node: Node): DryRunExecRecord[] {
+  return records(node).filter((record): record is DryRunExecRecord => record.kind === 'exec');
+}
+
+export function clearRecords(node: Node): void {
+  dryRunTransport(node).clearRecords();
+}
+
+export const HUGEPAGES_OK: DryRunResponse[] = [
+  { match: 'grep Hugepagesize /proc/meminfo', stdout: 'Hugepagesize:       2048 kB\n' },
+  { match: 'free_hugepages', stdout: '4096\n' },
+  { match: 'nr_hugepages', stdout: '4096\n' },
+  { match: 'cat /proc/mounts', stdout: 'sysfs /sys sysfs rw 0 0\nhugetlbfs /dev/hugepages hugetlbfs rw,relatime,pagesize=2M 0 0\n' },
+];
+
+afterAll(async () => {
+  await closeAllTransports();
+});
