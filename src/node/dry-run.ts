@@ -39,7 +39,8 @@ export interface DryRunWriteFileRecord {
 export interface DryRunSocketRecord {
   kind: 'connectUnixSocket';
   path: string;
-  sudo: boolean;
+  /** How the ssh/local transports would connect: own access then sudo socat, own access only, sudo socat only. */
+  via: 'auto' | 'direct' | 'sudo';
   /** Whether a canned peer answered. */
   connected: boolean;
 }
@@ -119,7 +120,8 @@ export class DryRunTransport implements NodeTransport {
 
   async connectUnixSocket(path: string, options: { sudo?: boolean } = {}): Promise<Duplex> {
     const serve = this.socketPeers.get(path);
-    this.records.push({ kind: 'connectUnixSocket', path, sudo: options.sudo !== false, connected: serve !== undefined });
+    const via = options.sudo === undefined ? 'auto' : options.sudo ? 'sudo' : 'direct';
+    this.records.push({ kind: 'connectUnixSocket', path, via, connected: serve !== undefined });
     if (!serve) {
       throw new UnixSocketError(path, this.label, 'a dry-run node has no real sockets and no canned peer is configured for this path (setUnixSocketPeer)');
     }

@@ -104,6 +104,7 @@ export class LocalTransport implements NodeTransport {
   }
 
   async connectUnixSocket(path: string, options: { sudo?: boolean } = {}): Promise<Duplex> {
+    if (options.sudo === true) return this.connectWithSocat(path, undefined);
     try {
       return await new Promise<Socket>((resolve, reject) => {
         const socket = netConnect(path);
@@ -124,7 +125,7 @@ export class LocalTransport implements NodeTransport {
     }
   }
 
-  private connectWithSocat(path: string, directFailure: string): Promise<Duplex> {
+  private connectWithSocat(path: string, directFailure: string | undefined): Promise<Duplex> {
     const child = spawnShell(socatCommand(path));
     if (!child.stdin || !child.stdout || !child.stderr) throw new UnixSocketError(path, this.where, 'socat has no pipes');
     child.stdin.on('error', () => undefined);

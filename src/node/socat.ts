@@ -18,7 +18,8 @@ export interface SocatProcess {
 const READY_TIMEOUT_MS = 10_000;
 
 /** Resolves with the bridge once socat reports it is connected; rejects with socat's own error otherwise. */
-export function awaitSocatBridge(proc: SocatProcess, path: string, where: string, directFailure: string): Promise<Duplex> {
+/** `directFailure`: why the account's own connect failed, when it was tried. */
+export function awaitSocatBridge(proc: SocatProcess, path: string, where: string, directFailure: string | undefined): Promise<Duplex> {
   return new Promise<Duplex>((resolve, reject) => {
     let stderrText = '';
     let settled = false;
@@ -26,7 +27,7 @@ export function awaitSocatBridge(proc: SocatProcess, path: string, where: string
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      reject(new UnixSocketError(path, where, `direct connect failed (${directFailure}); sudo socat fallback failed: ${reason}`));
+      reject(new UnixSocketError(path, where, directFailure === undefined ? `sudo socat failed: ${reason}` : `direct connect failed (${directFailure}); sudo socat fallback failed: ${reason}`));
     };
     const timer = setTimeout(() => {
       proc.kill();

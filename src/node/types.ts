@@ -75,7 +75,11 @@ export interface NodeTransport {
   exec(command: string, options?: ExecOptions): Promise<CommandResult>;
   /** Writes `content` to `path` on the node without passing it through a shell command line. */
   writeFile(path: string, content: string | Buffer, options?: WriteFileOptions): Promise<void>;
-  /** A byte stream to a unix socket on the node (QMP, the guest agent). */
+  /**
+   * A byte stream to a unix socket on the node (QMP, the guest agent). `sudo` unset: the account's own
+   * access first (SSH direct-streamlocal / local connect), then `sudo -S socat`; `true`: straight to
+   * `sudo -S socat`; `false`: never sudo.
+   */
   connectUnixSocket(path: string, options?: { sudo?: boolean }): Promise<Duplex>;
   close(): Promise<void>;
 }

@@ -52,7 +52,7 @@ describe('dry-run transport', () => {
         commandLine: "sudo -S tee '/etc/vpp/vm 1.conf' >/dev/null && sudo -S chmod 644 '/etc/vpp/vm 1.conf'",
       },
       { kind: 'exec', command: 'cat', commandLine: 'cat', sudo: false, timeout: 5, stdin: 'hello', result: { rc: 0, stdout: '', stderr: '' } },
-      { kind: 'connectUnixSocket', path: '/run/qmp.sock', sudo: true, connected: false },
+      { kind: 'connectUnixSocket', path: '/run/qmp.sock', via: 'auto', connected: false },
     ]);
     expect(dryRunTransport(node).commandLines()).toEqual(['sudo -S mkdir -p /tmp/vm', 'cat']);
   });
@@ -100,7 +100,7 @@ describe('dry-run transport', () => {
     socket.write('ping');
     expect(await readLine(socket)).toBe('echo:ping');
     socket.destroy();
-    expect(dryRunLog(node).at(-1)).toEqual({ kind: 'connectUnixSocket', path: '/run/qmp.sock', sudo: true, connected: true });
+    expect(dryRunLog(node).at(-1)).toEqual({ kind: 'connectUnixSocket', path: '/run/qmp.sock', via: 'auto', connected: true });
   });
 
   test('streams canned output to onStdout/onStderr and honours an aborted signal', async () => {
