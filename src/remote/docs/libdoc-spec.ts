@@ -247,13 +247,16 @@ interface RawKeyword {
   rawDoc: string;
 }
 
-function buildKeyword(name: string, definition: Pick<KeywordDefinition<unknown>, 'parameters' | 'returnType' | 'doc' | 'tags'>, builder: SpecBuilder): RawKeyword {
+type DocumentedDefinition = Pick<KeywordDefinition<unknown>, 'name' | 'parameters' | 'returnType' | 'doc' | 'tags'>;
+
+/** `name` is the printable name; errors name the keyword as the library defines it. */
+function buildKeyword(name: string, definition: DocumentedDefinition, builder: SpecBuilder): RawKeyword {
   const { doc, tags: docTags } = splitTagsFromDoc(definition.doc);
   const tags = normalizeTags([...(definition.tags ?? []), ...docTags]);
-  const args = buildArguments(name, definition.parameters, builder);
+  const args = buildArguments(definition.name, definition.parameters, builder);
   const returnType =
     definition.returnType !== undefined && definition.returnType.trim() !== ''
-      ? builder.typeRef(parseTypeFor(name, 'return type', definition.returnType))
+      ? builder.typeRef(parseTypeFor(definition.name, 'return type', definition.returnType))
       : null;
   const spec: LibdocKeyword = { name, args, returnType, doc, shortdoc: shortDoc(doc), tags, source: null, lineno: -1 };
   if (tags.some((tag) => tag.toLowerCase() === 'robot:private')) spec.private = true;
@@ -297,7 +300,7 @@ export function buildLibdocSpec<I>(library: RemoteLibrary<I>, options: LibdocSpe
   keywords.sort((left, right) => byLowercaseName(left.spec, right.spec));
 
   const initBuilder = new SpecBuilder('__init__');
-  const init = buildKeyword('__init__', { parameters: REMOTE_INIT_PARAMETERS, doc: library.initDoc || FALLBACK_INIT_DOC, tags: [] }, initBuilder);
+  const init = buildKeyword('__init__', { name: '__init__', parameters: REMOTE_INIT_PARAMETERS, doc: library.initDoc || FALLBACK_INIT_DOC, tags: [] }, initBuilder);
 
   const typedocs: LibdocTypeDoc[] = [...usages.values()]
     .map((usage) => ({

@@ -29,10 +29,14 @@ export function escapeAttribute(text: string): string {
   return escapeHtml(text).replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#09;');
 }
 
+// Python's line boundaries include the file/group/record separator control characters.
+// eslint-disable-next-line no-control-regex
+const PYTHON_LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
+
 /** Python's `str.splitlines()`: Robot splits docs with it, so `\r`, `\v`, `\f` and friends end lines too. */
 export function splitLines(text: string): string[] {
   if (text === '') return [];
-  const lines = text.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/);
+  const lines = text.split(PYTHON_LINE_BREAK);
   if (lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
@@ -58,7 +62,7 @@ const linkTag = (href: string, content?: string): string => `<a href="${quoteAtt
 
 // A URL starts at line start or after a space (optionally after opening punctuation) and ends before
 // closing punctuation followed by a space or the line end. `[\w+,\-.]` is Python's `[\w+-.]` range.
-const URL_PATTERN = /((^| )["'(\[{]*)([a-z][\w+,\-.]*:\/\/[^\s|]+?)(?=[)\]}"'.,!?:;|]*($| ))/gim;
+const URL_PATTERN = /((^| )["'([{]*)([a-z][\w+,\-.]*:\/\/[^\s|]+?)(?=[)\]}"'.,!?:;|]*($| ))/gim;
 
 function formatUrls(text: string, asImages: boolean): string {
   if (!text.includes('://')) return text;

@@ -1,0 +1,69 @@
+/**
+ * `npm run docs`: writes the QemuUtils keyword documentation for publishing, without a running server:
+ * `docs/QemuUtils.json` (libdoc JSON spec: IDEs and `python3 -m robot.libdoc QemuUtils.json out.html` read
+ * it) and `docs/QemuUtils.html` (the page the server shows at `GET /`, minus the live sessions).
+ * `SOURCE_DATE_EPOCH` fixes the generation time, for reproducible output.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { createQemuLibrary } from '../library/qemu-library';
+import type { RemoteLibrary } from '../remote/library';
+import { packageIdentity } from '../remote/docs/endpoint';
+import { renderDocsPageFromSpec } from '../remote/docs/html-page';
+import { buildLibdocSpec } from '../remote/docs/libdoc-spec';
+
+export interface GenerateDocsOptions<I> {
+  outDir: string;
+  library: RemoteLibrary<I>;
+  generated?: Date;
+}
+
+export interface GeneratedDocs {
+  specFile: string;
+  pageFile: string;
+  keywords: number;
+}
+
+/** `SOURCE_DATE_EPOCH` (seconds) as a date, or undefined when unset; rejects garbage loudly. */
+export function sourceDateEpoch(value: string | undefined = process.env.SOURCE_DATE_EPOCH): Date | undefined {
+  if (value === undefined || value === '') return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds)) throw new Error(`SOURCE_DATE_EPOCH must be seconds since the epoch, got '${value}'.`);
+  return new Date(seconds * 1000);
+}
+
+export function generateDocs<I>(options: GenerateDocsOptions<I>): GeneratedDocs {
+  const spec = buildLibdocSpec(options.library, options.generated ? { generated: options.generated } : {});
+  const identity = packageIdentity(__dirname);
+  mkdirSync(options.outDir, { recursive: true });
+  const specFile = join(options.outDir, `${spec.name}.json`);
+  const pageFile = join(options.outDir, `${spec.name}.html`);
+  writeFileSync(specFile, `${JSON.stringify(spec, null, 2)}\n`);
+  writeFileSync(
+    pageFile,
+    renderDocsPageFromSpec(spec, {
+      specUrl: `${spec.name}.json`,
+      ...(identity.name ? { serverName: identity.name } : {}),
+      ...(identity.version ? { serverVersion: identity.version } : {}),
+    }),
+  );
+  return { specFile, pageFile, keywords: spec.keywords.length };
+}
+
+function main(argv: string[]): void {
+  const outIndex = argv.indexOf('--out');
+  const outDir = resolve(outIndex >= 0 && argv[outIndex + 1] ? argv[outIndex + 1] : join(__dirname, '..', '..', 'docs'));
+  const generated = sourceDateEpoch();
+  const result = generateDocs({ outDir, library: createQemuLibrary(), ...(generated ? { generated } : {}) });
+  const shown = (file: string): string => relative(process.cwd(), file) || file;
+  process.stdout.write(`Wrote ${shown(result.specFile)} and ${shown(result.pageFile)} (${result.keywords} keywords).\n`);
+}
+
+if (require.main === module) {
+  try {
+    main(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`npm run docs failed: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

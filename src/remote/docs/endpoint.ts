@@ -1,0 +1,95 @@
+/**
+ * The server's browser-facing side: `GET /` answers with the keyword documentation page (with the live
+ * sessions), `GET /spec.json` with the libdoc JSON spec. Everything else is left to the XML-RPC handler.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname, join } from 'node:path';
+import type { RemoteLibrary } from '../library';
+import { renderDocsPageFromSpec, type DocsSession } from './html-page';
+import { buildLibdocSpec, type LibdocSpec } from './libdoc-spec';
+
+export interface DocsEndpointOptions {
+  /** The sessions in use now; called on every page request. */
+  sessions(): DocsSession[];
+  /** Default: name and version from the package.json this code ships in. */
+  serverName?: string;
+  serverVersion?: string;
+}
+
+/** Returns true when it answered the request; false leaves it to the caller (anything but GET/HEAD / and /spec.json). */
+export type DocsRequestHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+export const DOCS_PAGE_PATH = '/';
+export const SPEC_PATH = '/spec.json';
+
+// The page is self-contained: forbid everything else, so docs text can never pull in or post anything.
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data: http: https:; " +
+  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** Name and version of the package containing this module (the serving program), if found. */
+export function packageIdentity(from: string = __dirname): { name?: string; version?: string } {
+  for (let directory = from; ; directory = dirname(directory)) {
+    const manifest = join(directory, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown; version?: unknown };
+        return {
+          ...(typeof parsed.name === 'string' ? { name: parsed.name } : {}),
+          ...(typeof parsed.version === 'string' ? { version: parsed.version } : {}),
+        };
+      } catch {
+        return {};
+      }
+    }
+    if (dirname(directory) === directory) return {};
+  }
+}
+
+/**
+ * Creates the handler for the documentation endpoints of `library`. The spec is built once (keyword
+ * definitions do not change while serving); the page is rendered per request for the live sessions.
+ */
+export function createDocsHandler<I>(library: RemoteLibrary<I>, options: DocsEndpointOptions): DocsRequestHandler {
+  const identity = packageIdentity();
+  const serverName = options.serverName ?? identity.name;
+  const serverVersion = options.serverVersion ?? identity.version;
+  let spec: LibdocSpec | undefined;
+  let specJson: string | undefined;
+  const currentSpec = (): LibdocSpec => (spec ??= buildLibdocSpec(library));
+
+  return (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const path = (req.url ?? '/').split('?')[0];
+    let body: string;
+    let type: string;
+    if (path === DOCS_PAGE_PATH) {
+      const host = req.headers.host;
+      body = renderDocsPageFromSpec(currentSpec(), {
+        sessions: options.sessions(),
+        specUrl: SPEC_PATH.slice(1),
+        ...(serverName ? { serverName } : {}),
+        ...(serverVersion ? { serverVersion } : {}),
+        ...(host ? { serverUrl: `http://${host}` } : {}),
+      });
+      type = 'text/html; charset=utf-8';
+    } else if (path === SPEC_PATH) {
+      body = specJson ??= JSON.stringify(currentSpec(), null, 2);
+      type = 'application/json; charset=utf-8';
+    } else {
+      return false;
+    }
+    res.writeHead(200, {
+      'Content-Type': type,
+      'Content-Length': Buffer.byteLength(body),
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    // GET requests have no body worth reading; let the connection finish cleanly.
+    req.resume();
+    return true;
+  };
+}
