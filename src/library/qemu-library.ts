@@ -1,20 +1,32 @@
-// PLACEHOLDER owned by the QEMU-keywords engineer: replaced by the real keyword binding.
+/**
+ * The QemuUtils remote library: the QEMU domain bound to the generic RemoteLibrary contract. One session
+ * (URL path) holds one QemuUtils instance.
+ */
+import { parseSettings, type QemuUtils } from '../qemu';
 import type { RemoteLibrary } from '../remote/library';
+import { LIBRARY_INIT_DOC, LIBRARY_INTRO } from './docs';
+import { qemuKeywords } from './keywords';
 
-export interface QemuSession {
-  readonly placeholder: true;
-}
+export type QemuSession = QemuUtils;
 
-/** Builds the QemuUtils remote library. `options` are server-wide `--qemu-option key=value` settings. */
+export const LIBRARY_NAME = 'QemuUtils';
+export const LIBRARY_VERSION = '0.1.0';
+
+/**
+ * Builds the QemuUtils remote library. `options` are the server-wide `--qemu-option key=value` settings
+ * (see `SETTING_DESCRIPTORS`); an unknown key or a bad value throws a QemuConfigError naming it.
+ */
 export function createQemuLibrary(options: Record<string, string> = {}): RemoteLibrary<QemuSession> {
-  void options;
+  const serverSettings = parseSettings(options, '--qemu-option');
   return {
-    name: 'QemuUtils',
-    version: '0.1.0',
-    intro: 'QemuUtils (placeholder).',
-    initDoc: '',
-    keywords: [],
-    instanceMissingMessage: 'No QemuUtils instance in this session: run `Qemu Init` first.',
-    async disposeInstance(): Promise<void> {},
+    name: LIBRARY_NAME,
+    version: LIBRARY_VERSION,
+    intro: LIBRARY_INTRO,
+    initDoc: LIBRARY_INIT_DOC,
+    keywords: qemuKeywords(serverSettings),
+    instanceMissingMessage: 'No QemuUtils instance in this session: run `Qemu Init` first (one session = one URL path = one VM).',
+    async disposeInstance(instance, log) {
+      await instance.close({ log });
+    },
   };
 }

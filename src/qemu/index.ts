@@ -12,3 +12,4 @@ export { checkHugePages, readHugePageStatus, isHugetlbfsMounted, type HugePageSt
 export { SerialLogScanner, waitForKernelvmBoot, waitForNestedvmBoot, processGoneCommand } from './boot';
 export { probeKvm, resolveAccelerator, kvmProbeCommand } from './accelerator';
 export * from './qemu-utils';
+export type { JsonObject, JsonValue } from './monitor';

@@ -1,0 +1,475 @@
+/**
+ * The QemuUtils keywords: each original public method under its original name (Robot shows
+ * `qemu_add_vhost_user_if` as `Qemu Add Vhost User If`), with the original's arguments and defaults, bound to
+ * the session's QemuUtils instance.
+ */
+import { CommandFailedError } from '../node';
+import {
+  DEFAULT_BIN_PATH,
+  DEFAULT_IMAGE,
+  QemuConfigError,
+  QemuError,
+  QemuUtils,
+  SETTING_DESCRIPTORS,
+  VM_TYPES,
+  mergeSettings,
+  parseInteger,
+  parseRobotBool,
+  parseSettings,
+  type CallContext,
+  type JsonObject,
+  type QemuSettings,
+  type VmType,
+} from '../qemu';
+import { KeywordError, type BoundArguments, type KeywordContext, type KeywordDefinition, type ParameterDefinition } from '../remote/library';
+
+export type QemuKeyword = KeywordDefinition<QemuUtils>;
+
+function callOf(context: KeywordContext<QemuUtils>): CallContext {
+  return { log: context.log, signal: context.signal };
+}
+
+/**
+ * The original raised RuntimeError, which Robot reports bare ('QEMU: Start failed on ...'); domain errors and
+ * failed required commands keep that form. Timeouts, lost connections and monitor errors keep their names.
+ */
+function asKeywordFailure(error: unknown): unknown {
+  if (error instanceof QemuError || error instanceof CommandFailedError) return new KeywordError(error.message, { cause: error });
+  return error;
+}
+
+/** The session's instance; the server guarantees one for `uses` keywords. */
+function instanceOf(context: KeywordContext<QemuUtils>): QemuUtils {
+  if (!context.instance) throw new KeywordError('No QemuUtils instance in this session: run `Qemu Init` first.');
+  return context.instance;
+}
+
+/** A `uses` keyword: runs `body` on the session's instance, reporting domain errors as the original did. */
+function uses(
+  definition: Omit<QemuKeyword, 'instance' | 'run'>,
+  body: (vm: QemuUtils, args: BoundArguments, call: CallContext) => Promise<unknown> | unknown,
+): QemuKeyword {
+  return {
+    ...definition,
+    instance: 'uses',
+    async run(context, args) {
+      try {
+        return await body(instanceOf(context), args, callOf(context));
+      } catch (error) {
+        throw asKeywordFailure(error);
+      }
+    },
+  };
+}
+
+function optionalText(args: BoundArguments, name: string): string | undefined {
+  const value = args[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new QemuConfigError(`${name} must be text, got ${typeof value}`);
+  return value;
+}
+
+function text(args: BoundArguments, name: string): string {
+  const value = args[name];
+  if (typeof value !== 'string') throw new QemuConfigError(`${name} must be text, got ${value === undefined || value === null ? 'None' : typeof value}`);
+  return value;
+}
+
+function record(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new QemuConfigError(`${what} must be a dict`);
+  return value as Record<string, unknown>;
+}
+
+function kwargsOf(args: BoundArguments): Record<string, unknown> {
+  return args.kwargs === undefined ? {} : record(args.kwargs, 'kwargs');
+}
+
+const NODE_PARAMETER: ParameterDefinition = { name: 'node', type: 'dict' };
+const KWARGS: ParameterDefinition = { name: 'kwargs', kind: 'var-named' };
+
+/** Named-only `Qemu Init` arguments: `vm_type` and every setting, all defaulting to None (= server-wide/default). */
+const INIT_SETTING_PARAMETERS: ParameterDefinition[] = [
+  { name: 'vm_type', kind: 'named-only', default: null, type: `Literal[${VM_TYPES.map((type) => `'${type}'`).join(', ')}] | None` },
+  ...SETTING_DESCRIPTORS.map((setting): ParameterDefinition => ({ name: setting.key, kind: 'named-only', default: null, type: setting.robotType })),
+];
+
+const KERNELVM_KWARGS_DOC = `Free named arguments, as in the original: \`jumbo_frames\` (always needed, converted with Robot's boolean
+rules, so \`jumbo_frames=False\` is false), \`queues\` (testpmd), \`vif1_mac\` and \`vif2_mac\` (testpmd_mac and the
+VPP templates), \`mac1\` and \`mac2\` (VPP templates). Values fill \`$name\` / \`\${name}\` placeholders of the VNF's
+template as Python's \`string.Template.safe_substitute\` does.`;
+
+export function qemuKeywords(serverSettings: Partial<QemuSettings>): QemuKeyword[] {
+  const qemuInit: QemuKeyword = {
+    name: 'qemu_init',
+    instance: 'creates',
+    tags: ['session'],
+    parameters: [
+      NODE_PARAMETER,
+      { name: 'qemu_id', default: 1, type: 'int' },
+      { name: 'smp', default: 1, type: 'int' },
+      { name: 'mem', default: 512, type: 'int' },
+      { name: 'vnf', default: null, type: 'str | None' },
+      { name: 'img', default: DEFAULT_IMAGE, type: 'str' },
+      { name: 'bin_path', default: DEFAULT_BIN_PATH, type: 'str' },
+      ...INIT_SETTING_PARAMETERS,
+    ],
+    doc: `Creates this session's QemuUtils instance: one VM on \`node\` (the original constructor).
+
+\`qemu_id\` numbers the VM on its host: it names the temporary files (\`/var/run/qemu_<id>.pid\`, ...), the
+MACs (\`52:54:00:00:<id>:..\`) and the host ports (SSH \`10021+id\`, console \`4555+id\`). \`smp\` is the vCPU
+count, \`mem\` the memory in MB (backed by host huge pages). \`vnf\` names the kernelvm workload
+(\`vpp_chain_ip4\`, \`vpp_chain_l2xc\`, \`testpmd_io\`, \`testpmd_mac\`). \`img\` is the nestedvm disk image
+(under \`/var/lib/vm/\`) or the kernelvm kernel (\`/opt/boot/vmlinuz\`, the newest \`vmlinuz*\` is booted).
+\`bin_path\` is the directory of \`qemu-system-<arch>\`.
+
+Named-only arguments: \`vm_type\` (\`nestedvm\`/\`kernelvm\`, for image paths the original did not know) and the
+settings listed in the library introduction (\`accel\`, \`cpu_model\`, \`kernel_args\`, ...), which override the
+server-wide ones for this VM. The node is not contacted until a keyword needs it.
+
+Calling \`Qemu Init\` again ends the previous instance first (its VM is killed, its files removed).
+
+Example:
+| Qemu Init | \${nodes['DUT1']} | qemu_id=\${1} | smp=\${2} | mem=\${1024} | vnf=testpmd_io | img=/opt/boot/vmlinuz |
+| Qemu Init | \${nodes['DUT1']} | img=/opt/boot/vmlinuz-testbed | accel=tcg | kernel_args=pci=nomsi |`,
+    async run(context, args) {
+      try {
+        const initSettings = parseSettings(
+          Object.fromEntries(SETTING_DESCRIPTORS.map((setting) => [setting.key, args[setting.key] === '' ? null : args[setting.key]])),
+          'Qemu Init',
+        );
+        const vmType = optionalText(args, 'vm_type');
+        if (vmType !== undefined && !(VM_TYPES as readonly string[]).includes(vmType)) {
+          throw new QemuConfigError(`Qemu Init: vm_type must be one of ${VM_TYPES.join(', ')}, got ${JSON.stringify(vmType)}`);
+        }
+        const instance = new QemuUtils(
+          record(args.node, 'node'),
+          {
+            qemuId: parseInteger(args.qemu_id ?? 1, 'qemu_id', 0, 255),
+            smp: parseInteger(args.smp ?? 1, 'smp', 1, 1024),
+            mem: parseInteger(args.mem ?? 512, 'mem', 1),
+            vnf: optionalText(args, 'vnf') ?? null,
+            img: optionalText(args, 'img') ?? DEFAULT_IMAGE,
+            binPath: optionalText(args, 'bin_path') ?? DEFAULT_BIN_PATH,
+            vmType: (vmType as VmType | undefined) ?? null,
+          },
+          mergeSettings(serverSettings, initSettings),
+        );
+        context.log.debug(`QemuUtils instance for VM ${instance.qemuId} (${instance.vmType}) on ${instance.node.host}`);
+        return { instance };
+      } catch (error) {
+        throw asKeywordFailure(error);
+      }
+    },
+  };
+
+  const qemuClose: QemuKeyword = {
+    name: 'qemu_close',
+    instance: 'ends',
+    tags: ['session'],
+    parameters: [],
+    doc: `Ends this session's QemuUtils instance: kills its VM if it still runs and removes the files the
+instance created on the node. Does nothing when there is no instance, so it is safe in any teardown.
+
+Example:
+| [Teardown] | Qemu Close |`,
+    async run(context) {
+      try {
+        await context.instance?.close(callOf(context));
+      } catch (error) {
+        throw asKeywordFailure(error);
+      }
+    },
+  };
+
+  const noArgs = (name: string, tags: string[], doc: string, body: (vm: QemuUtils, call: CallContext) => Promise<unknown> | unknown, returnType?: string): QemuKeyword =>
+    uses({ name, tags, parameters: [], doc, ...(returnType ? { returnType } : {}) }, (vm, _args, call) => body(vm, call));
+
+  const withKwargs = (name: string, doc: string, body: (vm: QemuUtils, kwargs: Record<string, unknown>, call: CallContext) => Promise<unknown> | unknown): QemuKeyword =>
+    uses({ name, tags: ['kernelvm'], parameters: [KWARGS], doc }, async (vm, args, call) => {
+      await body(vm, kwargsOf(args), call);
+      return undefined;
+    });
+
+  return [
+    qemuInit,
+    qemuClose,
+    noArgs(
+      'add_params',
+      ['command line'],
+      `Adds the default QEMU parameters, then those of the VM type (the original \`add_params\`).
+
+\`Qemu Init\` already did this: calling it again appends the same options a second time, as the original did.
+
+Example:
+| Add Params |`,
+      (vm) => vm.addParams(),
+    ),
+    noArgs(
+      'add_default_params',
+      ['command line'],
+      `Adds the default QEMU parameters: daemonize, pid file, CPU model, machine and accelerator, SMP,
+huge-page backed memory, NUMA node, and \`-balloon none\` on QEMU older than 4.2. Appends to what is there.
+
+Example:
+| Add Default Params |`,
+      (vm) => vm.addDefaultParams(),
+    ),
+    noArgs(
+      'add_nestedvm_params',
+      ['command line'],
+      `Adds the nestedvm parameters: management NIC with SSH forwarded from host port 10021+id, the disk
+image, QMP socket, TCP console on port 4555+id and the guest agent socket. Appends to what is there.
+
+Example:
+| Add Nestedvm Params |`,
+      (vm) => vm.addNestedvmParams(),
+    ),
+    noArgs(
+      'add_kernelvm_params',
+      ['command line', 'kernelvm'],
+      `Adds the kernelvm parameters: serial log, the host's / as read-only 9p root, the newest
+\`<img>*\` kernel with its command line (\`kernel_args\` appended), and a QMP socket. Appends to what is there.
+
+Example:
+| Add Kernelvm Params |`,
+      (vm) => vm.addKernelvmParams(),
+    ),
+    withKwargs(
+      'create_kernelvm_config_vpp',
+      `Writes the VPP VNF's startup config (\`/etc/vpp/vm_startup_<id>.conf\`) and its CLI exec file
+(\`/etc/vpp/vm_running_<id>.exec\`, from the template named by \`vnf\`) on the node, and makes
+\`/usr/bin/vpp -c <startup>\` the VNF command. Usually called through \`Configure Kernelvm Vnf\`.
+
+${KERNELVM_KWARGS_DOC}
+
+Example:
+| Create Kernelvm Config Vpp | mac1=52:54:00:00:01:01 | mac2=52:54:00:00:01:02 | vif1_mac=\${tg_if1_mac} | vif2_mac=\${tg_if2_mac} | jumbo_frames=\${False} |`,
+      (vm, kwargs, call) => vm.createKernelvmConfigVpp(kwargs, call),
+    ),
+    withKwargs(
+      'create_kernelvm_config_testpmd_io',
+      `Makes testpmd in io forwarding the VNF command (\`<dpdk_path>/<arch>-native-linuxapp-gcc/app/testpmd\`
+or \`testpmd_bin\`), with one forwarding core per vCPU but the first. Usually called through
+\`Configure Kernelvm Vnf\`.
+
+${KERNELVM_KWARGS_DOC}
+
+Example:
+| Create Kernelvm Config Testpmd Io | queues=\${1} | jumbo_frames=\${False} |`,
+      (vm, kwargs) => vm.createKernelvmConfigTestpmdIo(kwargs),
+    ),
+    withKwargs(
+      'create_kernelvm_config_testpmd_mac',
+      `Makes testpmd in mac forwarding the VNF command, sending port 0's traffic to \`vif1_mac\` and port 1's
+to \`vif2_mac\`. Usually called through \`Configure Kernelvm Vnf\`.
+
+${KERNELVM_KWARGS_DOC}
+
+Example:
+| Create Kernelvm Config Testpmd Mac | queues=\${1} | jumbo_frames=\${False} | vif1_mac=\${tg_if1_mac} | vif2_mac=52:54:00:00:02:01 |`,
+      (vm, kwargs) => vm.createKernelvmConfigTestpmdMac(kwargs),
+    ),
+    withKwargs(
+      'create_kernelvm_init',
+      `Writes the guest init script \`/etc/vm_init_<id>.conf\` (executable) from the \`init.sh\` template, whose
+\`$vnf_bin\` placeholder is the VNF command. The script mounts what the VNF needs, hands the virtio NICs to
+uio_pci_generic, runs the VNF in the foreground and powers the guest off when it ends.
+
+Example:
+| Create Kernelvm Init | vnf_bin=/usr/bin/dpdk-testpmd -v -l 0-1 -- --forward-mode=io |`,
+      (vm, kwargs, call) => vm.createKernelvmInit(kwargs, call),
+    ),
+    withKwargs(
+      'configure_kernelvm_vnf',
+      `Configures the kernelvm's VNF, chosen by the \`vnf\` given to \`Qemu Init\` (a name containing \`vpp\`,
+\`testpmd_io\` or \`testpmd_mac\`), then writes the init script that runs it. Files are written on the node
+without passing their content through a shell.
+
+${KERNELVM_KWARGS_DOC}
+
+Example:
+| Configure Kernelvm Vnf | mac1=52:54:00:00:01:01 | mac2=52:54:00:00:01:02 | vif1_mac=\${vif1_mac} | vif2_mac=\${vif2_mac} | queues=\${1} | jumbo_frames=\${False} |`,
+      (vm, kwargs, call) => vm.configureKernelvmVnf(kwargs, call),
+    ),
+    noArgs(
+      'get_qemu_pids',
+      ['pinning'],
+      `Returns the host thread ids of the VM's vCPUs, in vCPU order (from QMP \`query-cpus-fast\`; from the
+\`CPU <n>/...\` thread names when QMP is unreachable).
+
+Example:
+| \${tids}= | Get Qemu Pids |`,
+      (vm, call) => vm.getQemuPids(call),
+      'list[str]',
+    ),
+    uses(
+      {
+        name: 'qemu_set_affinity',
+        tags: ['pinning'],
+        parameters: [{ name: 'host_cpus', kind: 'var-positional' }],
+        doc: `Pins vCPU n to the n-th of \`host_cpus\` (taskset), one host CPU (or CPU list) per vCPU. Tries three
+times a second apart while the thread count differs. On failure kills this VM (only this one) and fails.
+
+Example:
+| Qemu Set Affinity | 2 | 3 |
+| Qemu Set Affinity | @{nf_cpus} |`,
+      },
+      async (vm, args, call) => {
+        const cpus = args.host_cpus;
+        if (!Array.isArray(cpus)) throw new QemuConfigError('host_cpus must be a list of CPUs');
+        await vm.qemuSetAffinity(cpus.map((cpu) => (typeof cpu === 'number' ? cpu : String(cpu))), call);
+      },
+    ),
+    noArgs(
+      'qemu_set_scheduler_policy',
+      ['pinning'],
+      `Sets SCHED_RR with priority 1 on every vCPU thread (chrt). On failure kills this VM (only this one).
+
+Example:
+| Qemu Set Scheduler Policy |`,
+      async (vm, call) => {
+        await vm.qemuSetSchedulerPolicy(call);
+      },
+    ),
+    uses(
+      {
+        name: 'qemu_add_vhost_user_if',
+        tags: ['vhost-user', 'command line'],
+        parameters: [
+          { name: 'socket', type: 'str' },
+          { name: 'server', default: true, type: 'bool' },
+          { name: 'jumbo_frames', default: false, type: 'bool' },
+          { name: 'queue_size', default: null, type: 'int | None' },
+          { name: 'queues', default: 1, type: 'int' },
+        ],
+        doc: `Adds a vhost-user NIC on the unix socket \`socket\`: QEMU listens on it when \`server\` is true
+(QEMU's start then waits until the peer, e.g. VPP, connects), else connects to it. NIC n gets MAC
+\`52:54:00:00:<id>:<n>\` and PCI slot n+5 (at most 26 NICs). \`jumbo_frames\` enables mergeable buffers with
+MTU 9200, \`queue_size\` sets the rx/tx ring sizes, \`queues\` the queue pairs. The NIC is recorded as
+\`vhost<n>\` in the VM dict's \`interfaces\`.
+
+Example:
+| Qemu Add Vhost User If | /run/vpp/sock-1-1 |
+| Qemu Add Vhost User If | /run/vpp/sock-1-2 | jumbo_frames=\${False} | queue_size=\${1024} | queues=\${1} |`,
+      },
+      (vm, args) => {
+        const queueSize = args.queue_size;
+        vm.qemuAddVhostUserIf(text(args, 'socket'), {
+          server: parseRobotBool(args.server ?? true, 'server'),
+          jumboFrames: parseRobotBool(args.jumbo_frames ?? false, 'jumbo_frames'),
+          queueSize: queueSize === undefined || queueSize === null || queueSize === '' ? null : parseInteger(queueSize, 'queue_size', 1),
+          queues: parseInteger(args.queues ?? 1, 'queues', 1),
+        });
+        return undefined;
+      },
+    ),
+    noArgs(
+      'qemu_start',
+      ['lifecycle'],
+      `Starts the VM and returns its node dict once it has booted: checks the host's free huge pages
+(allocating when \`allocate_hugepages\` is set), runs QEMU, then waits for the VNF's start-up text in the
+serial log (kernelvm) or for the guest agent (nestedvm, whose interface names are then read by MAC).
+On failure kills this VM, removes its runtime files and fails with QEMU's error output and the log's tail.
+
+The dict: \`host\`, \`type\` (VM), \`port\` (SSH, 10021+id), \`serial\` (4555+id), \`username\`, \`password\`,
+\`interfaces\` (\`vhost<n>\`: \`mac_address\`, \`socket\`, and \`name\` for nestedvm).
+
+Example:
+| \${vm}= | Qemu Start |`,
+      (vm, call) => vm.qemuStart(call),
+      'dict',
+    ),
+    noArgs(
+      'qemu_kill',
+      ['lifecycle'],
+      `Kills this instance's VM (SIGKILL to the process named in its pid file, after checking it is that
+QEMU), waits until it is gone, and removes the files this instance created. Other VMs and files are
+untouched; client-mode vhost-user sockets belong to their server and are kept.
+
+Example:
+| Qemu Kill |`,
+      (vm, call) => vm.qemuKill(call),
+    ),
+    noArgs(
+      'qemu_kill_all',
+      ['lifecycle'],
+      `*Kills every QEMU on the host*, as the original did: \`pkill -SIGKILL qemu\` hits every process whose
+name contains "qemu", including other sessions' and other users' VMs, qemu-ga and qemu-nbd. Then removes
+this instance's files. Prefer \`Qemu Kill\` (or \`Qemu Close\`), which touch only this session's VM.
+
+Example:
+| Qemu Kill All |`,
+      (vm, call) => vm.qemuKillAll(call),
+    ),
+    uses(
+      {
+        name: 'qemu_version',
+        tags: ['version'],
+        parameters: [{ name: 'version', default: null, type: 'str | None' }],
+        returnType: 'str | bool',
+        doc: `Returns the version of \`<bin_path>/qemu-system-<arch>\` on the node, e.g. \`7.2.22\`; with
+\`version\`, whether it is at least that version (compared as semantic versions, so \`2.10\` is at least
+\`2.10\`, and 4-part or distro-suffixed versions work).
+
+Example:
+| \${ver}= | Qemu Version |
+| \${new}= | Qemu Version | version=4.2 |`,
+      },
+      (vm, args, call) => vm.qemuVersion(optionalText(args, 'version'), call),
+    ),
+    uses(
+      {
+        name: 'build_qemu',
+        tags: ['build'],
+        parameters: [NODE_PARAMETER, { name: 'force_install', default: false, type: 'bool' }, { name: 'apply_patch', default: false, type: 'bool' }],
+        doc: `Builds QEMU from its release tarball on \`node\` with the build script this project ships, installed
+under \`<qemu_install_dir>-base\` (or \`-patch\` with \`apply_patch\`, which applies the node's
+\`qemu_patches/<version>/*.patch\` and fails when there are none). \`force_install\` rebuilds over an existing
+install. Needs network access on the node; takes up to 1000 s.
+
+Example:
+| Build Qemu | \${nodes['DUT1']} | apply_patch=\${False} |`,
+      },
+      async (vm, args, call) => {
+        await vm.buildQemu(record(args.node, 'node'), {
+          forceInstall: parseRobotBool(args.force_install ?? false, 'force_install'),
+          applyPatch: parseRobotBool(args.apply_patch ?? false, 'apply_patch'),
+        }, call);
+      },
+    ),
+    noArgs(
+      'qemu_get_command_line',
+      ['command line'],
+      `Returns the exact command \`Qemu Start\` would run (it runs it with \`sudo -S \` in front), written for
+the QEMU version and accelerator found on the node.
+
+Example:
+| \${cmd}= | Qemu Get Command Line |
+| Should Contain | \${cmd} | -device virtio-net-pci,netdev=vhost1 |`,
+      (vm, call) => vm.qemuGetCommandLine(call),
+      'str',
+    ),
+    uses(
+      {
+        name: 'qemu_qmp_exec',
+        tags: ['qmp'],
+        parameters: [
+          { name: 'command', type: 'str' },
+          { name: 'arguments', default: null, type: 'dict | None' },
+        ],
+        returnType: 'dict',
+        doc: `Runs a QMP command on the running VM's monitor and returns the reply, \`{"return": ...}\`. A QMP
+error reply fails with its class and description.
+
+Example:
+| \${status}= | Qemu Qmp Exec | query-status |
+| Should Be True | \${status['return']['running']} |
+| Qemu Qmp Exec | human-monitor-command | arguments=\${{ {'command-line': 'info cpus'} }} |`,
+      },
+      (vm, args, call) => {
+        const commandArguments = args.arguments === undefined || args.arguments === null || args.arguments === '' ? null : (record(args.arguments, 'arguments') as JsonObject);
+        return vm.qemuQmpExec(text(args, 'command'), commandArguments, call);
+      },
+    ),
+  ];
+}

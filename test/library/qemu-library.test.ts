@@ -1,0 +1,182 @@
+import { closeAllTransports, dryRunTransport, parseNode } from '../../src/node';
+import { QemuUtils } from '../../src/qemu';
+import { createQemuLibrary } from '../../src/library/qemu-library';
+import { compileLibrary } from '../../src/remote/spec';
+import { KeywordError, type KeywordContext, type KeywordLogger, type LogLevel } from '../../src/remote/library';
+
+afterAll(() => closeAllTransports());
+
+const ORIGINAL_METHODS = [
+  'add_params',
+  'add_default_params',
+  'add_nestedvm_params',
+  'add_kernelvm_params',
+  'create_kernelvm_config_vpp',
+  'create_kernelvm_config_testpmd_io',
+  'create_kernelvm_config_testpmd_mac',
+  'create_kernelvm_init',
+  'configure_kernelvm_vnf',
+  'get_qemu_pids',
+  'qemu_set_affinity',
+  'qemu_set_scheduler_policy',
+  'qemu_add_vhost_user_if',
+  'qemu_start',
+  'qemu_kill',
+  'qemu_kill_all',
+  'qemu_version',
+  'build_qemu',
+];
+
+class RecordingLogger implements KeywordLogger {
+  readonly lines: { level: LogLevel; message: string }[] = [];
+  log(level: LogLevel, message: string): void {
+    this.lines.push({ level, message });
+  }
+  trace(message: string): void { this.log('TRACE', message); }
+  debug(message: string): void { this.log('DEBUG', message); }
+  info(message: string): void { this.log('INFO', message); }
+  html(message: string): void { this.log('HTML', message); }
+  warn(message: string): void { this.log('WARN', message); }
+  error(message: string): void { this.log('ERROR', message); }
+  console(message: string): void { this.log('CONSOLE', message); }
+}
+
+function contextFor(instance: QemuUtils | undefined, log = new RecordingLogger()): KeywordContext<QemuUtils> {
+  return { instance, session: 'vm1', log, signal: new AbortController().signal };
+}
+
+let hostCounter = 0;
+function dryRunDict(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  hostCounter += 1;
+  return { host: `lib-dut-${hostCounter}`, port: 22, username: 'testuser', type: 'DUT', transport: 'dry-run', ...extra };
+}
+
+describe('createQemuLibrary', () => {
+  const library = createQemuLibrary();
+  const byName = new Map(library.keywords.map((keyword) => [keyword.name, keyword]));
+
+  it('publishes every public method of the original, plus init, close, command line and QMP', () => {
+    expect([...byName.keys()].sort()).toEqual([...ORIGINAL_METHODS, 'qemu_init', 'qemu_close', 'qemu_get_command_line', 'qemu_qmp_exec'].sort());
+  });
+
+  it('compiles with the generic server rules (arg specs, types, docs)', () => {
+    const compiled = compileLibrary(library);
+    const init = compiled.keywords.get('qemu_init');
+    expect(init?.printableName).toBe('Qemu Init');
+    expect(init?.published.args.slice(0, 8)).toEqual([
+      'node',
+      ['qemu_id', 1],
+      ['smp', 1],
+      ['mem', 512],
+      'vnf=None',
+      'img=/var/lib/vm/vhost-nested.img',
+      'bin_path=/usr/bin',
+      '*',
+    ]);
+    expect(init?.published.args).toContain('accel=None');
+    expect(init?.published.types).toMatchObject({ node: 'dict', qemu_id: 'int', smp: 'int', mem: 'int', accel: 'str | None', boot_timeout: 'int | None' });
+    expect(compiled.keywords.get('qemu_add_vhost_user_if')?.published.args).toEqual(['socket', ['server', true], ['jumbo_frames', false], 'queue_size=None', ['queues', 1]]);
+    expect(compiled.keywords.get('qemu_add_vhost_user_if')?.published.types).toMatchObject({ server: 'bool', jumbo_frames: 'bool', queue_size: 'int | None', queues: 'int' });
+    expect(compiled.keywords.get('build_qemu')?.published.types).toMatchObject({ force_install: 'bool', apply_patch: 'bool' });
+    expect(compiled.keywords.get('configure_kernelvm_vnf')?.published.args).toEqual(['**kwargs']);
+    expect(compiled.keywords.get('qemu_set_affinity')?.published.args).toEqual(['*host_cpus']);
+    expect(compiled.keywords.get('qemu_start')?.published.types).toMatchObject({ return: 'dict' });
+  });
+
+  it('declares how each keyword uses the session instance', () => {
+    expect(byName.get('qemu_init')?.instance).toBe('creates');
+    expect(byName.get('qemu_close')?.instance).toBe('ends');
+    for (const keyword of library.keywords) {
+      if (!['qemu_init', 'qemu_close'].includes(keyword.name)) expect([keyword.name, keyword.instance]).toEqual([keyword.name, 'uses']);
+    }
+  });
+
+  it('documents every keyword with an example and tags it by area', () => {
+    for (const keyword of library.keywords) {
+      expect([keyword.name, /\nExample:\n\|/.test(keyword.doc)]).toEqual([keyword.name, true]);
+      expect(keyword.tags?.length).toBeGreaterThan(0);
+    }
+    expect(byName.get('qemu_kill_all')?.doc).toMatch(/\*Kills every QEMU on the host\*/);
+    expect(library.intro).toMatch(/= Sessions =[\s\S]*Qemu Init[\s\S]*Qemu Close/);
+    expect(library.intro).toContain('| kernel_args |');
+  });
+
+  it('refuses unknown or bad server-wide options at start-up', () => {
+    expect(() => createQemuLibrary({ accelerator: 'kvm' })).toThrow(/--qemu-option: unknown QEMU setting 'accelerator'/);
+    expect(() => createQemuLibrary({ accel: 'xen' })).toThrow(/'accel' must be one of kvm, tcg, auto/);
+  });
+});
+
+describe('keywords called directly', () => {
+  it('Qemu Init -> vhost x2 -> Configure Kernelvm Vnf -> Qemu Get Command Line, with server-wide and Init settings', async () => {
+    const library = createQemuLibrary({ accel: 'tcg', kernel_args: 'pci=nomsi', qemu_version: '7.2.0' });
+    const keyword = (name: string) => {
+      const found = library.keywords.find((candidate) => candidate.name === name);
+      if (!found) throw new Error(`no keyword ${name}`);
+      return found;
+    };
+    const node = dryRunDict();
+    const created = (await keyword('qemu_init').run(contextFor(undefined), {
+      node,
+      qemu_id: 2,
+      smp: 2,
+      mem: 1024,
+      vnf: 'testpmd_io',
+      img: '/opt/boot/vmlinuz',
+      bin_path: '/usr/bin',
+      guest_hugepages: 128,
+      testpmd_bin: '/usr/bin/dpdk-testpmd',
+      testpmd_main_lcore_flag: '--main-lcore',
+    })) as { instance: QemuUtils };
+    const vm = created.instance;
+    const context = contextFor(vm);
+    await keyword('qemu_add_vhost_user_if').run(context, { socket: '/run/vhost-2-1.sock', server: false, jumbo_frames: false, queue_size: 1024, queues: 1 });
+    await keyword('qemu_add_vhost_user_if').run(context, { socket: '/run/vhost-2-2.sock', server: false, jumbo_frames: false, queue_size: null, queues: 1 });
+    await keyword('configure_kernelvm_vnf').run(context, { kwargs: { queues: '1', jumbo_frames: 'False' } });
+    const line = (await keyword('qemu_get_command_line').run(context, {})) as string;
+    expect(line).toContain('-machine pc,accel=tcg,usb=off,mem-merge=off');
+    expect(line).toContain('hugepages=128 init=/etc/vm_init_2.conf pci=nomsi');
+    expect(line).toContain('-chardev socket,id=char2,path=/run/vhost-2-2.sock -netdev vhost-user,id=vhost2');
+    expect(line).toMatch(/addr=7\.0,mq=on,vectors=4,csum=off,gso=off,guest_tso4=off,guest_tso6=off,guest_ecn=off,mrg_rxbuf=off$/);
+    const transport = dryRunTransport(parseNode(node));
+    const init = transport.records.find((record) => record.kind === 'writeFile');
+    expect(init?.kind === 'writeFile' && init.content).toContain('\n/usr/bin/dpdk-testpmd -v -l 0-1 --main-lcore 0 --in-memory -- --forward-mode=io');
+    expect(transport.commandLines()).toEqual(['sudo -S rm -f /etc/vm_init_2.conf']);
+  });
+
+  it('report domain failures bare, as the original RuntimeErrors were', async () => {
+    const library = createQemuLibrary();
+    const init = library.keywords.find((keyword) => keyword.name === 'qemu_init');
+    const failure = init?.run(contextFor(undefined), { node: dryRunDict(), img: '/srv/other' });
+    await expect(failure).rejects.toBeInstanceOf(KeywordError);
+    await expect(failure).rejects.toThrow(/^QEMU: Unknown VM image option!/);
+    const vhost = library.keywords.find((keyword) => keyword.name === 'qemu_add_vhost_user_if');
+    const vm = new QemuUtils(parseNode(dryRunDict()));
+    for (let index = 0; index < 26; index++) await vhost?.run(contextFor(vm), { socket: `/run/s${index}` });
+    await expect(vhost?.run(contextFor(vm), { socket: '/run/s27' })).rejects.toThrow(/past the bus's last slot 0x1f/);
+  });
+
+  it('Qemu Close kills nothing it did not start, removes its files, and is harmless without an instance', async () => {
+    const library = createQemuLibrary();
+    const close = library.keywords.find((keyword) => keyword.name === 'qemu_close');
+    await expect(close?.run(contextFor(undefined), {})).resolves.toBeUndefined();
+    const dict = dryRunDict();
+    const vm = new QemuUtils(parseNode(dict), { img: '/opt/boot/vmlinuz', vnf: 'testpmd_io' });
+    await vm.configureKernelvmVnf({ queues: 1, jumbo_frames: false });
+    await close?.run(contextFor(vm), {});
+    await library.disposeInstance(vm, new RecordingLogger());
+    const lines = dryRunTransport(parseNode(dict)).commandLines();
+    expect(lines.slice(1)).toEqual(['sudo -S cat /etc/vm_init_1.conf', 'sudo -S rm -f -- /etc/vm_init_1.conf']);
+  });
+
+  it('Qemu Version returns text or a bool, Qemu Set Affinity takes varargs', async () => {
+    const library = createQemuLibrary();
+    const dict = dryRunDict({ dry_run_responses: [{ match: '--version', stdout: 'QEMU emulator version 7.2.22 (Debian)\n' }] });
+    const vm = new QemuUtils(parseNode(dict));
+    const version = library.keywords.find((keyword) => keyword.name === 'qemu_version');
+    expect(await version?.run(contextFor(vm), { version: null })).toBe('7.2.22');
+    expect(await version?.run(contextFor(vm), { version: '4.2' })).toBe(true);
+    const affinity = library.keywords.find((keyword) => keyword.name === 'qemu_set_affinity');
+    await expect(affinity?.run(contextFor(vm), { host_cpus: ['2', '3'] })).rejects.toThrow(/^Get Qemu Pids: VM 1 on .* is not running; run Qemu Start first/);
+  });
+});
