@@ -12,12 +12,12 @@ import { joinStreams } from './streams';
 import type { CommandResult, ExecOptions, NodeTransport, WriteFileOptions } from './types';
 
 /** Kills the command's whole process group, so a timed-out pipeline leaves nothing behind. */
-function killGroup(child: ChildProcess): void {
+function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   try {
-    process.kill(-child.pid, 'SIGKILL');
+    process.kill(-child.pid, signal);
   } catch {
-    child.kill('SIGKILL');
+    child.kill(signal);
   }
 }
 
@@ -129,13 +129,14 @@ export class LocalTransport implements NodeTransport {
     const child = spawnShell(socatCommand(path));
     if (!child.stdin || !child.stdout || !child.stderr) throw new UnixSocketError(path, this.where, 'socat has no pipes');
     child.stdin.on('error', () => undefined);
-    const stream = joinStreams(child.stdout, child.stdin, () => killGroup(child));
+    // SIGTERM, which sudo passes on to socat (a SIGKILL would stop sudo alone).
+    const stream = joinStreams(child.stdout, child.stdin, () => killGroup(child, 'SIGTERM'));
     return awaitSocatBridge(
       {
         stream,
         stderr: child.stderr,
         onExit: (callback) => child.on('close', (code, signal) => callback(code, signal)),
-        kill: () => killGroup(child),
+        kill: () => killGroup(child, 'SIGTERM'),
       },
       path,
       this.where,

@@ -27,10 +27,10 @@ export function awaitSocatBridge(proc: SocatProcess, path: string, where: string
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      proc.kill();
       reject(new UnixSocketError(path, where, directFailure === undefined ? `sudo socat failed: ${reason}` : `direct connect failed (${directFailure}); sudo socat fallback failed: ${reason}`));
     };
     const timer = setTimeout(() => {
-      proc.kill();
       fail(`socat did not report a connection within ${READY_TIMEOUT_MS / 1000} s; stderr: ${stderrText.trim()}`);
     }, READY_TIMEOUT_MS);
     proc.stderr.on('data', (chunk: Buffer) => {

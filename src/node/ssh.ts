@@ -25,6 +25,7 @@ import { hostKeyAlgorithmsFor, KnownHosts, sha256Fingerprint } from './known-hos
 import { nodeLogger } from './log';
 import { nodeLabel } from './node';
 import { awaitSocatBridge } from './socat';
+import { joinStreams } from './streams';
 import type { CommandResult, ExecOptions, Node, NodeTransport, WriteFileOptions } from './types';
 
 /** OpenSSH's default `MaxSessions`. */
@@ -498,33 +499,29 @@ export class SshTransport implements NodeTransport {
     }
     const { channel, release } = opened;
     // The bridge holds a session channel for as long as the socket is open.
-    let exit: ((rc: number | null, signal: string | null) => void) | undefined;
-    let rc: number | null = null;
-    let signalName: string | null = null;
-    channel.on('exit', (code: number | null, name?: string) => {
-      rc = code;
-      signalName = name ?? null;
-    });
-    channel.on('close', () => {
-      release();
-      exit?.(rc, signalName);
-    });
+    channel.on('close', release);
     channel.on('error', (error: Error) => nodeLogger().debug(`socat channel on ${this.label}: ${error.message}`));
-    const bridge = await awaitSocatBridge(
+    // ssh2 emits 'close' only after the stdout side was read to its end: keep it flowing when we let go.
+    const letGo = (): void => {
+      channel.resume();
+      channel.close();
+    };
+    // Reading through a wrapper keeps the channel flowing, so 'close' (and the slot release) always comes.
+    const stream = joinStreams(channel, channel, letGo);
+    return awaitSocatBridge(
       {
-        stream: channel,
+        stream,
         stderr: channel.stderr,
-        onExit: (callback) => {
-          exit = callback;
-        },
-        kill: () => channel.close(),
+        onExit: (callback) => channel.on('exit', (code: number | null, name?: string) => callback(code, name ?? null)),
+        kill: letGo,
       },
       path,
       this.label,
       directFailure,
-    );
-    channel.stderr.resume();
-    return bridge;
+    ).then((bridge) => {
+      channel.stderr.resume();
+      return bridge;
+    });
   }
 
   async close(): Promise<void> {
