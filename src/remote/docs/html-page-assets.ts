@@ -93,6 +93,7 @@ button { font: inherit; cursor: pointer; }
 .signature { display: block; background: none; padding: 0; margin-top: 2px; color: var(--muted); white-space: normal; overflow-wrap: anywhere; }
 .arg-name { color: var(--text); } .arg-type { color: var(--type); } .arg-default { color: var(--default); } .marker, .arrow { color: var(--muted); }
 .shortdoc { margin: 4px 0 0; color: var(--muted); }
+.kw > details[open] .shortdoc { display: none; } /* the doc below starts with the same paragraph */
 .kw-body { padding: 14px 20px 18px 44px; }
 .kw-body > * + * { margin-top: 12px; }
 .label { display: inline-block; min-width: 4.5em; font-size: .75rem; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); font-weight: 600; }

@@ -1,0 +1,116 @@
+/**
+ * Binds what `run_keyword` receives to a keyword's parameters, as Robot sends it: positional arguments in
+ * order, every `name=value` it could match in the kwargs struct (bound by name, never reordered by Robot),
+ * defaults applied here, extra positionals into `*varargs`, unknown names into `**kwargs`. Values are then
+ * converted by declared type. Failures name the keyword and the argument.
+ */
+import { convertValue, ConversionError, describeValue } from './conversion';
+import type { BoundArguments } from './library';
+import { withoutTraceback } from './results';
+import type { CompiledKeyword, CompiledParameter } from './spec';
+
+/** A call that does not fit the keyword's signature; reported to Robot as the keyword's FAIL message. */
+export class ArgumentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArgumentError';
+    // The message already names the keyword and argument; "ArgumentError:" would only add noise in Robot.
+    (this as { ROBOT_SUPPRESS_NAME?: boolean }).ROBOT_SUPPRESS_NAME = true;
+    withoutTraceback(this);
+  }
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+function convertParameter(keywordName: string, parameter: CompiledParameter, label: string, value: unknown): unknown {
+  if (!parameter.type) return value;
+  try {
+    return convertValue(value, parameter.type);
+  } catch (error) {
+    if (!(error instanceof ConversionError)) throw error;
+    const reason = error.message ? `: ${error.message}` : '';
+    throw new ArgumentError(
+      `Keyword '${keywordName}' argument '${label}' got value ${describeValue(value)} that cannot be converted to ` +
+        `${parameter.definition.type}${reason}.`,
+    );
+  }
+}
+
+/** Binds and converts; throws `ArgumentError` with a message for Robot. */
+export function bindArguments<I>(
+  keyword: CompiledKeyword<I>,
+  positional: unknown[],
+  named: Record<string, unknown>,
+): BoundArguments {
+  const name = keyword.printableName;
+  const bound: BoundArguments = {};
+  const assigned = new Set<string>();
+  const positionalSlots = keyword.parameters.filter(
+    (parameter) => parameter.kind === 'positional-only' || parameter.kind === 'positional-or-named',
+  );
+  const varPositional = keyword.parameters.find((parameter) => parameter.kind === 'var-positional');
+  const varNamed = keyword.parameters.find((parameter) => parameter.kind === 'var-named');
+
+  if (positional.length > positionalSlots.length && !varPositional) {
+    const maximum = positionalSlots.length;
+    throw new ArgumentError(
+      `Keyword '${name}' expected at most ${plural(maximum, 'positional argument')}, got ${positional.length}.`,
+    );
+  }
+  positional.forEach((value, index) => {
+    const slot = positionalSlots[index];
+    if (slot) {
+      bound[slot.definition.name] = convertParameter(name, slot, slot.definition.name, value);
+      assigned.add(slot.definition.name);
+    }
+  });
+  if (varPositional) {
+    const rest = positional.slice(positionalSlots.length);
+    bound[varPositional.definition.name] = rest.map((value, index) =>
+      convertParameter(name, varPositional, `${varPositional.definition.name}[${index}]`, value),
+    );
+  }
+
+  const extra: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(named)) {
+    const parameter = keyword.parameters.find(
+      (candidate) =>
+        candidate.definition.name === key && (candidate.kind === 'positional-or-named' || candidate.kind === 'named-only'),
+    );
+    if (parameter) {
+      if (assigned.has(key)) throw new ArgumentError(`Keyword '${name}' got multiple values for argument '${key}'.`);
+      bound[key] = convertParameter(name, parameter, key, value);
+      assigned.add(key);
+    } else if (varNamed) {
+      Object.defineProperty(extra, key, {
+        value: convertParameter(name, varNamed, key, value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else if (keyword.parameters.some((candidate) => candidate.definition.name === key)) {
+      throw new ArgumentError(`Keyword '${name}' argument '${key}' is positional-only and cannot be given by name.`);
+    } else {
+      throw new ArgumentError(`Keyword '${name}' got unexpected named argument '${key}'.`);
+    }
+  }
+  if (varNamed) bound[varNamed.definition.name] = extra;
+
+  for (const parameter of keyword.parameters) {
+    const parameterName = parameter.definition.name;
+    if (assigned.has(parameterName) || parameter.kind === 'var-positional' || parameter.kind === 'var-named') continue;
+    const fallback = parameter.definition.default;
+    if (fallback !== undefined) {
+      // Robot converts string defaults by the declared type too (`count: int = '1'` gives 1).
+      bound[parameterName] =
+        typeof fallback === 'string' ? convertParameter(name, parameter, parameterName, fallback) : fallback;
+    } else if (parameter.kind === 'named-only') {
+      throw new ArgumentError(`Keyword '${name}' missing named-only argument '${parameterName}'.`);
+    } else {
+      throw new ArgumentError(`Keyword '${name}' missing value for argument '${parameterName}'.`);
+    }
+  }
+  return bound;
+}

@@ -1,0 +1,213 @@
+/**
+ * The HTTP side of the protocol: POST only, HTTP Basic auth checked before anything is read or run (401),
+ * a request body limit (413), the URL path mapped to a session name, and a response that tolerates the
+ * client having gone away (Robot's timeouts just close the socket).
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import { checkBasicAuth, type Credentials } from './auth';
+
+/** What the server needs to know about one call. */
+export interface IncomingCall {
+  /** `''` for `/` and `/RPC2`; else the path without its leading and trailing `/`. */
+  session: string;
+  /** Set instead of `session` being meaningful when the path cannot name a session. */
+  sessionProblem?: string;
+  xml: string;
+  /** Set when the body cannot be read as text (unsupported encoding); the call gets a Fault. */
+  bodyProblem?: string;
+  client: string;
+  /** True once the client has closed the connection. */
+  readonly clientGone: boolean;
+}
+
+export interface CallResponse {
+  xml: string;
+  /** Runs once the response is out (or the client is gone): stopping the server after `stop_remote_server`. */
+  after?: () => void;
+}
+
+export interface HttpOptions {
+  credentials?: Credentials;
+  maxBodyBytes: number;
+  handle(call: IncomingCall): Promise<CallResponse>;
+  /** Rejected requests (auth, size, method) and handler crashes, for the server log. */
+  onRejected(reason: string, details: { client: string; status: number }): void;
+}
+
+const SESSION_NAME = /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
+const MAX_SESSION_NAME = 200;
+const DRAIN_LIMIT_MS = 5000;
+
+/** Maps a request path to a session name, or explains why it cannot be one. */
+export function sessionFromPath(url: string | undefined): { session: string; problem?: string } {
+  const path = (url ?? '/').split('?')[0] ?? '/';
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return { session: '', problem: `Invalid session path '${path}': bad %-escape.` };
+  }
+  const name = decoded.replace(/^\/+/, '').replace(/\/+$/, '');
+  if (name === '' || name === 'RPC2') return { session: '' };
+  if (name.length > MAX_SESSION_NAME || !SESSION_NAME.test(name)) {
+    return {
+      session: '',
+      problem:
+        `Invalid session path '${path}': use / or /RPC2 for the default session, or /NAME with NAME made of ` +
+        `letters, digits, '.', '_', '~', '-' (and '/' between parts), at most ${MAX_SESSION_NAME} characters.`,
+    };
+  }
+  return { session: name };
+}
+
+function declaredEncoding(head: string): BufferEncoding | undefined | 'unsupported' {
+  const match = /^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']/.exec(head);
+  if (!match?.[1]) return 'utf8';
+  const name = match[1].toLowerCase();
+  if (name === 'utf-8' || name === 'utf8' || name === 'us-ascii' || name === 'ascii') return 'utf8';
+  if (name === 'iso-8859-1' || name === 'latin-1' || name === 'latin1') return 'latin1';
+  return 'unsupported';
+}
+
+function plain(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close', ...headers });
+  res.end(`${text}\n`);
+}
+
+/** Reads the rest of a rejected request so the client sees our status instead of a reset connection. */
+function drain(req: IncomingMessage): void {
+  const timer = setTimeout(() => req.socket.destroy(), DRAIN_LIMIT_MS);
+  timer.unref();
+  req.on('end', () => clearTimeout(timer));
+  req.on('close', () => clearTimeout(timer));
+  req.resume();
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        chunks.length = 0;
+        resolve('too-large');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!done) resolve(Buffer.concat(chunks, size));
+    });
+    req.on('error', (error) => {
+      if (!done) reject(error);
+      done = true;
+    });
+  });
+}
+
+function decodeBody(body: Buffer, contentEncoding: string | undefined, limit: number): { xml: string; problem?: string } {
+  let raw = body;
+  const encoding = (contentEncoding ?? 'identity').toLowerCase();
+  if (encoding === 'gzip') {
+    try {
+      raw = gunzipSync(body, { maxOutputLength: limit });
+    } catch (error) {
+      return { xml: '', problem: `The gzip request body cannot be decompressed within the size limit: ${(error as Error).message}` };
+    }
+  } else if (encoding !== 'identity') {
+    return { xml: '', problem: `Unsupported Content-Encoding '${contentEncoding}'; send identity or gzip.` };
+  }
+  const charset = declaredEncoding(raw.subarray(0, 200).toString('latin1'));
+  if (charset === 'unsupported' || charset === undefined) {
+    return { xml: '', problem: 'Unsupported XML encoding: send UTF-8 (or ISO-8859-1).' };
+  }
+  const xml = raw.toString(charset);
+  return { xml: xml.charCodeAt(0) === 0xfeff ? xml.slice(1) : xml };
+}
+
+/** The request listener for `http.createServer`. */
+export function createRequestListener(options: HttpOptions): RequestListener {
+  return (req, res) => {
+    const client = req.socket.remoteAddress ?? 'unknown';
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
+
+    if (options.credentials && !checkBasicAuth(req.headers.authorization, options.credentials)) {
+      options.onRejected(req.headers.authorization ? 'wrong credentials' : 'missing credentials', { client, status: 401 });
+      plain(res, 401, 'Authentication required: give http://USER:PASSWORD@host:port/ in the Remote import.', {
+        'WWW-Authenticate': 'Basic realm="qemu-utils-remote", charset="UTF-8"',
+      });
+      drain(req);
+      return;
+    }
+    if (req.method !== 'POST') {
+      options.onRejected(`method ${req.method ?? '?'}`, { client, status: 405 });
+      plain(res, 405, 'This is a Robot Framework remote library server: POST XML-RPC calls to it.', { Allow: 'POST' });
+      drain(req);
+      return;
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > options.maxBodyBytes) {
+      tooLarge(req, res, options, client);
+      return;
+    }
+    void serve(req, res, options, client);
+  };
+}
+
+function tooLarge(req: IncomingMessage, res: ServerResponse, options: HttpOptions, client: string): void {
+  options.onRejected('request body too large', { client, status: 413 });
+  plain(res, 413, `Request body larger than the server's limit of ${options.maxBodyBytes} bytes.`);
+  drain(req);
+}
+
+async function serve(req: IncomingMessage, res: ServerResponse, options: HttpOptions, client: string): Promise<void> {
+  let response: CallResponse | undefined;
+  try {
+    const body = await readBody(req, options.maxBodyBytes);
+    if (body === 'too-large') {
+      tooLarge(req, res, options, client);
+      return;
+    }
+    const { xml, problem } = decodeBody(body, req.headers['content-encoding'], options.maxBodyBytes);
+    const { session, problem: sessionProblem } = sessionFromPath(req.url);
+    const call: IncomingCall = {
+      session,
+      xml,
+      client,
+      get clientGone(): boolean {
+        return res.destroyed || req.socket.destroyed;
+      },
+    };
+    if (sessionProblem) call.sessionProblem = sessionProblem;
+    if (problem) call.bodyProblem = problem;
+    response = await options.handle(call);
+  } catch (error) {
+    // Only a bug in this server gets here; answer rather than leave the client hanging.
+    options.onRejected(`internal error: ${(error as Error).stack ?? String(error)}`, { client, status: 500 });
+    plain(res, 500, 'Internal server error; see the server log.');
+    return;
+  }
+  const after = response.after;
+  let afterRan = false;
+  const runAfter = (): void => {
+    if (after && !afterRan) {
+      afterRan = true;
+      after();
+    }
+  };
+  if (res.destroyed) {
+    runAfter();
+    return;
+  }
+  res.on('finish', runAfter);
+  res.on('close', runAfter);
+  res.writeHead(200, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(response.xml) });
+  res.end(response.xml);
+}

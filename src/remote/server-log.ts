@@ -1,0 +1,69 @@
+/**
+ * The server's own log (winston, to stderr): one line per call with session, method or keyword, status and
+ * duration; bound arguments at `debug`. Values of anything named like a secret (password, private key,
+ * token, auth, ...) are redacted before they reach a log line, in text and JSON format alike.
+ */
+import winston from 'winston';
+
+export const SERVER_LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'silent'] as const;
+export type ServerLogLevel = (typeof SERVER_LOG_LEVELS)[number];
+
+export interface ServerLogOptions {
+  level?: ServerLogLevel;
+  /** One JSON object per line instead of `time level message key=value ...`. */
+  json?: boolean;
+  /** Where lines go; stderr by default (stdout carries the started/stopped lines). */
+  stream?: NodeJS.WritableStream;
+}
+
+export const REDACTED = '<redacted>';
+const SECRET_NAME = /pass(word|wd|phrase)?|secret|priv(ate)?[_-]?key|auth|token|credential|cookie|api[_-]?key|session[_-]?key/i;
+const MAX_VALUE_LENGTH = 200;
+
+/** True when a parameter or key name suggests its value is a secret. */
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
+/** A loggable copy of `value`: secrets by name redacted at any depth, long texts and binaries shortened. */
+export function redact(value: unknown, name = '', depth = 0): unknown {
+  if (name && isSecretName(name)) return REDACTED;
+  if (typeof value === 'string') {
+    return value.length > MAX_VALUE_LENGTH ? `${value.slice(0, MAX_VALUE_LENGTH)}... (${value.length} chars)` : value;
+  }
+  if (Buffer.isBuffer(value)) return `<${value.length} bytes>`;
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= 5) return '...';
+  if (Array.isArray(value)) return value.slice(0, 50).map((item) => redact(item, '', depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redact(item, key, depth + 1)]));
+}
+
+function renderField(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return /^[^\s"=]+$/.test(text) ? text : JSON.stringify(text);
+}
+
+const textFormat = winston.format.printf((info) => {
+  const { level, message, timestamp, ...fields } = info;
+  const rendered = Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => ` ${key}=${renderField(value)}`)
+    .join('');
+  return `${String(timestamp)} ${level.toUpperCase()} ${String(message)}${rendered}`;
+});
+
+/** A winston logger for the server. */
+export function createServerLog(options: ServerLogOptions = {}): winston.Logger {
+  const level = options.level ?? 'info';
+  const transport = options.stream
+    ? new winston.transports.Stream({ stream: options.stream })
+    : new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] });
+  return winston.createLogger({
+    level: level === 'silent' ? 'error' : level,
+    silent: level === 'silent',
+    format: winston.format.combine(winston.format.timestamp(), options.json ? winston.format.json() : textFormat),
+    transports: [transport],
+  });
+}
