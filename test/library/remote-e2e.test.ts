@@ -1,0 +1,131 @@
+/**
+ * The QemuUtils library through the real remote server, driven by Python's xmlrpc.client as Robot's Remote
+ * library drives it, on dry-run nodes (nothing runs; every command and file is recorded and asserted).
+ */
+import winston from 'winston';
+import { closeAllTransports, dryRunTransport, parseNode } from '../../src/node';
+import { createQemuLibrary } from '../../src/library/qemu-library';
+import { startRemoteServer, type RemoteServer } from '../../src/remote';
+import { py } from '../support/xmlrpc';
+import { collapseSpaces, VERIFIED_TESTPMD_MAC } from '../qemu/verified';
+
+let server: RemoteServer;
+
+beforeAll(async () => {
+  server = await startRemoteServer(createQemuLibrary({ accel: 'tcg' }), { port: 0, log: winston.createLogger({ silent: true }) });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await closeAllTransports();
+});
+
+const KERNELVM_NODE = { host: 'e2e-dut1', port: 22, username: 'testuser', type: 'DUT', transport: 'dry-run', dry_run_responses: [] };
+const NESTEDVM_NODE = {
+  host: 'e2e-dut2',
+  port: 22,
+  username: 'testuser',
+  type: 'DUT',
+  transport: 'dry-run',
+  dry_run_responses: [{ match: '--version', stdout: 'QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)\n' }],
+};
+
+interface RunResult {
+  status: string;
+  return?: unknown;
+  error?: string;
+  output?: string;
+}
+
+describe('QemuUtils served over XML-RPC', () => {
+  it('Qemu Init -> Qemu Add Vhost User If x2 -> Configure Kernelvm Vnf -> Qemu Get Command Line, in two independent sessions at once', async () => {
+    const script = `
+import threading
+kernelvm_node = ${JSON.stringify(KERNELVM_NODE)}
+nestedvm_node = ${JSON.stringify(NESTEDVM_NODE)}
+steps = {
+    '/DUT1_vm1': [
+        ('qemu_init', [kernelvm_node], {'qemu_id': 1, 'smp': 3, 'mem': 4096, 'vnf': 'testpmd_mac', 'img': '/opt/boot/vmlinuz', 'kernel_args': 'pci=nomsi'}),
+        ('qemu_add_vhost_user_if', ['/var/run/vpp/sock-1-1'], {'jumbo_frames': False, 'queues': 1, 'queue_size': 1024}),
+        ('qemu_add_vhost_user_if', ['/var/run/vpp/sock-1-2'], {'jumbo_frames': False, 'queues': 1, 'queue_size': 1024}),
+        ('configure_kernelvm_vnf', [], {'mac1': '52:54:00:00:01:01', 'mac2': '52:54:00:00:01:02', 'vif1_mac': 'aa:bb:cc:00:00:01', 'vif2_mac': 'aa:bb:cc:00:00:02', 'queues': 1, 'jumbo_frames': False}),
+        ('qemu_get_command_line', [], {}),
+    ],
+    '/DUT2_vm5': [
+        ('qemu_init', [nestedvm_node], {'qemu_id': 5, 'smp': 2, 'mem': 1024}),
+        ('qemu_add_vhost_user_if', ['/run/vpp/sock-5-1'], {'server': False}),
+        ('qemu_get_command_line', [], {}),
+    ],
+}
+results = {path: [] for path in steps}
+def drive(path):
+    for name, args, kwargs in steps[path]:
+        results[path].append(run(name, args, kwargs, path=path))
+threads = [threading.Thread(target=drive, args=(path,)) for path in steps]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+result = results
+`;
+    const results = (await py(server.url, script)) as Record<string, RunResult[]>;
+    for (const [path, steps] of Object.entries(results)) {
+      for (const step of steps) expect([path, step.status, step.error]).toEqual([path, 'PASS', undefined]);
+    }
+
+    const kernelvmLine = results['/DUT1_vm1'][4].return as string;
+    expect(kernelvmLine).toBe(
+      '/usr/bin/qemu-system-x86_64 -daemonize -nodefaults -name vnf1,debug-threads=on -no-user-config -monitor none -display none -vga none ' +
+        '-pidfile /var/run/qemu_1.pid -cpu max -machine pc,accel=tcg,usb=off,mem-merge=off -smp 3,sockets=1,cores=3,threads=1 ' +
+        '-object memory-backend-file,id=mem,size=4096M,mem-path=/dev/hugepages,share=on -m 4096M -numa node,memdev=mem -balloon none ' +
+        '-chardev file,id=char0,path=/tmp/serial_1.log -device isa-serial,chardev=char0 -fsdev local,id=root9p,path=/,security_model=none ' +
+        '-device virtio-9p-pci,fsdev=root9p,mount_tag=/dev/root -kernel "$(readlink -m /opt/boot/vmlinuz* | tail -1)" ' +
+        "-append 'ro rootfstype=9p rootflags=trans=virtio console=ttyS0 tsc=reliable hugepages=256 init=/etc/vm_init_1.conf pci=nomsi' " +
+        '-qmp unix:/var/run/qmp_1.sock,server,nowait ' +
+        '-chardev socket,id=char1,path=/var/run/vpp/sock-1-1,server -netdev vhost-user,id=vhost1,chardev=char1,queues=1 ' +
+        '-device virtio-net-pci,netdev=vhost1,mac=52:54:00:00:01:01,bus=pci.0,addr=6.0,mq=on,vectors=4,csum=off,gso=off,guest_tso4=off,guest_tso6=off,guest_ecn=off,mrg_rxbuf=off,rx_queue_size=1024,tx_queue_size=1024 ' +
+        '-chardev socket,id=char2,path=/var/run/vpp/sock-1-2,server -netdev vhost-user,id=vhost2,chardev=char2,queues=1 ' +
+        '-device virtio-net-pci,netdev=vhost2,mac=52:54:00:00:01:02,bus=pci.0,addr=7.0,mq=on,vectors=4,csum=off,gso=off,guest_tso4=off,guest_tso6=off,guest_ecn=off,mrg_rxbuf=off,rx_queue_size=1024,tx_queue_size=1024',
+    );
+    const nestedLine = results['/DUT2_vm5'][2].return as string;
+    expect(nestedLine).toContain('-name vnf5,debug-threads=on');
+    expect(nestedLine).toContain('-m 1024M -numa node,memdev=mem -net nic,macaddr=52:54:00:00:05:ff -net user,hostfwd=tcp::10026-:22');
+    expect(nestedLine).toContain('if=virtio,file.locking=off -qmp unix:/var/run/qmp_5.sock,server=on,wait=off');
+    expect(nestedLine).toMatch(/-chardev socket,id=char1,path=\/run\/vpp\/sock-5-1 -netdev vhost-user,id=vhost1,chardev=char1,queues=1 -device virtio-net-pci,netdev=vhost1,mac=52:54:00:00:05:01,bus=pci.0,addr=6.0,.*mrg_rxbuf=off$/);
+    expect(nestedLine).not.toContain('-balloon');
+    expect(nestedLine).not.toContain('vhost2');
+
+    // What reached each node: the first only wrote its init script (as root, without a shell); the second ran nothing but --version.
+    const kernelvm = dryRunTransport(parseNode(KERNELVM_NODE));
+    expect(kernelvm.commandLines()).toEqual(['sudo -S rm -f /etc/vm_init_1.conf', 'sudo -S /usr/bin/qemu-system-x86_64 --version']);
+    const written = kernelvm.records.filter((record) => record.kind === 'writeFile');
+    expect(written).toHaveLength(1);
+    const init = written[0];
+    expect(init.kind === 'writeFile' && { path: init.path, mode: init.mode, sudo: init.sudo }).toEqual({ path: '/etc/vm_init_1.conf', mode: '755', sudo: true });
+    const testpmd = collapseSpaces(VERIFIED_TESTPMD_MAC.replace('<vif1_mac>', 'aa:bb:cc:00:00:01').replace('<vif2_mac>', 'aa:bb:cc:00:00:02'));
+    expect(init.kind === 'writeFile' && init.content).toContain(`\n/opt/dpdk-19.02/x86_64-native-linuxapp-gcc/app/${testpmd}\n`);
+    expect(dryRunTransport(parseNode(NESTEDVM_NODE)).commandLines()).toEqual(['sudo -S /usr/bin/qemu-system-x86_64 --version']);
+  });
+
+  it('refuses keywords before Qemu Init and after Qemu Close, and reports domain errors bare', async () => {
+    const script = `
+node = ${JSON.stringify({ ...KERNELVM_NODE, host: 'e2e-dut3' })}
+path = '/DUT3_vm1'
+result = [
+    run('qemu_start', path=path),
+    run('qemu_init', [node], {'img': '/opt/boot/vmlinuz', 'vnf': 'testpmd_io'}, path=path),
+    run('configure_kernelvm_vnf', [], {'queues': 1}, path=path),
+    run('qemu_add_vhost_user_if', ['/run/x'], {'queues': 'many'}, path=path),
+    run('qemu_close', path=path),
+    run('qemu_get_command_line', path=path),
+]
+`;
+    const [beforeInit, init, missingKwarg, badType, close, afterClose] = (await py(server.url, script)) as RunResult[];
+    expect(beforeInit.status).toBe('FAIL');
+    expect(beforeInit.error).toMatch(/No QemuUtils instance in this session: run `Qemu Init` first/);
+    expect(init.status).toBe('PASS');
+    expect(missingKwarg.error).toBe("Create Kernelvm Config Testpmd Io needs the named argument jumbo_frames=... (the original raised KeyError: 'jumbo_frames')");
+    expect(badType.status).toBe('FAIL');
+    expect(badType.error).toBe("Keyword 'Qemu Add Vhost User If' argument 'queues' got value 'many' (string) that cannot be converted to int.");
+    expect(close.status).toBe('PASS');
+    expect(afterClose.error).toMatch(/No QemuUtils instance in this session/);
+  });
+});
