@@ -33,6 +33,10 @@ export interface HttpOptions {
   handle(call: IncomingCall): Promise<CallResponse>;
   /** Rejected requests (auth, size, method) and handler crashes, for the server log. */
   onRejected(reason: string, details: { client: string; status: number }): void;
+  // >>> docs endpoint (src/remote/docs/endpoint.ts): browsers GET the keyword docs page and the libdoc spec.
+  /** Answers a non-POST request (GET / and /spec.json) and returns true, or returns false to reject it. */
+  serveDocs?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  // <<< docs endpoint
 }
 
 const SESSION_NAME = /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
@@ -146,6 +150,9 @@ export function createRequestListener(options: HttpOptions): RequestListener {
       drain(req);
       return;
     }
+    // >>> docs endpoint (after the auth check: the docs are as private as the keywords)
+    if (req.method !== 'POST' && options.serveDocs?.(req, res)) return;
+    // <<< docs endpoint
     if (req.method !== 'POST') {
       options.onRejected(`method ${req.method ?? '?'}`, { client, status: 405 });
       plain(res, 405, 'This is a Robot Framework remote library server: POST XML-RPC calls to it.', { Allow: 'POST' });

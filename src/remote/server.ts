@@ -20,6 +20,7 @@ import {
   XmlRpcEncodeError,
   type MethodCall,
 } from './codec';
+import { createDocsHandler } from './docs/endpoint'; // docs endpoint
 import { createRequestListener, type CallResponse, type IncomingCall } from './http';
 import { KeywordError, type RemoteLibrary } from './library';
 import { CallLogger } from './logger';
@@ -47,6 +48,19 @@ export interface RemoteServerOptions {
   credentials?: Credentials;
   /** The server log; default: winston to stderr at `info`. */
   log?: winston.Logger;
+  /** Serve the keyword documentation page at `GET /` and the libdoc spec at `GET /spec.json`. Default true. */
+  docs?: boolean;
+}
+
+/** A live session as status pages show it. */
+export interface SessionStatus {
+  /** URL path without `/`; `''` is the default session. */
+  name: string;
+  hasInstance: boolean;
+  runningKeyword?: string;
+  pendingCalls: number;
+  calls: number;
+  lastUsed?: Date;
 }
 
 export interface RemoteServer {
@@ -63,6 +77,8 @@ export interface RemoteServer {
   stop(options?: { gracePeriodMs?: number }): Promise<void>;
   /** Names of the live sessions (`''` = default). */
   sessions(): string[];
+  /** The live sessions with what they hold and run. */
+  sessionStatus(): SessionStatus[];
 }
 
 /** Bad options (e.g. a public bind without credentials) or a port that cannot be bound. */
@@ -129,6 +145,9 @@ class RemoteServerImpl<I> implements RemoteServer {
       onRejected: (reason: string, details: { client: string; status: number }) =>
         this.log.warn('rejected request', { reason, ...details }),
       ...(options.credentials ? { credentials: options.credentials } : {}),
+      // >>> docs endpoint: GET / (keyword docs page with the live sessions) and GET /spec.json (libdoc spec)
+      ...(options.docs ? { serveDocs: createDocsHandler(library, { sessions: () => this.sessionStatus() }) } : {}),
+      // <<< docs endpoint
     };
     this.http = createServer(createRequestListener(listenerOptions));
     // Robot opens one connection per call; keep slow or stalled clients from holding sockets for long.
@@ -146,6 +165,17 @@ class RemoteServerImpl<I> implements RemoteServer {
 
   sessions(): string[] {
     return this.registry.all().map((session) => session.name);
+  }
+
+  sessionStatus(): SessionStatus[] {
+    return this.registry.all().map((session) => ({
+      name: session.name,
+      hasInstance: session.instance !== undefined,
+      pendingCalls: session.pending,
+      calls: session.calls,
+      ...(session.runningKeyword !== undefined ? { runningKeyword: session.runningKeyword } : {}),
+      ...(session.lastUsed !== undefined ? { lastUsed: session.lastUsed } : {}),
+    }));
   }
 
   listen(): Promise<void> {
@@ -303,7 +333,15 @@ class RemoteServerImpl<I> implements RemoteServer {
         if (this.isCut) {
           throw withoutTraceback(new KeywordError(`Remote server at ${this.address} stopped before keyword '${keyword.printableName}' ran.`));
         }
-        return runWithInstance(this.compiled.library, session, keyword.definition, bound, { log: logger, signal: this.abort.signal });
+        session.runningKeyword = keyword.definition.name;
+        session.calls += 1;
+        session.lastUsed = new Date();
+        return runWithInstance(this.compiled.library, session, keyword.definition, bound, {
+          log: logger,
+          signal: this.abort.signal,
+        }).finally(() => {
+          session.runningKeyword = undefined;
+        });
       });
       const settled: Promise<Outcome> = task.then(
         (value) => ({ ok: true, value }),
@@ -438,6 +476,7 @@ export async function startRemoteServer<I>(library: RemoteLibrary<I>, options: R
     maxBodyBytes: options.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
     maxNesting: options.maxNesting ?? DEFAULT_MAX_NESTING,
     gracePeriodMs: options.gracePeriodMs ?? DEFAULTS.gracePeriodMs,
+    docs: options.docs ?? true,
     ...(options.credentials ? { credentials: options.credentials } : {}),
   };
   const server = new RemoteServerImpl(library, resolved, options.log ?? createServerLog());

@@ -27,6 +27,11 @@ export class LibraryContractError extends Error {
 
 export class Session<I> {
   instance: I | undefined;
+  /** Published name of the keyword running now, for status pages. */
+  runningKeyword: string | undefined;
+  /** Keywords run so far. */
+  calls = 0;
+  lastUsed: Date | undefined;
   private tail: Promise<unknown> = Promise.resolve();
   private queued = 0;
 
