@@ -6,6 +6,10 @@ import winston from 'winston';
 import { closeAllTransports, dryRunTransport, parseNode } from '../../src/node';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { startRemoteServer, type RemoteServer } from '../../src/remote';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assertRobotAvailable, runLibdoc } from '../support/libdoc';
 import { py } from '../support/xmlrpc';
 import { collapseSpaces, VERIFIED_TESTPMD_MAC } from '../qemu/verified';
 
@@ -127,5 +131,29 @@ result = [
     expect(badType.error).toBe("Keyword 'Qemu Add Vhost User If' argument 'queues' got value 'many' (string) that cannot be converted to int.");
     expect(close.status).toBe('PASS');
     expect(afterClose.error).toMatch(/No QemuUtils instance in this session/);
+  });
+
+  it("is read by Robot's own libdoc: every keyword with its arguments, types, tags and docs", async () => {
+    await assertRobotAvailable();
+    const dir = mkdtempSync(join(tmpdir(), 'qur-libdoc-'));
+    try {
+      const out = join(dir, 'QemuUtils.json');
+      await runLibdoc([`Remote::${server.url}/docs`, out]);
+      const spec = JSON.parse(readFileSync(out, 'utf8')) as {
+        keywords: { name: string; args: { name: string; repr: string }[]; tags: string[]; doc: string; returnType: { name: string } | null }[];
+        doc: string;
+      };
+      const names = spec.keywords.map((keyword) => keyword.name);
+      expect(names).toEqual(expect.arrayContaining(['Qemu Init', 'Qemu Add Vhost User If', 'Configure Kernelvm Vnf', 'Qemu Start', 'Qemu Kill All', 'Build Qemu', 'Qemu Qmp Exec', 'Qemu Close']));
+      const vhost = spec.keywords.find((keyword) => keyword.name === 'Qemu Add Vhost User If');
+      expect(vhost?.args.map((arg) => arg.repr)).toEqual(['socket: str', 'server: bool = True', 'jumbo_frames: bool = False', 'queue_size: int | None = None', 'queues: int = 1']);
+      expect(vhost?.tags).toEqual(['command line', 'vhost-user']);
+      const init = spec.keywords.find((keyword) => keyword.name === 'Qemu Init');
+      expect(init?.args.slice(0, 4).map((arg) => arg.repr)).toEqual(['node: dict', 'qemu_id: int = 1', 'smp: int = 1', 'mem: int = 512']);
+      expect(spec.keywords.find((keyword) => keyword.name === 'Qemu Start')?.returnType?.name).toBe('dict');
+      expect(spec.doc).toContain('Sessions');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
