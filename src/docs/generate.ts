@@ -7,14 +7,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { createQemuLibrary } from '../library/qemu-library';
-import type { RemoteLibrary } from '../remote/library';
 import { packageIdentity } from '../remote/docs/endpoint';
 import { renderDocsPageFromSpec } from '../remote/docs/html-page';
-import { buildLibdocSpec } from '../remote/docs/libdoc-spec';
+import { buildLibdocSpec, type DocumentedLibrary } from '../remote/docs/libdoc-spec';
 
-export interface GenerateDocsOptions<I> {
+export interface GenerateDocsOptions {
   outDir: string;
-  library: RemoteLibrary<I>;
+  library: DocumentedLibrary;
   generated?: Date;
 }
 
@@ -32,7 +31,7 @@ export function sourceDateEpoch(value: string | undefined = process.env.SOURCE_D
   return new Date(seconds * 1000);
 }
 
-export function generateDocs<I>(options: GenerateDocsOptions<I>): GeneratedDocs {
+export function generateDocs(options: GenerateDocsOptions): GeneratedDocs {
   const spec = buildLibdocSpec(options.library, options.generated ? { generated: options.generated } : {});
   const identity = packageIdentity(__dirname);
   mkdirSync(options.outDir, { recursive: true });

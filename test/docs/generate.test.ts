@@ -21,7 +21,7 @@ describe('npm run docs (generateDocs)', () => {
     const page = readFileSync(result.pageFile, 'utf8');
     expect(page).toContain('id="Start Machine"');
     expect(page).toContain('href="DemoLab.json"');
-    expect(page).not.toContain('sessions-in-use');
+    expect(page).not.toContain('id="sessions-in-use"');
     const again = generateDocs({ outDir, library: createFixtureLibrary(), generated });
     expect(readFileSync(again.pageFile, 'utf8')).toBe(page);
   });

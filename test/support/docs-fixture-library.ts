@@ -2,12 +2,13 @@
  * A small library whose definitions use every documentation feature: Robot doc syntax in intro and
  * keyword docs, all parameter kinds, typed and untyped defaults, unions, nested and Literal types, return
  * types, tags from definitions and from a `Tags:` doc line, a deprecated keyword and camelCase names.
+ * `start_machine` creates a session instance and `stop_machine` ends it, so live servers show sessions.
  */
 import type { KeywordDefinition, RemoteLibrary } from '../../src/remote/library';
 
 type Definition = KeywordDefinition<object>;
 
-const keyword = (definition: Omit<Definition, 'instance' | 'run'>): Definition => ({
+const keyword = (definition: Omit<Definition, 'instance' | 'run'> & Partial<Pick<Definition, 'instance' | 'run'>>): Definition => ({
   instance: 'none',
   async run() {
     return undefined;
@@ -51,6 +52,8 @@ export function createFixtureLibrary(): RemoteLibrary<object> {
     async disposeInstance() {},
     keywords: [
       keyword({
+        instance: 'creates',
+        run: async () => ({ instance: {}, result: { ssh: 22 } }),
         name: 'start_machine',
         parameters: [
           { name: 'machine_id', type: 'int' },
@@ -72,6 +75,7 @@ export function createFixtureLibrary(): RemoteLibrary<object> {
         ].join('\n'),
       }),
       keyword({
+        instance: 'ends',
         name: 'stop_machine',
         parameters: [{ name: 'timeout', type: 'float', default: 10.5 }],
         tags: ['lifecycle'],

@@ -5,9 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
-import type { RemoteLibrary } from '../library';
 import { renderDocsPageFromSpec, type DocsSession } from './html-page';
-import { buildLibdocSpec, type LibdocSpec } from './libdoc-spec';
+import { STOP_KEYWORD, STOP_KEYWORD_DOC } from '../spec';
+import { buildLibdocSpec, type DocumentedKeyword, type DocumentedLibrary, type LibdocSpec } from './libdoc-spec';
 
 export interface DocsEndpointOptions {
   /** The sessions in use now; called on every page request. */
@@ -15,7 +15,14 @@ export interface DocsEndpointOptions {
   /** Default: name and version from the package.json this code ships in. */
   serverName?: string;
   serverVersion?: string;
+  /**
+   * Keywords the server publishes besides the library's, documented like them so the page and spec match
+   * what libdoc and Robot see. Default: the protocol's `stop_remote_server`, which the server always publishes.
+   */
+  protocolKeywords?: readonly DocumentedKeyword[];
 }
+
+const PROTOCOL_KEYWORDS: readonly DocumentedKeyword[] = [{ name: STOP_KEYWORD, parameters: [], doc: STOP_KEYWORD_DOC }];
 
 /** Returns true when it answered the request; false leaves it to the caller (anything but GET/HEAD / and /spec.json). */
 export type DocsRequestHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -48,37 +55,33 @@ export function packageIdentity(from: string = __dirname): { name?: string; vers
 }
 
 /**
- * Creates the handler for the documentation endpoints of `library`. The spec is built once (keyword
- * definitions do not change while serving); the page is rendered per request for the live sessions.
+ * Creates the handler for the documentation endpoints of `library`. The spec is built once (definitions do
+ * not change while serving); the page is rendered per request for the live sessions.
  */
-export function createDocsHandler<I>(library: RemoteLibrary<I>, options: DocsEndpointOptions): DocsRequestHandler {
+export function createDocsHandler(library: DocumentedLibrary, options: DocsEndpointOptions): DocsRequestHandler {
   const identity = packageIdentity();
   const serverName = options.serverName ?? identity.name;
   const serverVersion = options.serverVersion ?? identity.version;
   let spec: LibdocSpec | undefined;
   let specJson: string | undefined;
-  const currentSpec = (): LibdocSpec => (spec ??= buildLibdocSpec(library));
+  const published: DocumentedLibrary = { ...library, keywords: [...library.keywords, ...(options.protocolKeywords ?? PROTOCOL_KEYWORDS)] };
+  const currentSpec = (): LibdocSpec => (spec ??= buildLibdocSpec(published));
 
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const path = (req.url ?? '/').split('?')[0];
+    if (path !== DOCS_PAGE_PATH && path !== SPEC_PATH) return false;
     let body: string;
     let type: string;
-    if (path === DOCS_PAGE_PATH) {
-      const host = req.headers.host;
-      body = renderDocsPageFromSpec(currentSpec(), {
-        sessions: options.sessions(),
-        specUrl: SPEC_PATH.slice(1),
-        ...(serverName ? { serverName } : {}),
-        ...(serverVersion ? { serverVersion } : {}),
-        ...(host ? { serverUrl: `http://${host}` } : {}),
-      });
-      type = 'text/html; charset=utf-8';
-    } else if (path === SPEC_PATH) {
-      body = specJson ??= JSON.stringify(currentSpec(), null, 2);
-      type = 'application/json; charset=utf-8';
-    } else {
-      return false;
+    try {
+      ({ body, type } = render(path, req));
+    } catch (error) {
+      // A library whose definitions cannot be documented must not take the server down with it.
+      const message = `Cannot document library '${library.name}': ${(error as Error).message}\n`;
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(message) });
+      res.end(req.method === 'HEAD' ? undefined : message);
+      req.resume();
+      return true;
     }
     res.writeHead(200, {
       'Content-Type': type,
@@ -92,4 +95,20 @@ export function createDocsHandler<I>(library: RemoteLibrary<I>, options: DocsEnd
     req.resume();
     return true;
   };
+
+  function render(path: string, req: IncomingMessage): { body: string; type: string } {
+    if (path === DOCS_PAGE_PATH) {
+      const host = req.headers.host;
+      const page = renderDocsPageFromSpec(currentSpec(), {
+        sessions: options.sessions(),
+        specUrl: SPEC_PATH.slice(1),
+        ...(serverName ? { serverName } : {}),
+        ...(serverVersion ? { serverVersion } : {}),
+        ...(host ? { serverUrl: `http://${host}` } : {}),
+      });
+      return { body: page, type: 'text/html; charset=utf-8' };
+    }
+    specJson ??= JSON.stringify(currentSpec(), null, 2);
+    return { body: specJson, type: 'application/json; charset=utf-8' };
+  }
 }

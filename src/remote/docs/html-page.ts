@@ -5,8 +5,7 @@
  * libdoc's HTML, so links such as `QemuUtils.html#Qemu%20Start` work with either page. Sections of our own
  * have lowercase ids (`sessions-in-use`), which cannot clash with intro headings such as `= Sessions =`.
  */
-import type { RemoteLibrary } from '../library';
-import { buildLibdocSpec, type LibdocArgument, type LibdocKeyword, type LibdocSpec, type LibdocType } from './libdoc-spec';
+import { buildLibdocSpec, type DocumentedLibrary, type LibdocArgument, type LibdocKeyword, type LibdocSpec, type LibdocType } from './libdoc-spec';
 import { escapeAttribute, escapeHtml, htmlToText, robotDocToHtml } from './robot-doc';
 import { PAGE_SCRIPT, PAGE_STYLE } from './html-page-assets';
 
@@ -51,7 +50,7 @@ const FAVICON =
   );
 
 /** Renders the documentation page of `library`. */
-export function renderDocsPage<I>(library: RemoteLibrary<I>, options: DocsPageOptions = {}): string {
+export function renderDocsPage(library: DocumentedLibrary, options: DocsPageOptions = {}): string {
   return renderDocsPageFromSpec(buildLibdocSpec(library, { generated: options.generated }), options);
 }
 

@@ -3,7 +3,7 @@
  * identical to what `python3 -m robot.libdoc --name N --version V Remote::http://... out.json` writes for
  * the same keywords, except where noted on `buildLibdocSpec`.
  */
-import type { DefaultValue, KeywordDefinition, ParameterDefinition, ParameterKind, RemoteLibrary } from '../library';
+import type { DefaultValue, KeywordDefinition, ParameterDefinition, ParameterKind } from '../library';
 import { printableName } from './printable-name';
 import {
   buildLinkTargets,
@@ -85,6 +85,18 @@ export interface LibdocSpec {
   inits: LibdocKeyword[];
   keywords: LibdocKeyword[];
   typedocs: LibdocTypeDoc[];
+}
+
+/** What documentation needs of a keyword: a `KeywordDefinition` without its behaviour. */
+export type DocumentedKeyword = Pick<KeywordDefinition<unknown>, 'name' | 'parameters' | 'returnType' | 'doc' | 'tags'>;
+
+/** What documentation needs of a library; every `RemoteLibrary` is one. */
+export interface DocumentedLibrary {
+  name: string;
+  version: string;
+  intro: string;
+  initDoc: string;
+  keywords: readonly DocumentedKeyword[];
 }
 
 export interface LibdocSpecOptions {
@@ -247,10 +259,8 @@ interface RawKeyword {
   rawDoc: string;
 }
 
-type DocumentedDefinition = Pick<KeywordDefinition<unknown>, 'name' | 'parameters' | 'returnType' | 'doc' | 'tags'>;
-
 /** `name` is the printable name; errors name the keyword as the library defines it. */
-function buildKeyword(name: string, definition: DocumentedDefinition, builder: SpecBuilder): RawKeyword {
+function buildKeyword(name: string, definition: DocumentedKeyword, builder: SpecBuilder): RawKeyword {
   const { doc, tags: docTags } = splitTagsFromDoc(definition.doc);
   const tags = normalizeTags([...(definition.tags ?? []), ...docTags]);
   const args = buildArguments(definition.name, definition.parameters, builder);
@@ -278,7 +288,7 @@ export function generationTime(date: Date): string {
  *   libdoc itself then cannot read back: `int(None)`). With -1 the spec converts: `libdoc QemuUtils.json x.html`;
  * - an empty `initDoc` falls back to our own import text, and typedoc texts are ours (shorter, same meaning).
  */
-export function buildLibdocSpec<I>(library: RemoteLibrary<I>, options: LibdocSpecOptions = {}): LibdocSpec {
+export function buildLibdocSpec(library: DocumentedLibrary, options: LibdocSpecOptions = {}): LibdocSpec {
   const usages = new Map<string, TypeUsage>();
   const keywords: RawKeyword[] = [];
   const seen = new Map<string, string>();

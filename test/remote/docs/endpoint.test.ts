@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createDocsHandler, packageIdentity } from '../../../src/remote/docs/endpoint';
 import type { DocsSession } from '../../../src/remote/docs/html-page';
 import { buildLibdocSpec, type LibdocSpec } from '../../../src/remote/docs/libdoc-spec';
+import { STOP_KEYWORD_DOC } from '../../../src/remote/spec';
 import { createFixtureLibrary } from '../../support/docs-fixture-library';
 
 let server: Server;
@@ -38,12 +39,15 @@ describe('docs endpoint', () => {
     expect(await (await fetch(`${base}/`)).text()).toContain('No sessions in use.');
   });
 
-  it('answers GET /spec.json with the libdoc spec', async () => {
+  it('answers GET /spec.json with the libdoc spec, including the protocol keyword the server publishes', async () => {
     const response = await fetch(`${base}/spec.json`);
     expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
     const served = (await response.json()) as LibdocSpec;
-    const built = buildLibdocSpec(createFixtureLibrary());
+    const library = createFixtureLibrary();
+    const stop = { name: 'stop_remote_server', parameters: [], doc: STOP_KEYWORD_DOC };
+    const built = buildLibdocSpec({ ...library, keywords: [...library.keywords, stop] });
     expect({ ...served, generated: '' }).toEqual({ ...built, generated: '' });
+    expect(served.keywords.map((keyword) => keyword.name)).toContain('Stop Remote Server');
   });
 
   it('answers HEAD without a body, and leaves other paths and methods to the caller', async () => {

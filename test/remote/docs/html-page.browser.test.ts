@@ -1,45 +1,36 @@
-// Browser-side code is passed as strings: the test program has Node's types, not the DOM's.
 /**
- * The keyword documentation page in a real headless Chromium: it loads without external requests or
- * script errors, filters as you type, opens keywords from clicks, links and URL fragments, and is usable
- * from the keyboard. Leaves screenshots in test-results/docs-page.png and docs-page-full.png.
+ * The keyword documentation page, served by the real remote server at `GET /`, in a real headless Chromium:
+ * it loads without external requests or script errors, shows the live sessions, filters as you type, opens
+ * keywords from clicks, links and URL fragments, and is usable from the keyboard. Leaves screenshots in
+ * test-results/docs-page.png and docs-page-full.png. Needs Debian's `chromium` (apt-get install -y chromium).
+ *
+ * Browser-side code is passed as strings: the test program has Node's types, not the DOM's.
  */
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { renderDocsPage } from '../../../src/remote/docs/html-page';
+import { createServerLog, startRemoteServer, type RemoteServer } from '../../../src/remote';
 import { createFixtureLibrary } from '../../support/docs-fixture-library';
 import { launchChromium, type HeadlessChromium } from '../../support/chromium';
+import { py } from '../../support/xmlrpc';
 
 const SCREENSHOT = join(__dirname, '../../../test-results/docs-page.png');
 
 let browser: HeadlessChromium;
-let server: Server;
+let server: RemoteServer;
 let baseUrl: string;
 let page: Page;
 const requested: string[] = [];
 const scriptErrors: string[] = [];
 
 beforeAll(async () => {
-  const html = renderDocsPage(createFixtureLibrary(), {
-    serverName: 'qemu-utils-remote',
-    serverVersion: '0.1.0',
-    sessions: [
-      { name: '', hasInstance: false, calls: 0 },
-      { name: 'DUT1_vm1', hasInstance: true, runningKeyword: 'start_machine', calls: 12, lastUsed: new Date('2024-05-06T07:08:09Z') },
-    ],
-    specUrl: 'spec.json',
-  });
-  server = createServer((request, response) => {
-    requested.push(request.url ?? '');
-    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(html);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The real remote server: a session with an instance (made over XML-RPC, as Robot would) shows live.
+  server = await startRemoteServer(createFixtureLibrary(), { port: 0, log: createServerLog({ level: 'silent' }) });
+  baseUrl = server.url;
+  await py(baseUrl, "result = run('start_machine', [1], path='/DUT1_vm1')");
   browser = await launchChromium();
   page = await browser.context.newPage();
+  page.on('request', (request) => requested.push(request.url()));
   page.on('pageerror', (error) => scriptErrors.push(error.message));
   page.on('console', (message) => {
     if (message.type() === 'error') scriptErrors.push(message.text());
@@ -48,7 +39,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
+  await server?.stop();
 });
 
 const visibleKeywords = (): Promise<string[]> =>
@@ -59,25 +50,26 @@ describe('keyword documentation page in Chromium', () => {
     await page.goto(`${baseUrl}/`);
     await expect(page.locator('h1').textContent()).resolves.toBe('DemoLab');
     await expect(page.title()).resolves.toBe('DemoLab 2.1.0 keyword documentation');
-    expect(await visibleKeywords()).toHaveLength(7);
-    await expect(page.locator('#search-status').textContent()).resolves.toBe('7 keywords');
-    await expect(page.locator('header').textContent()).resolves.toMatch(/v2\.1\.0.*served by qemu-utils-remote 0\.1\.0.*2 sessions in use/s);
-    await expect(page.locator('#sessions-in-use tbody tr').count()).resolves.toBe(2);
+    expect(await visibleKeywords()).toHaveLength(8);
+    await expect(page.locator('#search-status').textContent()).resolves.toBe('8 keywords');
+    await expect(page.locator('header').textContent()).resolves.toMatch(/v2\.1\.0.*served by qemu-utils-remote \d+\.\d+\.\d+.*1 session in use/s);
+    await expect(page.locator('#sessions-in-use tbody tr').textContent()).resolves.toMatch(/\/DUT1_vm1\s*instance/);
     expect(await page.locator('nav.side details.group summary .group-name').allTextContents()).toEqual([
       'exec',
       'Guest',
       'lifecycle',
       'network',
       'setup',
+      'Other', // Stop Remote Server, the protocol's own keyword
     ]);
-    expect(requested).toEqual(['/']);
+    expect(requested).toEqual([`${baseUrl}/`]);
     expect(scriptErrors).toEqual([]);
   });
 
   it('filters keywords and the tag groups as you type, and says how many match', async () => {
     await page.locator('#search').pressSequentially('vhost');
     expect(await visibleKeywords()).toEqual(['Add Network Interface']);
-    await expect(page.locator('#search-status').textContent()).resolves.toBe('1 of 7 keywords');
+    await expect(page.locator('#search-status').textContent()).resolves.toBe('1 of 8 keywords');
     expect(await page.locator('nav.side li[data-keyword]:visible').allTextContents()).toEqual(['Add Network Interface', 'Add Network Interface']);
     await expect(page.locator('[id="Introduction"]').isVisible()).resolves.toBe(false);
 
@@ -89,7 +81,7 @@ describe('keyword documentation page in Chromium', () => {
     await expect(page.locator('#no-match').isVisible()).resolves.toBe(true);
 
     await page.locator('#search').press('Escape');
-    expect(await visibleKeywords()).toHaveLength(7);
+    expect(await visibleKeywords()).toHaveLength(8);
     await expect(page.locator('[id="Introduction"]').isVisible()).resolves.toBe(true);
   });
 
