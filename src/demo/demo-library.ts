@@ -34,6 +34,8 @@ function sleep(seconds: number, signal: AbortSignal): Promise<void> {
       signal.removeEventListener('abort', onAbort);
       resolve();
     }, seconds * 1000);
+    // A sleep the server has given up on (cut at shutdown) must not keep the process alive.
+    timer.unref();
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(new KeywordError('Sleep aborted: the server is stopping.'));
@@ -319,15 +321,20 @@ const behaviourKeywords: DemoKeyword[] = [
   },
   {
     name: 'sleep_seconds',
-    parameters: [{ name: 'seconds', type: 'float' }],
+    parameters: [
+      { name: 'seconds', type: 'float' },
+      { name: 'honour_stop', type: 'bool', default: true },
+    ],
     returnType: 'float',
-    doc: 'Sleeps, logging before and after; stops early when the server stops.',
+    doc:
+      'Sleeps, logging before and after. Stops early when the server stops, unless ``honour_stop`` is false ' +
+      '(then the server cuts it after its grace period).',
     tags: ['timing'],
     instance: 'none',
     run: async ({ log, signal, session }, args) => {
       const seconds = Number(args.seconds);
       log.info(`Sleeping ${seconds} s in session '${session}'`);
-      await sleep(seconds, signal);
+      await sleep(seconds, args.honour_stop === false ? new AbortController().signal : signal);
       log.info(`Slept ${seconds} s`);
       return seconds;
     },

@@ -1,0 +1,56 @@
+/** Starts in-process servers for the protocol tests and captures their server log as JSON records. */
+import { Writable } from 'node:stream';
+import { createDemoLibrary, type Counter } from '../../../src/demo/demo-library';
+import { startRemoteServer, type RemoteServer, type RemoteServerOptions } from '../../../src/remote/server';
+import { createServerLog, type ServerLogLevel } from '../../../src/remote/server-log';
+
+export interface LogRecord {
+  level: string;
+  message: string;
+  [field: string]: unknown;
+}
+
+export interface TestServer {
+  server: RemoteServer;
+  url: string;
+  /** Server log records so far. */
+  records(): LogRecord[];
+  /** Counters disposed so far (the demo library's lifecycle hook). */
+  disposed: Counter[];
+}
+
+export async function startDemoServer(options: RemoteServerOptions = {}, level: ServerLogLevel = 'debug'): Promise<TestServer> {
+  const records: LogRecord[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) records.push(JSON.parse(line) as LogRecord);
+      callback();
+    },
+  });
+  const disposed: Counter[] = [];
+  const server = await startRemoteServer(createDemoLibrary({ onDispose: (counter) => disposed.push({ ...counter }) }), {
+    port: 0,
+    log: createServerLog({ level, json: true, stream }),
+    ...options,
+  });
+  return { server, url: server.url, records: () => [...records], disposed };
+}
+
+/** The per-call log records (`message: 'call'`). */
+export function callRecords(test: TestServer): LogRecord[] {
+  return test.records().filter((record) => record.message === 'call');
+}
+
+/** Polls until `condition` holds; fails after `timeoutMs` naming what it waited for. */
+export async function waitFor(what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The status of one live session, if it exists. */
+export function session(test: TestServer, name: string): ReturnType<RemoteServer['sessionStatus']>[number] | undefined {
+  return test.server.sessionStatus().find((status) => status.name === name);
+}
