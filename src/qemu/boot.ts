@@ -70,16 +70,17 @@ export class SerialLogScanner {
 const GONE = 'qemu-utils-remote: process gone';
 
 /**
- * A node-side loop that ends when process `pid` no longer runs. A zombie counts as gone: on hosts whose
- * PID 1 does not reap orphans, a killed QEMU stays a zombie forever (its memory is freed all the same).
+ * A node-side loop that ends when process `pid` no longer runs, or after `maxSeconds`. A zombie counts as
+ * gone: on hosts whose PID 1 does not reap orphans, a killed QEMU stays a zombie forever (its memory is freed
+ * all the same). The loop bounds itself: a KILL sent when the watch is abandoned may not reach it.
  */
-export function processGoneCommand(pid: number, timeoutSeconds?: number): string {
+export function processGoneCommand(pid: number, maxSeconds: number): string {
   const stat = `/proc/${pid}/stat`;
+  const checks = Math.max(1, Math.ceil(maxSeconds * 10));
   const loop =
-    `while :; do s=$(sed 's/.*) //' ${stat} 2>/dev/null | cut -c1); ` +
-    `if [ -z "$s" ] || [ "$s" = Z ]; then echo ${shellQuote(GONE)}; exit 0; fi; sleep 0.1; done`;
-  const command = `sh -c ${shellQuote(loop)}`;
-  return timeoutSeconds === undefined ? command : `timeout ${timeoutSeconds} ${command}`;
+    `n=0; while [ $n -lt ${checks} ]; do s=$(sed 's/.*) //' ${stat} 2>/dev/null | cut -c1); ` +
+    `if [ -z "$s" ] || [ "$s" = Z ]; then echo ${shellQuote(GONE)}; exit 0; fi; n=$((n+1)); sleep 0.1; done; exit 1`;
+  return `sh -c ${shellQuote(loop)}`;
 }
 
 /** Whether the output of `processGoneCommand` says the process is gone. */
@@ -88,8 +89,8 @@ export function saysProcessGone(stdout: string): boolean {
 }
 
 /** Resolves `true` when process `pid` is gone from the node, `false` when the watch ended otherwise. */
-export async function waitForProcessExit(node: Node, pid: number, signal: AbortSignal): Promise<boolean> {
-  const result = await execCmd(node, processGoneCommand(pid), { timeout: null, signal });
+export async function waitForProcessExit(node: Node, pid: number, maxSeconds: number, signal: AbortSignal): Promise<boolean> {
+  const result = await execCmd(node, processGoneCommand(pid, maxSeconds), { timeout: maxSeconds + 30, signal });
   return saysProcessGone(result.stdout);
 }
 
@@ -115,8 +116,10 @@ export async function waitForKernelvmBoot(node: Node, options: KernelvmBootOptio
     settle = resolve;
   });
   const timer = setTimeout(() => settle({ timedOut: true }), options.timeoutSeconds * 1000);
-  // `-F` follows the file by name: it may not exist yet when QEMU has only just daemonized.
-  const stream = execCmd(node, `tail -c +1 -F ${shellQuote(options.log)}`, {
+  // `-F` follows the file by name: it may not exist yet when QEMU has only just daemonized. `timeout` bounds
+  // it on the node: abandoning the stream signals sudo, which cannot pass a KILL on to tail.
+  const lifetime = Math.ceil(options.timeoutSeconds) + 5;
+  const stream = execCmd(node, `timeout ${lifetime} tail -c +1 -F ${shellQuote(options.log)}`, {
     sudo: true,
     timeout: null,
     signal,
@@ -131,7 +134,7 @@ export async function waitForKernelvmBoot(node: Node, options: KernelvmBootOptio
   const exit =
     options.pid === undefined
       ? undefined
-      : waitForProcessExit(node, options.pid, signal).then(
+      : waitForProcessExit(node, options.pid, lifetime, signal).then(
           (gone) => {
             if (gone) settle({ exited: true });
           },
@@ -190,7 +193,7 @@ export async function waitForNestedvmBoot<T extends VmInterfaceEntry>(
   const exit =
     options.pid === undefined
       ? undefined
-      : waitForProcessExit(node, options.pid, signal).then(
+      : waitForProcessExit(node, options.pid, Math.ceil(options.timeoutSeconds) + 5, signal).then(
           (gone) => {
             if (!gone) return;
             exited = true;

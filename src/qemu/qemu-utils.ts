@@ -443,7 +443,7 @@ export class QemuUtils {
       return;
     }
     await execCmd(this.node, `kill -SIGKILL ${pid}`, { sudo: true, timeout: 10 });
-    const gone = await execCmd(this.node, processGoneCommand(pid, 10), { timeout: 20 });
+    const gone = await execCmd(this.node, processGoneCommand(pid, 10), { timeout: 30 });
     if (!saysProcessGone(gone.stdout)) call.log.warn(`QEMU process ${pid} on ${this.node.host} still runs 10 s after SIGKILL`);
   }
 
@@ -491,7 +491,7 @@ export class QemuUtils {
     const pid = this.vmPid ?? (this.startAttempted ? await this.readPid() : undefined);
     await execCmd(this.node, 'pkill -SIGKILL qemu', { sudo: true });
     if (pid !== undefined) {
-      const gone = await execCmd(this.node, processGoneCommand(pid, 10), { timeout: 20 });
+      const gone = await execCmd(this.node, processGoneCommand(pid, 10), { timeout: 30 });
       if (!saysProcessGone(gone.stdout)) call.log.warn(`QEMU process ${pid} on ${this.node.host} still runs 10 s after SIGKILL`);
     }
     this.vmPid = undefined;

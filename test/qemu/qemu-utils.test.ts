@@ -202,7 +202,7 @@ describe('Qemu Start, Qemu Kill on a dry-run node', () => {
       expectedStart,
     ]);
     expect(lines).toContain('sudo -S cat /var/run/qemu_1.pid');
-    expect(lines).toContain('sudo -S tail -c +1 -F /tmp/serial_1.log');
+    expect(lines).toContain('sudo -S timeout 65 tail -c +1 -F /tmp/serial_1.log');
     expect(vm.running).toBe(true);
 
     clearRecords(node);
@@ -210,7 +210,7 @@ describe('Qemu Start, Qemu Kill on a dry-run node', () => {
     expect(commandLines(node)).toEqual([
       `sudo -S grep -qaF -- /var/run/qemu_1.pid /proc/${PID}/cmdline`,
       `sudo -S kill -SIGKILL ${PID}`,
-      expect.stringMatching(new RegExp(`^timeout 10 sh -c .*/proc/${PID}/stat`)),
+      expect.stringMatching(new RegExp(`^sh -c 'n=0; while \\[ \\$n -lt 100 \\]; do .*/proc/${PID}/stat`)),
       'sudo -S cat /etc/vm_init_1.conf',
       'sudo -S cat /var/run/qemu_1.pid',
       'sudo -S cat /tmp/serial_1.log',
