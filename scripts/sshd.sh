@@ -104,7 +104,7 @@ write_env() {
   hostkey=$(awk '{print $1" "$2}' "$S/ssh_host_ed25519_key.pub")
   echo "[127.0.0.1]:$PORT $hostkey" > "$S/known_hosts"
   python3 - "$S/env.json" <<EOF
-import json, sys
+import json, os, sys
 env = {
     "name": "$NAME",
     "host": "127.0.0.1",
@@ -120,9 +120,9 @@ env = {
     "knownHostsPath": "$S/known_hosts",
     "maxSessions": 10,
 }
-with open(sys.argv[1] + ".tmp", "w") as f:
+# It holds the test user's password: readable by root only.
+with open(os.open(sys.argv[1] + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
     json.dump(env, f, indent=2)
-import os
 os.replace(sys.argv[1] + ".tmp", sys.argv[1])
 EOF
 }
@@ -130,12 +130,15 @@ EOF
 start() {
   [ "$(id -u)" = 0 ] || die "must run as root (creates the test user, runs sshd on a private port)"
   ensure_packages
-  mkdir -p "$S" && chmod 700 "$STATE_ROOT" "$S"
+  # 711: sshd reads authorized_keys as the logging-in user, so the test user must be able to reach it;
+  # nothing in here is listable, and the secrets (client_key, test-user-password) stay 600.
+  mkdir -p "$S" && chmod 711 "$S" && chmod go+x "$STATE_ROOT"
   mkdir -p /run/sshd && chmod 755 /run/sshd   # privilege-separation dir; sshd refuses to start without it
   [ -f "$S/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C "qur-$NAME-host" -f "$S/ssh_host_ed25519_key"
   # RSA in PEM form, exactly what CSIT topologies put in priv_key.
   [ -f "$S/client_key" ] || ssh-keygen -q -t rsa -b 3072 -m PEM -N '' -C "qur-$NAME-client" -f "$S/client_key"
-  cp "$S/client_key.pub" "$S/authorized_keys" && chmod 600 "$S/authorized_keys"
+  # Root and the test user both accept the client key (root by key only, the test user by key or password).
+  cp "$S/client_key.pub" "$S/authorized_keys" && chmod 644 "$S/authorized_keys"
   ensure_test_user
   write_config
   /usr/sbin/sshd -t -f "$S/sshd_config" || die "sshd rejected $S/sshd_config"

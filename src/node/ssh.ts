@@ -35,8 +35,12 @@ const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
 const KEEPALIVE_INTERVAL_MS = 10_000;
 const KEEPALIVE_COUNT_MAX = 3;
 const WRITE_FILE_TIMEOUT_SECONDS = 120;
-/** Consecutive refusals of one channel request, with others open, before the session limit is lowered. */
+/**
+ * Refusals of one channel request, with others open, over how long, before the session limit is lowered:
+ * a loaded sshd can take a while to free closed sessions, which must not shrink the limit.
+ */
 const REFUSALS_BEFORE_LOWERING = 5;
+const REFUSING_MS_BEFORE_LOWERING = 1000;
 
 /** Waits `ms`, or rejects as the limiter does when `signal` aborts (the caller's deadline). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -311,6 +315,7 @@ export class SshTransport implements NodeTransport {
   private async openExec(line: string, signal: AbortSignal): Promise<{ connection: Connection; channel: ClientChannel; release: () => void }> {
     let reconnected = false;
     let refusals = 0;
+    let firstRefusal: number | undefined;
     for (;;) {
       // A refused request goes back to the head of the queue, not the tail.
       const release = await this.limiter.acquire({ signal, front: refusals > 0 });
@@ -332,7 +337,8 @@ export class SshTransport implements NodeTransport {
           // sshd frees a closed session a moment after the close, so a refusal right at the limit is
           // usually transient: back off briefly. Refused again and again means its limit is lower than ours.
           refusals += 1;
-          if (refusals >= REFUSALS_BEFORE_LOWERING) {
+          firstRefusal ??= Date.now();
+          if (refusals >= REFUSALS_BEFORE_LOWERING && Date.now() - firstRefusal >= REFUSING_MS_BEFORE_LOWERING) {
             const lowered = this.limiter.lowerAfterRefusal(othersOpen);
             if (lowered !== undefined && lowered < othersOpen + 1) {
               nodeLogger().info(`${this.label} keeps refusing channels with ${othersOpen} open: session limit now ${lowered} (set max_sessions to sshd's MaxSessions)`);

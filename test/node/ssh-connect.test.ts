@@ -8,10 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeConnectionError } from '../../src/node/errors';
 import { closeAllTransports, execCmd, transportFor } from '../../src/node/exec';
-import { setNodeLogger, type NodeLogger } from '../../src/node/log';
 import { parseNode } from '../../src/node/node';
 import type { SshTransport } from '../../src/node/ssh';
-import { describeSsh, passwordNodeDict, rootKeyNodeDict, sshdEnv, type SshdEnv } from '../support/sshd';
+import { captureNodeLog, describeSsh, passwordNodeDict, rootKeyNodeDict, sshdEnv, type SshdEnv } from '../support/sshd';
 
 function listen(server: Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
@@ -26,21 +25,19 @@ async function connectError(dict: Record<string, unknown>): Promise<NodeConnecti
 describeSsh('ssh connect and host keys (real sshd)', () => {
   let env: SshdEnv;
   let scratch: string;
-  const logged: string[] = [];
-  let previousLogger: NodeLogger;
+  let log: ReturnType<typeof captureNodeLog>;
+  let logged: string[];
 
   beforeAll(() => {
     env = sshdEnv();
     scratch = mkdtempSync(join(tmpdir(), 'qur-ssh-connect-'));
-    const remember = (message: string): void => {
-      logged.push(message);
-    };
-    previousLogger = setNodeLogger({ debug: remember, info: remember, warn: remember });
+    log = captureNodeLog();
+    logged = log.lines;
   });
 
   afterAll(async () => {
     await closeAllTransports();
-    setNodeLogger(previousLogger);
+    log.restore();
     rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -54,8 +51,8 @@ describeSsh('ssh connect and host keys (real sshd)', () => {
     expect((await execCmd(parseNode(passwordNodeDict(env)), 'id -un')).stdout).toBe(`${env.passwordUser}\n`);
   });
 
-  test('a key for another account is refused too', async () => {
-    const error = await connectError(rootKeyNodeDict(env, { username: 'nobody' }));
+  test('an account that does not exist is refused as auth-failed too', async () => {
+    const error = await connectError(rootKeyNodeDict(env, { username: 'qur-no-such-user' }));
     expect(error.failure).toBe('auth-failed');
   });
 
@@ -125,9 +122,12 @@ describeSsh('ssh connect and host keys (real sshd)', () => {
   });
 
   test('a server limit below max_sessions: refused channels are retried and the limit adapts', async () => {
-    const node = parseNode(rootKeyNodeDict(env, { max_sessions: 20 }));
-    const results = await Promise.all(Array.from({ length: 30 }, (_, index) => execCmd(node, `sleep 0.5; echo ${index}`)));
-    expect(results.map((result) => result.stdout)).toEqual(Array.from({ length: 30 }, (_, index) => `${index}\n`));
+    const node = parseNode(passwordNodeDict(env, { max_sessions: 20 }));
+    logged.length = 0;
+    // Commands long enough that the refusals persist: brief refusals at the limit are sshd freeing sessions late.
+    const results = await Promise.all(Array.from({ length: 25 }, (_, index) => execCmd(node, `sleep 1.5; echo ${index}`)));
+    expect(results.map((result) => result.stdout)).toEqual(Array.from({ length: 25 }, (_, index) => `${index}\n`));
+    expect(logged.some((line) => /keeps refusing channels with \d+ open: session limit now \d+/.test(line))).toBe(true);
     const transport = transportFor(node) as SshTransport;
     expect(transport.channelLimit).toBeLessThan(20);
     expect(transport.connectionsMade).toBe(1);

@@ -7,15 +7,17 @@ import { closeAllTransports, execCmd, transportFor } from '../../src/node/exec';
 import { parseNode } from '../../src/node/node';
 import type { SshTransport } from '../../src/node/ssh';
 import type { Node } from '../../src/node/types';
-import { describeSsh, rootKeyNodeDict, sshdEnv, startSshdInstance, stopSshdInstance } from '../support/sshd';
+import { captureNodeLog, describeSsh, rootKeyNodeDict, sshdEnv, startSshdInstance, stopSshdInstance } from '../support/sshd';
 
 const INSTANCE = 'sshd-restart';
 const PORT = Number(process.env.QUR_SSHD_RESTART_PORT ?? 2223);
 
 describeSsh('ssh reconnect after sshd was killed (real sshd, own instance)', () => {
   let node: Node;
+  let log: ReturnType<typeof captureNodeLog>;
 
   beforeAll(() => {
+    log = captureNodeLog();
     sshdEnv(); // the main instance must be set up: this one reuses its packages and test user
     node = parseNode(rootKeyNodeDict(startSshdInstance(INSTANCE, PORT)));
   });
@@ -23,6 +25,7 @@ describeSsh('ssh reconnect after sshd was killed (real sshd, own instance)', () 
   afterAll(async () => {
     await closeAllTransports();
     stopSshdInstance(INSTANCE, PORT);
+    log.restore();
   });
 
   test('killed mid-command: a clear error, nothing re-run; refused while down; the next command reconnects', async () => {
@@ -58,6 +61,7 @@ describeSsh('ssh reconnect after sshd was killed (real sshd, own instance)', () 
     stopSshdInstance(INSTANCE, PORT);
     startSshdInstance(INSTANCE, PORT);
     expect((await execCmd(node, 'echo again')).stdout).toBe('again\n');
+    expect(log.lines.some((line) => line.startsWith(`Reconnecting to root@127.0.0.1:${PORT}`) || line.includes('closed'))).toBe(true);
     expect(transport.connectionsMade).toBe(before + 1);
   });
 });

@@ -12,7 +12,7 @@ import { closeAllTransports, connectUnixSocket, transportFor } from '../../src/n
 import { parseNode } from '../../src/node/node';
 import type { SshTransport } from '../../src/node/ssh';
 import type { Node } from '../../src/node/types';
-import { describeSsh, passwordNodeDict, rootKeyNodeDict, sshdEnv } from '../support/sshd';
+import { captureNodeLog, describeSsh, passwordNodeDict, rootKeyNodeDict, sshdEnv } from '../support/sshd';
 
 /** A QMP-like peer: greets on connect, then answers each line. The sshd runs on this host, so it is "on the node". */
 function startPeer(path: string): Promise<Server> {
@@ -51,8 +51,10 @@ describeSsh('unix sockets over ssh (real sshd)', () => {
   let openPath: string;
   let rootOnlyPath: string;
   const servers: Server[] = [];
+  let log: ReturnType<typeof captureNodeLog>;
 
   beforeAll(async () => {
+    log = captureNodeLog();
     const env = sshdEnv();
     root = parseNode(rootKeyNodeDict(env));
     user = parseNode(passwordNodeDict(env));
@@ -69,6 +71,7 @@ describeSsh('unix sockets over ssh (real sshd)', () => {
     await closeAllTransports();
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
     rmSync(dir, { recursive: true, force: true });
+    log.restore();
   });
 
   test('direct-streamlocal: root reaches the socket, greeting included, without a session channel', async () => {

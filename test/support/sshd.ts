@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setNodeLogger } from '../../src/node/log';
 
 export interface SshdEnv {
   name: string;
@@ -72,4 +73,17 @@ export function startSshdInstance(name: string, port: number): SshdEnv {
 
 export function stopSshdInstance(name: string, port: number): void {
   execFileSync('bash', [SCRIPT, 'stop'], { env: { ...process.env, QUR_SSHD_NAME: name, QUR_SSHD_PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/**
+ * Routes the node layer's log into an array for the duration of a test file (keeps jest output readable,
+ * and lets tests assert what was logged). Call in beforeAll; call the returned restore in afterAll.
+ */
+export function captureNodeLog(): { lines: string[]; restore: () => void } {
+  const lines: string[] = [];
+  const remember = (message: string): void => {
+    lines.push(message);
+  };
+  const previous = setNodeLogger({ debug: remember, info: remember, warn: remember });
+  return { lines, restore: () => setNodeLogger(previous) };
 }
