@@ -31,7 +31,7 @@ master_pid() {
   [ -s "$PIDFILE" ] || return 1
   local pid
   pid=$(cat "$PIDFILE")
-  [ -d "/proc/$pid" ] && grep -q sshd "/proc/$pid/comm" 2>/dev/null && echo "$pid"
+  alive "$pid" && grep -q sshd "/proc/$pid/comm" 2>/dev/null && echo "$pid"
 }
 
 # Every descendant of a pid (connection processes, the users' shells and commands), deepest last.
@@ -42,6 +42,9 @@ descendants() {
     descendants "$child"
   done
 }
+
+# A process that has not exited yet (a zombie has, and PID 1 here may be slow to reap it).
+alive() { [ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
 
@@ -169,11 +172,11 @@ stop() {
     # Connection processes outlive the listener; end them (and their commands) too.
     [ -n "$victims" ] && kill $victims 2>/dev/null || true
     for _ in $(seq 30); do
-      [ -d "/proc/$pid" ] || break
+      alive "$pid" || break
       sleep 0.1
     done
     for victim in $pid $victims; do
-      [ -d "/proc/$victim" ] && kill -KILL "$victim" 2>/dev/null || true
+      alive "$victim" && kill -KILL "$victim" 2>/dev/null || true
     done
     log "stopped (pid $pid)"
   else
