@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { createQemuLibrary } from '../library/qemu-library';
-import { packageIdentity } from '../remote/docs/endpoint';
+import { packageIdentity, publishedLibrary } from '../remote/docs/endpoint';
 import { renderDocsPageFromSpec } from '../remote/docs/html-page';
 import { buildLibdocSpec, type DocumentedLibrary } from '../remote/docs/libdoc-spec';
 
@@ -53,7 +53,9 @@ function main(argv: string[]): void {
   const outIndex = argv.indexOf('--out');
   const outDir = resolve(outIndex >= 0 && argv[outIndex + 1] ? argv[outIndex + 1] : join(__dirname, '..', '..', 'docs'));
   const generated = sourceDateEpoch();
-  const result = generateDocs({ outDir, library: createQemuLibrary(), ...(generated ? { generated } : {}) });
+  // As served: Robot (and libdoc) see the server's stop_remote_server next to the library's keywords.
+  const library = publishedLibrary(createQemuLibrary());
+  const result = generateDocs({ outDir, library, ...(generated ? { generated } : {}) });
   const shown = (file: string): string => relative(process.cwd(), file) || file;
   process.stdout.write(`Wrote ${shown(result.specFile)} and ${shown(result.pageFile)} (${result.keywords} keywords).\n`);
 }

@@ -22,7 +22,13 @@ export interface DocsEndpointOptions {
   protocolKeywords?: readonly DocumentedKeyword[];
 }
 
-const PROTOCOL_KEYWORDS: readonly DocumentedKeyword[] = [{ name: STOP_KEYWORD, parameters: [], doc: STOP_KEYWORD_DOC }];
+/** Keywords the remote server publishes for every library. */
+export const PROTOCOL_KEYWORDS: readonly DocumentedKeyword[] = [{ name: STOP_KEYWORD, parameters: [], doc: STOP_KEYWORD_DOC }];
+
+/** The library as Robot sees it through the server: its keywords plus the protocol's. */
+export function publishedLibrary(library: DocumentedLibrary, protocolKeywords = PROTOCOL_KEYWORDS): DocumentedLibrary {
+  return { ...library, keywords: [...library.keywords, ...protocolKeywords] };
+}
 
 /** Returns true when it answered the request; false leaves it to the caller (anything but GET/HEAD / and /spec.json). */
 export type DocsRequestHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -64,8 +70,7 @@ export function createDocsHandler(library: DocumentedLibrary, options: DocsEndpo
   const serverVersion = options.serverVersion ?? identity.version;
   let spec: LibdocSpec | undefined;
   let specJson: string | undefined;
-  const published: DocumentedLibrary = { ...library, keywords: [...library.keywords, ...(options.protocolKeywords ?? PROTOCOL_KEYWORDS)] };
-  const currentSpec = (): LibdocSpec => (spec ??= buildLibdocSpec(published));
+  const currentSpec = (): LibdocSpec => (spec ??= buildLibdocSpec(publishedLibrary(library, options.protocolKeywords)));
 
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;

@@ -74,8 +74,8 @@ button { font: inherit; cursor: pointer; }
 .doc > :last-child { margin-bottom: 0; }
 .doc h2, .doc h3, .doc h4 { margin: 1.2em 0 .4em; }
 .doc h2 { font-size: 1.12rem; } .doc h3 { font-size: 1rem; } .doc h4 { font-size: .95rem; }
-.doc table { border-collapse: collapse; margin: .6em 0; font-size: .92em; }
-.doc table td, .doc table th { border: 1px solid var(--border); padding: 4px 10px; text-align: left; vertical-align: top; }
+.doc table { border-collapse: collapse; margin: .6em 0; font-size: .92em; display: block; max-width: 100%; overflow-x: auto; border: 0; }
+.doc table td, .doc table th { border: 1px solid var(--border); padding: 4px 10px; text-align: left; vertical-align: top; white-space: nowrap; }
 .doc table th { background: var(--code-bg); }
 .doc span.name, .shortdoc span.name { font-family: var(--mono); font-size: .92em; color: var(--muted); }
 .card > * + * { margin-top: 12px; }
@@ -95,6 +95,7 @@ button { font: inherit; cursor: pointer; }
 .shortdoc { margin: 4px 0 0; color: var(--muted); }
 .kw > details[open] .shortdoc { display: none; } /* the doc below starts with the same paragraph */
 .kw-body { padding: 14px 20px 18px 44px; }
+.kw-body > :first-child { margin-top: 0; }
 .kw-body > * + * { margin-top: 12px; }
 .label { display: inline-block; min-width: 4.5em; font-size: .75rem; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); font-weight: 600; }
 .returns, .tags { margin: 0; }
