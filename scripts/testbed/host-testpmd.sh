@@ -1,0 +1,133 @@
+#!/bin/bash
+# Host-side vhost-user peer: dpdk-testpmd as the vhost-user CLIENT of QEMU's server sockets.
+#   host-testpmd.sh start <name> <socket-path>...   start it (before QEMU or after; it reconnects every second)
+#   host-testpmd.sh stop <name>                     stop it and remove everything start created
+#   host-testpmd.sh status <name>                   exit 0 when running; prints pid and log path
+# Files live in $QUR_STATE_DIR/testpmd/<name>/ (pid, log). Environment: QUR_TESTPMD_LCORES (default "0,1",
+# "0" on a 1-CPU host), QUR_TESTPMD_SOCKET_MEM (MiB, default 128), QUR_TESTPMD_FORWARD=0 (ports up, no
+# forwarding, so it does not busy-poll a core), QUR_TESTPMD_START_TIMEOUT (s, default 30).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() { die "usage: host-testpmd.sh start <name> <socket-path>... | stop <name> | status <name>"; }
+[ $# -ge 2 ] || usage
+action="$1"; name="$2"; shift 2
+[[ "$name" =~ ^[A-Za-z0-9_-]{1,40}$ ]] || die "testpmd name '$name' must be 1-40 of [A-Za-z0-9_-]"
+
+dir="$QUR_STATE_DIR/testpmd/$name"
+pid_file="$dir/pid"
+log_file="$dir/testpmd.log"
+file_prefix="qur-$name"
+runtime_dir="/var/run/dpdk/$file_prefix"
+
+running_pid() {
+  [ -s "$pid_file" ] || return 1
+  local pid; pid=$(cat "$pid_file")
+  # Only a live dpdk-testpmd with our pid counts; a reused pid belongs to someone else.
+  [ -r "/proc/$pid/comm" ] && [ "$(cat "/proc/$pid/comm")" = dpdk-testpmd ] || return 1
+  echo "$pid"
+}
+
+start() {
+  [ $# -ge 1 ] || usage
+  local pid
+  if pid=$(running_pid); then
+    die "testpmd '$name' is already running (pid $pid); stop it first: host-testpmd.sh stop $name"
+  fi
+  local testpmd; testpmd="$(command -v dpdk-testpmd)" || die "dpdk-testpmd not found; run: bash scripts/testbed/setup.sh"
+  mountpoint -q /dev/hugepages || die "/dev/hugepages is not mounted; run: bash scripts/testbed/setup.sh"
+  local lcores="${QUR_TESTPMD_LCORES:-}"
+  if [ -z "$lcores" ]; then
+    if [ "$(nproc)" -ge 2 ]; then lcores=0,1; else lcores=0; fi
+  fi
+  local vdevs=() i=0 sock
+  for sock in "$@"; do
+    case "$sock" in /*) ;; *) die "socket path '$sock' must be absolute" ;; esac
+    case "$sock" in *,*) die "socket path '$sock' must not contain a comma (DPDK devargs separator)" ;; esac
+    vdevs+=(--vdev "net_vhost$i,iface=$sock,client=1,queues=1")
+    i=$((i + 1))
+  done
+  local fwd=(--forward-mode=io --auto-start --nb-cores=1)
+  [ "${QUR_TESTPMD_FORWARD:-1}" = 0 ] && fwd=(--forward-mode=io)
+  [ "$lcores" = 0 ] && fwd=(--forward-mode=io)
+
+  rm -rf "$dir" "$runtime_dir"; mkdir -p "$dir"
+  # --in-memory leaves no hugepage files behind; its own --file-prefix keeps instances apart;
+  # --total-num-mbufs avoids the default ~340 MB pool. testpmd exits at EOF on stdin ("Press enter to exit"),
+  # so stdin is a pipe from a sleep that lives as long as the process group. stdbuf: testpmd's stdout is a
+  # file here, and without line buffering 'Press enter to exit' would sit in its stdio buffer.
+  setsid bash -c 'echo $$ >"$1"; shift; exec "$@" < <(exec sleep infinity)' _ "$pid_file" \
+    stdbuf -oL -eL "$testpmd" -l "$lcores" -n 1 --no-pci --in-memory --file-prefix="$file_prefix" \
+    --socket-mem "${QUR_TESTPMD_SOCKET_MEM:-128}" --huge-dir /dev/hugepages "${vdevs[@]}" \
+    -- "${fwd[@]}" --rxq=1 --txq=1 --total-num-mbufs=8192 --disable-link-check \
+    >"$log_file" 2>&1 </dev/null &
+  local deadline=$(( $(date +%s) + ${QUR_TESTPMD_START_TIMEOUT:-30} ))
+  while :; do
+    if grep -q 'Press enter to exit' "$log_file" 2>/dev/null; then break; fi
+    if [ -s "$pid_file" ] && ! kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+      tail -n 20 "$log_file" >&2
+      cleanup_files
+      die "dpdk-testpmd '$name' exited during start-up (log above)"
+    fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      tail -n 20 "$log_file" >&2
+      stop_process
+      cleanup_files
+      die "dpdk-testpmd '$name' did not reach 'Press enter to exit' within ${QUR_TESTPMD_START_TIMEOUT:-30} s (log above)"
+    fi
+    sleep 0.1
+  done
+  echo "testpmd '$name' running: pid $(cat "$pid_file"), log $log_file"
+}
+
+stop_process() {
+  [ -s "$pid_file" ] || return 0
+  local pid; pid=$(cat "$pid_file")
+  # The pid is also the process group (setsid): SIGTERM lets testpmd close its ports ("Bye..."),
+  # then whatever is left of the group (the stdin sleep) is killed.
+  kill -TERM "$pid" 2>/dev/null || true
+  local i
+  for i in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  for i in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$pid" 2>/dev/null && die "dpdk-testpmd '$name' (pid $pid) survived SIGKILL"
+  return 0
+}
+
+cleanup_files() {
+  rm -rf "$runtime_dir" "$dir"
+  rmdir "$QUR_STATE_DIR/testpmd" 2>/dev/null || true
+}
+
+stop() {
+  if [ ! -d "$dir" ]; then
+    echo "testpmd '$name' is not running"
+    return 0
+  fi
+  stop_process
+  cleanup_files
+  echo "testpmd '$name' stopped"
+}
+
+status() {
+  local pid
+  if pid=$(running_pid); then
+    echo "testpmd '$name' running: pid $pid, log $log_file"
+  else
+    echo "testpmd '$name' not running"
+    return 1
+  fi
+}
+
+case "$action" in
+  start) start "$@" ;;
+  stop) [ $# -eq 0 ] || usage; stop ;;
+  status) [ $# -eq 0 ] || usage; status ;;
+  *) usage ;;
+esac

@@ -1,0 +1,114 @@
+/**
+ * host-testpmd.sh runs dpdk-testpmd as the vhost-user client of a QEMU vhost-user server socket, so QEMU
+ * (which waits for its peer before it starts) comes up; stop removes everything start created.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeWithTestbed, qemuAccelArgs, TestbedInfo, testbedStateDir } from '../support/testbed';
+import {
+  ForegroundQemu,
+  JsonLineSocket,
+  makeWorkDir,
+  processAlive,
+  removeWorkDir,
+  runCommand,
+  startQemu,
+  stopQemu,
+  waitForExit,
+  waitForText,
+} from './bed-helpers';
+
+describeWithTestbed('host testpmd as vhost-user peer', (testbed) => {
+  const name = `selftest-${process.pid}`;
+  let workDir: string;
+  let qemu: ForegroundQemu | undefined;
+  let qmp: JsonLineSocket | undefined;
+
+  const script = (bed: TestbedInfo, ...args: string[]) => runCommand('bash', [bed.hostTestpmdScript, ...args]);
+
+  beforeAll(() => {
+    workDir = makeWorkDir('vhost');
+  });
+
+  afterAll(async () => {
+    qmp?.close();
+    await stopQemu(qemu);
+    // Runs even when the bed failed to load, so only stop what may have been started.
+    if (existsSync(join(testbedStateDir(), 'testpmd', name))) {
+      await runCommand('bash', [join(__dirname, '../../scripts/testbed/host-testpmd.sh'), 'stop', name]);
+    }
+    removeWorkDir(workDir);
+  });
+
+  test('connects to QEMU, lets it run, and stop leaves nothing behind', async () => {
+    const bed = testbed();
+    const socket = join(workDir, 'vhost1.sock');
+    const qmpSocket = join(workDir, 'qmp.sock');
+
+    const started = await script(bed, 'start', name, socket);
+    expect(started.stderr).toBe('');
+    expect(started.code).toBe(0);
+    const pid = Number(/pid (\d+)/.exec(started.stdout)?.[1]);
+    expect(processAlive(pid)).toBe(true);
+    const logFile = join(bed.stateDir, 'testpmd', name, 'testpmd.log');
+
+    // No wait=off on the vhost chardev: QEMU blocks until testpmd connects, as with CSIT's vhost-user line.
+    qemu = startQemu(bed.qemu, [
+      '-nodefaults', '-name', 'qur-tb-vhost,debug-threads=on', '-no-user-config', '-monitor', 'none',
+      '-display', 'none', '-vga', 'none', ...qemuAccelArgs(bed), '-S',
+      '-object', `memory-backend-file,id=mem,size=256M,mem-path=${bed.hugepages.mount},share=on`,
+      '-m', '256M', '-numa', 'node,memdev=mem',
+      '-qmp', `unix:${qmpSocket},server=on,wait=off`,
+      '-chardev', `socket,id=char1,path=${socket},server=on`,
+      '-netdev', 'vhost-user,id=vhost1,chardev=char1,queues=1',
+      '-device', 'virtio-net-pci,netdev=vhost1,mac=52:54:00:00:7e:02,bus=pci.0,addr=6.0,mq=on,vectors=4,' +
+        'csum=off,gso=off,guest_tso4=off,guest_tso6=off,guest_ecn=off,mrg_rxbuf=off',
+    ]);
+    await waitForText(logFile, new RegExp(`\\(${socket.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) connected`), 20000);
+
+    // QMP answers only once QEMU got past the blocking vhost-user connect.
+    const deadline = Date.now() + 20000;
+    while (qmp === undefined && Date.now() < deadline) {
+      qmp = await JsonLineSocket.open(qmpSocket).catch(() => undefined);
+      if (qmp === undefined) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    expect(qmp).toBeDefined();
+    const connection = qmp as JsonLineSocket;
+    await connection.next((message) => 'QMP' in message, 5000);
+    await connection.command('qmp_capabilities', undefined, 5000);
+    const status = await connection.command('query-status', undefined, 5000);
+    expect(status).toMatchObject({ status: 'prelaunch' });
+    await connection.command('quit', undefined, 5000).catch(() => undefined);
+    expect(await waitForExit(qemu, 15000)).toBe(0);
+
+    const stopped = await script(bed, 'stop', name);
+    expect(stopped.code).toBe(0);
+    expect(processAlive(pid)).toBe(false);
+    expect(existsSync(join(bed.stateDir, 'testpmd', name))).toBe(false);
+    expect(existsSync(`/var/run/dpdk/qur-${name}`)).toBe(false);
+    expect((await script(bed, 'status', name)).code).toBe(1);
+  }, 120000);
+
+  test('start rejects a relative socket path and leaves nothing behind', async () => {
+    const bed = testbed();
+    const result = await script(bed, 'start', name, 'relative.sock');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("socket path 'relative.sock' must be absolute");
+    expect(existsSync(join(bed.stateDir, 'testpmd', name))).toBe(false);
+  });
+
+  test('start reports a testpmd that dies during start-up, with its log, and leaves nothing behind', async () => {
+    const bed = testbed();
+    // 100 GB of socket memory cannot be reserved from the bed's 4 GiB of hugepages, so EAL gives up.
+    const result = await runCommand('bash', [bed.hostTestpmdScript, 'start', name, join(workDir, 'never.sock')], {
+      QUR_TESTPMD_SOCKET_MEM: '100000',
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/dpdk-testpmd '.*' exited during start-up/);
+    expect(result.stderr).toMatch(/EAL/);
+    expect(existsSync(join(bed.stateDir, 'testpmd', name))).toBe(false);
+    expect(existsSync(`/var/run/dpdk/qur-${name}`)).toBe(false);
+  });
+});
