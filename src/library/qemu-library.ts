@@ -1,13 +1,14 @@
 /**
  * The QemuUtils remote library: the QEMU domain bound to the generic RemoteLibrary contract. One session
- * (URL path) holds one QemuUtils instance.
+ * (URL path) holds one QemuUtils instance (one VM), or one QemuManager (many VMs, `manager-keywords.ts`).
  */
-import { parseSettings, type QemuUtils } from '../qemu';
+import { parseSettings } from '../qemu';
 import type { RemoteLibrary } from '../remote/library';
 import { LIBRARY_INIT_DOC, LIBRARY_INTRO } from './docs';
 import { qemuKeywords } from './keywords';
+import { MANAGER_INTRO, NO_INSTANCE_MESSAGE, forVmSessions, managerKeywords, type QemuSession } from './manager-keywords';
 
-export type QemuSession = QemuUtils;
+export type { QemuSession };
 
 export const LIBRARY_NAME = 'QemuUtils';
 export const LIBRARY_VERSION = '0.1.0';
@@ -21,10 +22,10 @@ export function createQemuLibrary(options: Record<string, string> = {}): RemoteL
   return {
     name: LIBRARY_NAME,
     version: LIBRARY_VERSION,
-    intro: LIBRARY_INTRO,
+    intro: `${LIBRARY_INTRO}\n${MANAGER_INTRO}`,
     initDoc: LIBRARY_INIT_DOC,
-    keywords: qemuKeywords(serverSettings),
-    instanceMissingMessage: 'No QemuUtils instance in this session: run `Qemu Init` first (one session = one URL path = one VM).',
+    keywords: [...forVmSessions(qemuKeywords(serverSettings)), ...managerKeywords(serverSettings)],
+    instanceMissingMessage: NO_INSTANCE_MESSAGE,
     async disposeInstance(instance, log) {
       await instance.close({ log });
     },

@@ -1,0 +1,365 @@
+/**
+ * The VM manager keywords (CSIT's QemuManager) and the session model they share with the QemuUtils keywords:
+ * a session holds either one VM (`Qemu Init`) or one VM manager (`Qemu Manager Init`), and each keyword
+ * checks it met the kind it works on.
+ */
+import { CommandFailedError } from '../node';
+import {
+  QemuConfigError,
+  QemuError,
+  QemuUtils,
+  SETTING_DESCRIPTORS,
+  mergeSettings,
+  parseInteger,
+  parseRobotBool,
+  parseSettings,
+  type CallContext,
+  type QemuSettings,
+} from '../qemu';
+import { MANAGER_DEFAULT_KERNEL, MANAGER_DEFAULT_MEM, MANAGER_DEFAULT_SOCKET_DIR, QemuManager, parseCpuList, type NfCpus } from '../qemu/manager';
+import { vmDiagnostics } from '../qemu/manager/diagnostics';
+import { printableName } from '../remote';
+import { KeywordError, type BoundArguments, type KeywordContext, type KeywordDefinition, type ParameterDefinition } from '../remote/library';
+
+/** What a session holds: one VM, or a manager of many. */
+export type QemuSession = QemuUtils | QemuManager;
+
+type SessionKeyword = KeywordDefinition<QemuSession>;
+
+export const MANAGER_SESSION_EXAMPLE = 'Library    Remote    http://127.0.0.1:8270/vnf_manager    AS    vnf_manager';
+export const VM_SESSION_EXAMPLE = 'Library    Remote    http://127.0.0.1:8270/DUT1_vm1    AS    DUT1_vm1';
+
+export const NO_INSTANCE_MESSAGE =
+  'No QemuUtils instance in this session: run `Qemu Init` first (one session = one URL path = one VM), ' +
+  'or `Qemu Manager Init` for a VM manager.';
+
+function wrongKindForVm(keyword: string): string {
+  return (
+    `This session holds a VM manager (created by Qemu Manager Init), so \`${printableName(keyword)}\` cannot run here: ` +
+    `QemuUtils keywords need a session started with Qemu Init. Import the library once more on a path of its own for the VM, e.g. \`${VM_SESSION_EXAMPLE}\`.`
+  );
+}
+
+function wrongKindForManager(keyword: string): string {
+  return (
+    `This session holds one VM (created by Qemu Init), so \`${printableName(keyword)}\` cannot run here: ` +
+    `VM manager keywords need a session started with Qemu Manager Init. Import the library once more on a path of its own for the manager, e.g. \`${MANAGER_SESSION_EXAMPLE}\`.`
+  );
+}
+
+function callOf(context: KeywordContext<QemuSession>): CallContext {
+  return { log: context.log, signal: context.signal };
+}
+
+/** Domain failures are reported bare, as the original's RuntimeErrors were. */
+function asKeywordFailure(error: unknown): unknown {
+  if (error instanceof QemuError || error instanceof CommandFailedError) return new KeywordError(error.message, { cause: error });
+  return error;
+}
+
+/**
+ * Makes QemuUtils keywords session-kind aware: a `uses` keyword meeting a VM manager fails saying so; other
+ * keywords (`Qemu Init`, `Qemu Close`) see no instance there (Qemu Init replaces a manager as it replaces a
+ * VM; Qemu Close ends whatever the session holds, so teardowns never fail on the kind).
+ */
+export function forVmSessions(keywords: readonly KeywordDefinition<QemuUtils>[]): SessionKeyword[] {
+  return keywords.map((keyword) => ({
+    ...keyword,
+    run(context: KeywordContext<QemuSession>, args: BoundArguments): Promise<unknown> {
+      const instance = context.instance;
+      if (instance instanceof QemuManager && keyword.instance === 'uses') throw new KeywordError(wrongKindForVm(keyword.name));
+      return keyword.run({ ...context, instance: instance instanceof QemuUtils ? instance : undefined }, args);
+    },
+  }));
+}
+
+function managerOf(context: KeywordContext<QemuSession>, keyword: string): QemuManager {
+  const instance = context.instance;
+  if (instance instanceof QemuManager) return instance;
+  if (instance instanceof QemuUtils) throw new KeywordError(wrongKindForManager(keyword));
+  throw new KeywordError(NO_INSTANCE_MESSAGE);
+}
+
+function managerKeyword(
+  definition: Omit<SessionKeyword, 'instance' | 'run'>,
+  body: (manager: QemuManager, args: BoundArguments, call: CallContext) => Promise<unknown>,
+): SessionKeyword {
+  return {
+    ...definition,
+    tags: ['manager', ...(definition.tags ?? [])],
+    instance: 'uses',
+    async run(context, args) {
+      const manager = managerOf(context, definition.name);
+      try {
+        return await body(manager, args, callOf(context));
+      } catch (error) {
+        throw asKeywordFailure(error);
+      }
+    },
+  };
+}
+
+function optionalText(args: BoundArguments, name: string): string | undefined {
+  const value = args[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new QemuConfigError(`${name} must be text, got ${typeof value}`);
+  return value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function nfCpusArg(value: unknown): NfCpus | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (Array.isArray(value)) {
+    return value.map((entry, index) => {
+      if (!Array.isArray(entry)) throw new QemuConfigError(`nf_cpus[${index}] must be a list of CPUs (one per vCPU), got ${JSON.stringify(entry)}`);
+      return entry as (string | number)[];
+    });
+  }
+  if (isRecord(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([name, entry]) => {
+        if (!Array.isArray(entry)) throw new QemuConfigError(`nf_cpus['${name}'] must be a list of CPUs (one per vCPU), got ${JSON.stringify(entry)}`);
+        return [name, entry as (string | number)[]];
+      }),
+    );
+  }
+  throw new QemuConfigError('nf_cpus must be a list of CPU lists (one per VM, in order) or a dict of CPU lists by VM name (DUT1_1: [2, 3])');
+}
+
+function hostCpusArg(value: unknown): number[] | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return parseCpuList(value, 'host_cpus');
+  if (Array.isArray(value)) return value.map((cpu, index) => parseInteger(cpu, `host_cpus[${index}]`, 0));
+  throw new QemuConfigError('host_cpus must be a list of CPU numbers or a CPU list like 2-7');
+}
+
+const SETTING_PARAMETERS: ParameterDefinition[] = SETTING_DESCRIPTORS.map((setting) => ({ name: setting.key, kind: 'named-only', default: null, type: setting.robotType }));
+
+export const MANAGER_INTRO = `= VM manager (QemuManager) =
+
+A session can instead hold a *VM manager*, CSIT's QemuManager: the kernel VMs of \`nf_chains\` x \`nf_nodes\`
+network-function chains on every DUT of a topology. Give it a session of its own:
+| Library | Remote | http://127.0.0.1:8270/vnf_manager | AS | vnf_manager |
+| vnf_manager.Qemu Manager Init | \${nodes} | accel=tcg |
+| vnf_manager.Construct VMs On All Nodes | nf_chains=\${1} | nf_nodes=\${2} | vnf=testpmd_io |
+| \${vms}= | vnf_manager.Start All VMs | pinning=\${True} |
+| [Teardown] | vnf_manager.Qemu Manager Close |
+\`Start All VMs\` boots the VMs together (overlapped boot waits), \`Kill All VMs\` and \`Qemu Manager Close\` kill
+only the VMs the manager constructed. QemuUtils keywords fail in a manager session, and manager keywords in a
+VM session, with a message saying which session kind to use. \`Qemu Close\` and \`Qemu Manager Close\` both end
+whatever the session holds, so either is safe in a teardown.
+`;
+
+export function managerKeywords(serverSettings: Partial<QemuSettings>): SessionKeyword[] {
+  const init: SessionKeyword = {
+    name: 'qemu_manager_init',
+    instance: 'creates',
+    tags: ['manager', 'session'],
+    parameters: [{ name: 'nodes', type: 'dict' }, ...SETTING_PARAMETERS],
+    doc: `Creates this session's VM manager (CSIT's \`Import Library | QemuManager | \${nodes}\`) for the topology
+\`nodes\` dict: VMs are built on every node with \`type: DUT\`.
+
+The named-only settings (\`accel\`, \`cpu_model\`, \`kernel_args\`, \`boot_timeout\`, \`testpmd_bin\`, ...) apply to
+all its VMs, over the server-wide ones, as with \`Qemu Init\`. Nothing is contacted until \`Construct VMs On All
+Nodes\`. Calling it again ends the previous manager (or VM) of the session first, killing its VMs.
+
+Example:
+| Library | Remote | http://127.0.0.1:8270/vnf_manager | AS | vnf_manager |
+| vnf_manager.Qemu Manager Init | \${nodes} |
+| vnf_manager.Qemu Manager Init | \${nodes} | accel=tcg | kernel_args=pci=nomsi | boot_timeout=\${120} |`,
+    async run(context, args) {
+      try {
+        const nodes = args.nodes;
+        if (!isRecord(nodes)) throw new QemuConfigError('Qemu Manager Init: nodes must be the topology nodes dict ({DUT1: {...}, TG: {...}})');
+        const settings = parseSettings(Object.fromEntries(SETTING_DESCRIPTORS.map((setting) => [setting.key, args[setting.key] === '' ? null : args[setting.key]])), 'Qemu Manager Init');
+        const manager = new QemuManager(nodes, mergeSettings(serverSettings, settings));
+        context.log.debug(`VM manager for ${manager.dutKeys.join(', ')}`);
+        return { instance: manager };
+      } catch (error) {
+        throw asKeywordFailure(error);
+      }
+    },
+  };
+
+  const close: SessionKeyword = {
+    name: 'qemu_manager_close',
+    instance: 'ends',
+    tags: ['manager', 'session'],
+    parameters: [],
+    doc: `Ends this session's VM manager: kills every VM it constructed that still runs and removes their files.
+Ends a VM (\`Qemu Init\`) the same way if that is what the session holds, and does nothing in an empty session,
+so it is safe in any teardown.
+
+Example:
+| [Teardown] | vnf_manager.Qemu Manager Close |`,
+    async run(context) {
+      try {
+        await context.instance?.close(callOf(context));
+      } catch (error) {
+        throw asKeywordFailure(error);
+      }
+    },
+  };
+
+  const construct = managerKeyword(
+    {
+      name: 'construct_vms_on_all_nodes',
+      tags: ['lifecycle'],
+      returnType: 'list[dict]',
+      parameters: [
+        { name: 'nf_chains', default: 1, type: 'int' },
+        { name: 'nf_nodes', default: 1, type: 'int' },
+        { name: 'jumbo', default: false, type: 'bool' },
+        { name: 'perf_qemu_qsz', default: 1024, type: 'int | None' },
+        { name: 'use_tuned_cfs', default: false, type: 'bool' },
+        { name: 'auto_scale', default: true, type: 'bool' },
+        { name: 'vnf', default: 'vpp', type: 'str' },
+        { name: 'tg_if1_mac', default: null, type: 'str | None' },
+        { name: 'tg_if2_mac', default: null, type: 'str | None' },
+        { name: 'cpu_count_int', default: 1, type: 'int' },
+        { name: 'rxq_count_int', default: 1, type: 'int' },
+        { name: 'nf_cpus', kind: 'named-only', default: null, type: 'list | dict | None' },
+        { name: 'host_cpus', kind: 'named-only', default: null, type: 'list | str | None' },
+        { name: 'skip_cpus', kind: 'named-only', default: null, type: 'int | None' },
+        { name: 'mem', kind: 'named-only', default: MANAGER_DEFAULT_MEM, type: 'int' },
+        { name: 'img', kind: 'named-only', default: MANAGER_DEFAULT_KERNEL, type: 'str' },
+        { name: 'socket_dir', kind: 'named-only', default: MANAGER_DEFAULT_SOCKET_DIR, type: 'str' },
+      ],
+      doc: `Builds the kernel VMs of \`nf_chains\` chains of \`nf_nodes\` NFs on every DUT, as CSIT's QemuManager
+did, writes their guest configuration on the nodes and returns one dict per VM (\`name\`, \`node\`, \`host\`,
+\`qemu_id\`, \`smp\`, \`mem\`, \`vnf\`, \`cpus\`, \`sockets\`, \`mac1\`, \`mac2\`, \`vif1_mac\`, \`vif2_mac\`, \`queues\`).
+VMs constructed before by this manager are ended first.
+
+For chain c and NF k (from 1): \`qemu_id\` = (c-1) x nf_nodes + k, name \`<DUT>_<qemu_id>\` (\`DUT1_3\`), vhost-user
+server sockets \`<socket_dir>/sock-<id>-1\` and \`-2\` (\`socket_dir\` defaults to the original's /var/run/vpp and
+is created when the VMs start), NIC MACs \`mac1\`/\`mac2\` = \`52:54:00:00:<id>:01\`/\`02\`. The VNF's peers:
+\`vif1_mac\` is \`tg_if1_mac\` for the first NF of a chain, else the previous NF's \`52:54:00:00:<id-1>:02\`;
+\`vif2_mac\` is \`tg_if2_mac\` for the last NF, else the next NF's \`52:54:00:00:<id+1>:01\` (the TG MACs are
+required for \`vpp*\` and \`testpmd_mac\`). \`queues\` is \`rxq_count_int\` with \`auto_scale\`, else 1; ring sizes
+are \`perf_qemu_qsz\`; \`jumbo\` enables 9200-byte frames. Each VM gets \`mem\` MB (the original's 4096) and boots
+\`img\` (the newest \`<img>*\` kernel). \`use_tuned_cfs\` is accepted for CSIT's calls and changes nothing here:
+use \`Set Scheduler All VMs\`.
+
+CPUs (one per vCPU; the VM's \`smp\` is their count): \`nf_cpus\` gives them per VM, as a list of CPU lists in
+qemu-id order (used on every DUT) or a dict by VM name. Without it they are derived as CSIT's
+\`CpuUtils.cpu_slice_of_list_for_nf\` does, simplified: no SMT siblings, no NUMA choice; from \`host_cpus\` (list
+or \`2-7\`) or the node's online CPUs, skipping \`skip_cpus\` (default 2 + \`cpu_count_int\`: system, main and
+vswitch cores); one main-thread CPU shared by two NFs, then \`cpu_count_int\` (with \`auto_scale\`, else 1)
+data-plane CPUs of its own. Too few CPUs fail with the count needed.
+
+Example:
+| vnf_manager.Construct VMs On All Nodes | nf_chains=\${1} | nf_nodes=\${2} | jumbo=\${False} | perf_qemu_qsz=\${1024} | auto_scale=\${False} | vnf=testpmd_mac | tg_if1_mac=\${tg_if1_mac} | tg_if2_mac=\${tg_if2_mac} | cpu_count_int=\${1} | rxq_count_int=\${1} |
+| \${vms}= | vnf_manager.Construct VMs On All Nodes | nf_nodes=\${2} | vnf=testpmd_io | nf_cpus=\${{ [[0, 1], [0, 1]] }} | mem=\${1024} |`,
+    },
+    async (manager, args, call) => {
+      const qsz = args.perf_qemu_qsz;
+      return manager.constructVmsOnAllNodes(
+        {
+          nfChains: parseInteger(args.nf_chains ?? 1, 'nf_chains', 1, 255),
+          nfNodes: parseInteger(args.nf_nodes ?? 1, 'nf_nodes', 1, 255),
+          jumbo: parseRobotBool(args.jumbo ?? false, 'jumbo'),
+          perfQemuQsz: qsz === undefined || qsz === null || qsz === '' ? null : parseInteger(qsz, 'perf_qemu_qsz', 1),
+          autoScale: parseRobotBool(args.auto_scale ?? true, 'auto_scale'),
+          vnf: optionalText(args, 'vnf') ?? 'vpp',
+          tgIf1Mac: optionalText(args, 'tg_if1_mac') ?? null,
+          tgIf2Mac: optionalText(args, 'tg_if2_mac') ?? null,
+          cpuCountInt: parseInteger(args.cpu_count_int ?? 1, 'cpu_count_int', 1, 1024),
+          rxqCountInt: parseInteger(args.rxq_count_int ?? 1, 'rxq_count_int', 1, 1024),
+          nfCpus: nfCpusArg(args.nf_cpus) ?? null,
+          hostCpus: hostCpusArg(args.host_cpus) ?? null,
+          skipCpus: args.skip_cpus === undefined || args.skip_cpus === null || args.skip_cpus === '' ? null : parseInteger(args.skip_cpus, 'skip_cpus', 0),
+          mem: parseInteger(args.mem ?? MANAGER_DEFAULT_MEM, 'mem', 1),
+          img: optionalText(args, 'img') ?? MANAGER_DEFAULT_KERNEL,
+          socketDir: optionalText(args, 'socket_dir') ?? MANAGER_DEFAULT_SOCKET_DIR,
+        },
+        call,
+      );
+    },
+  );
+
+  const start = managerKeyword(
+    {
+      name: 'start_all_vms',
+      tags: ['lifecycle'],
+      returnType: 'dict',
+      parameters: [{ name: 'pinning', default: false, type: 'bool' }],
+      doc: `Starts every VM of the manager at once and waits for all of them to boot, the waits overlapped (the
+original started them one after another), and returns their VM dicts by name (\`DUT1_1\`: dict as \`Qemu Start\`
+returns). With \`pinning\`, each VM's vCPUs are pinned to its CPUs as soon as it has booted.
+
+If any VM fails to start, boot or pin, the other VMs' waits are cut short, every VM of the manager is killed,
+and the keyword fails with each VM's outcome (the failing VM's message carries QEMU's error output or the
+serial log tail).
+
+Example:
+| \${vms}= | vnf_manager.Start All VMs | pinning=\${True} |
+| Log | \${vms['DUT1_1']['interfaces']} |`,
+    },
+    (manager, args, call) => manager.startAllVms({ pinning: parseRobotBool(args.pinning ?? false, 'pinning') }, call),
+  );
+
+  const scheduler = managerKeyword(
+    {
+      name: 'set_scheduler_all_vms',
+      tags: ['pinning'],
+      parameters: [],
+      doc: `Sets SCHED_RR priority 1 on every vCPU thread of every running VM of the manager (\`Qemu Set Scheduler
+Policy\` for each). A VM that fails is killed (that VM only) and the keyword fails naming it.
+
+Example:
+| Run Keyword If | \${use_tuned_cfs} | vnf_manager.Set Scheduler All VMs |`,
+    },
+    async (manager, _args, call) => {
+      await manager.setSchedulerAllVms(call);
+    },
+  );
+
+  const kill = managerKeyword(
+    {
+      name: 'kill_all_vms',
+      tags: ['lifecycle'],
+      parameters: [{ name: 'force', default: false, type: 'bool' }],
+      doc: `Kills every VM this manager constructed (by its pid file, as \`Qemu Kill\`) and removes their files on
+the nodes. *Only this manager's VMs*: unlike the original, \`force\` does not \`pkill\` every qemu on the host;
+it additionally kills any process still running with one of this manager's pid files on its command line (a
+QEMU whose pid file was lost). Other sessions' VMs, qemu-ga and qemu-nbd are never touched.
+
+Example:
+| vnf_manager.Kill All VMs |
+| vnf_manager.Kill All VMs | force=\${True} |`,
+    },
+    async (manager, args, call) => {
+      await manager.killAllVms({ force: parseRobotBool(args.force ?? false, 'force') }, call);
+    },
+  );
+
+  const diagnostics: SessionKeyword = {
+    name: 'qemu_log_diagnostics',
+    instance: 'uses',
+    tags: ['diagnostics'],
+    parameters: [{ name: 'lines', default: 20, type: 'int' }],
+    returnType: 'str',
+    doc: `Logs, and returns, what helps understand a failed VM test: for the session's VM, or each VM of a VM
+manager, whether its QEMU process runs, its files, its exact command line and (kernelvm) the last \`lines\` lines of
+its serial log. Never fails because a node cannot answer (the report says so instead), so it fits teardowns.
+
+Example:
+| Run Keyword If Test Failed | DUT1_vm1.Qemu Log Diagnostics |
+| \${report}= | vnf_manager.Qemu Log Diagnostics | lines=\${50} |`,
+    async run(context, args) {
+      const lines = parseInteger(args.lines ?? 20, 'lines', 1, 10_000);
+      const instance = context.instance;
+      let report: string;
+      if (instance instanceof QemuManager) report = await instance.diagnostics(lines, callOf(context));
+      else if (instance instanceof QemuUtils) report = await vmDiagnostics(instance, context.session || '/', { lines }, callOf(context));
+      else throw new KeywordError(NO_INSTANCE_MESSAGE);
+      context.log.info(report);
+      return report;
+    },
+  };
+
+  return [init, close, construct, start, scheduler, kill, diagnostics];
+}

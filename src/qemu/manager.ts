@@ -1,0 +1,428 @@
+/**
+ * The port of CSIT's QemuManager (2019): the kernel VMs of `nf_chains` x `nf_nodes` network-function chains
+ * on every DUT of a topology, each one a QemuUtils instance. It derives ids, names, vhost-user sockets, MACs,
+ * queues and CPUs as the original did, starts all VMs with their boot waits overlapped (the original started
+ * them one after another), and kills only the VMs it constructed.
+ */
+import { execCmd, execCmdNoError, parseNode } from '../node';
+import { shellQuote } from '../node/quote';
+import type { CallContext, QemuLog } from './call';
+import { QemuConfigError, QemuError, QemuStartError, QemuStateError } from './errors';
+import { formatCpuList, hostCpuArg, nfCpuSlice, parseCpuList } from './manager/cpus';
+import { vmDiagnostics } from './manager/diagnostics';
+import { QemuUtils, type VmInfo } from './qemu-utils';
+import { DEFAULT_SETTINGS, type QemuSettings } from './settings';
+
+/** The original's kernel path (`Constants.QEMU_VM_KERNEL`): the newest `/opt/boot/vmlinuz*` is booted. */
+export const MANAGER_DEFAULT_KERNEL = '/opt/boot/vmlinuz';
+export const MANAGER_DEFAULT_SOCKET_DIR = '/var/run/vpp';
+export const MANAGER_DEFAULT_MEM = 4096;
+
+/** Per-VM host CPUs: a list per VM in construction order (the same on every DUT), or by VM name (`DUT1_1`). */
+export type NfCpus = readonly (readonly (string | number)[])[] | Readonly<Record<string, readonly (string | number)[]>>;
+
+/** `Construct VMs On All Nodes` arguments (the original's keyword arguments, plus the placement knobs). */
+export interface ConstructVmsArgs {
+  nfChains: number;
+  nfNodes: number;
+  jumbo: boolean;
+  /** vhost-user ring size; `null` leaves QEMU's default. */
+  perfQemuQsz: number | null;
+  /** Queue pairs come from `rxqCountInt` when true, else 1; data-plane cores from `cpuCountInt` likewise. */
+  autoScale: boolean;
+  vnf: string;
+  /** MAC the first NF of each chain sends port-0 traffic to (the TG's first interface). */
+  tgIf1Mac?: string | null;
+  /** MAC the last NF of each chain sends port-1 traffic to (the TG's second interface). */
+  tgIf2Mac?: string | null;
+  cpuCountInt: number;
+  rxqCountInt: number;
+  /** Explicit CPUs per VM; otherwise derived from `hostCpus` or the node's online CPUs. */
+  nfCpus?: NfCpus | null;
+  /** CPUs to derive from, instead of the node's `/sys/devices/system/cpu/online`. */
+  hostCpus?: readonly number[] | null;
+  /** CPUs skipped before NF placement; the original's `2 + cpu_count_int` when absent. */
+  skipCpus?: number | null;
+  mem?: number;
+  img?: string;
+  socketDir?: string;
+}
+
+export interface ManagedVm {
+  /** `<DUT key>_<qemu id>`, the original's machine name. */
+  readonly name: string;
+  /** Topology key of the DUT (`DUT1`). */
+  readonly dut: string;
+  readonly qemuId: number;
+  /** Host CPU of vCPU n at index n. */
+  readonly cpus: readonly string[];
+  readonly sockets: readonly [string, string];
+  readonly mac1: string;
+  readonly mac2: string;
+  readonly vif1Mac: string | null;
+  readonly vif2Mac: string | null;
+  readonly queues: number;
+  readonly vm: QemuUtils;
+}
+
+/** What Robot gets for each VM (snake_case keys, as a dict). */
+export interface ManagedVmSummary {
+  name: string;
+  node: string;
+  host: string;
+  qemu_id: number;
+  smp: number;
+  mem: number;
+  vnf: string;
+  cpus: string[];
+  sockets: string[];
+  mac1: string;
+  mac2: string;
+  vif1_mac: string | null;
+  vif2_mac: string | null;
+  queues: number;
+}
+
+export interface StartAllVmsOptions {
+  /** Pin each VM's vCPUs to its CPUs once it has booted. */
+  pinning?: boolean;
+}
+
+export interface KillAllVmsOptions {
+  /**
+   * Also SIGKILL any process still running with one of this manager's pid files on its command line (a QEMU
+   * whose pid file was never read). Never the original's `pkill qemu`: other VMs on the host are untouched.
+   */
+  force?: boolean;
+}
+
+function hex2(value: number): string {
+  return value.toString(16).padStart(2, '0');
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const MAC = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/;
+
+/** Lines from concurrent VMs reach one Robot log: each carries its VM's name. */
+function prefixedLog(log: QemuLog, prefix: string): QemuLog {
+  return {
+    trace: (message) => log.trace(`[${prefix}] ${message}`),
+    debug: (message) => log.debug(`[${prefix}] ${message}`),
+    info: (message) => log.info(`[${prefix}] ${message}`),
+    warn: (message) => log.warn(`[${prefix}] ${message}`),
+  };
+}
+
+function vmCall(call: CallContext, name: string, signal: AbortSignal | undefined = call.signal): CallContext {
+  return { log: prefixedLog(call.log, name), ...(signal === undefined ? {} : { signal }) };
+}
+
+/** `nf_chains` x `nf_nodes` VMs need at most 255 ids (MACs carry the id in one byte). */
+const MAX_VMS_PER_NODE = 255;
+
+export class QemuManager {
+  /** The topology `nodes` dict, as given. */
+  readonly nodes: Readonly<Record<string, unknown>>;
+  readonly settings: QemuSettings;
+  private machines: ManagedVm[] = [];
+  private vnf = '';
+  private mem = MANAGER_DEFAULT_MEM;
+  private socketDir = MANAGER_DEFAULT_SOCKET_DIR;
+
+  constructor(nodes: Record<string, unknown>, settings: QemuSettings = { ...DEFAULT_SETTINGS }) {
+    if (!isRecord(nodes)) throw new QemuConfigError('QemuManager: nodes must be the topology nodes dict ({DUT1: {...}, ...})');
+    const duts = Object.entries(nodes).filter(([, node]) => isRecord(node) && node.type === 'DUT');
+    if (duts.length === 0) {
+      throw new QemuConfigError(`QemuManager: no node with type DUT in nodes (keys: ${Object.keys(nodes).join(', ') || 'none'}); VMs are built on DUTs only`);
+    }
+    this.nodes = nodes;
+    this.settings = settings;
+  }
+
+  /** Topology keys of the DUTs, in the dict's order (the original's loop order). */
+  get dutKeys(): string[] {
+    return Object.entries(this.nodes)
+      .filter(([, node]) => isRecord(node) && node.type === 'DUT')
+      .map(([key]) => key);
+  }
+
+  get vms(): readonly ManagedVm[] {
+    return this.machines;
+  }
+
+  summaries(): ManagedVmSummary[] {
+    return this.machines.map((machine) => ({
+      name: machine.name,
+      node: machine.dut,
+      host: machine.vm.node.host,
+      qemu_id: machine.qemuId,
+      smp: machine.cpus.length,
+      mem: this.mem,
+      vnf: this.vnf,
+      cpus: [...machine.cpus],
+      sockets: [...machine.sockets],
+      mac1: machine.mac1,
+      mac2: machine.mac2,
+      vif1_mac: machine.vif1Mac,
+      vif2_mac: machine.vif2Mac,
+      queues: machine.queues,
+    }));
+  }
+
+  // ---- construction -------------------------------------------------------------------------------------
+
+  /**
+   * `construct_vms_on_all_nodes`: builds (and configures on the nodes) the VMs of every DUT. VMs constructed
+   * before are ended first (killed if running, their files removed); the original merely forgot them.
+   */
+  async constructVmsOnAllNodes(args: ConstructVmsArgs, call: CallContext): Promise<ManagedVmSummary[]> {
+    const keyword = 'Construct VMs On All Nodes';
+    if (this.machines.length > 0) {
+      call.log.info(`${keyword}: ending the ${this.machines.length} VM(s) constructed before`);
+      await this.close(call);
+    }
+    const perNode = args.nfChains * args.nfNodes;
+    if (!Number.isInteger(args.nfChains) || args.nfChains < 1 || !Number.isInteger(args.nfNodes) || args.nfNodes < 1) {
+      throw new QemuConfigError(`${keyword}: nf_chains and nf_nodes must be integers >= 1, got ${args.nfChains} and ${args.nfNodes}`);
+    }
+    if (perNode > MAX_VMS_PER_NODE) throw new QemuConfigError(`${keyword}: ${perNode} VMs per node; at most ${MAX_VMS_PER_NODE} (the qemu id is one byte of the MACs)`);
+    const needsPeers = args.vnf.includes('vpp') || args.vnf.includes('testpmd_mac');
+    for (const [key, value] of [['tg_if1_mac', args.tgIf1Mac], ['tg_if2_mac', args.tgIf2Mac]] as const) {
+      if (value !== undefined && value !== null && !MAC.test(value)) throw new QemuConfigError(`${keyword}: ${key} must be a MAC address like 3c:fd:fe:00:00:01, got ${JSON.stringify(value)}`);
+      if ((value === undefined || value === null) && needsPeers) {
+        throw new QemuConfigError(`${keyword}: vnf=${args.vnf} needs ${key}=... (the MAC the ${key === 'tg_if1_mac' ? 'first' : 'last'} NF of each chain sends to, the TG's interface)`);
+      }
+    }
+    this.vnf = args.vnf;
+    this.mem = args.mem ?? MANAGER_DEFAULT_MEM;
+    this.socketDir = (args.socketDir ?? MANAGER_DEFAULT_SOCKET_DIR).replace(/\/+$/, '') || '/';
+    if (/[\0\n]/.test(this.socketDir) || !this.socketDir.startsWith('/')) throw new QemuConfigError(`${keyword}: socket_dir must be an absolute path, got ${JSON.stringify(args.socketDir)}`);
+    const queues = args.autoScale ? args.rxqCountInt : 1;
+    const dataCores = args.autoScale ? args.cpuCountInt : 1;
+    const skip = args.skipCpus ?? 2 + args.cpuCountInt;
+    const explicit = args.nfCpus === undefined || args.nfCpus === null ? undefined : args.nfCpus;
+    if (Array.isArray(explicit) && explicit.length !== perNode) {
+      throw new QemuConfigError(`${keyword}: nf_cpus has ${explicit.length} CPU list(s), but each DUT gets ${perNode} VM(s) (nf_chains ${args.nfChains} x nf_nodes ${args.nfNodes})`);
+    }
+
+    try {
+      for (const dut of this.dutKeys) {
+        const hostCpus = explicit === undefined ? (args.hostCpus ? [...args.hostCpus] : await this.onlineCpus(dut, call)) : undefined;
+        for (let chain = 1; chain <= args.nfChains; chain++) {
+          for (let nfNode = 1; nfNode <= args.nfNodes; nfNode++) {
+            const qemuId = (chain - 1) * args.nfNodes + nfNode;
+            const name = `${dut}_${qemuId}`;
+            const cpus =
+              explicit !== undefined
+                ? this.explicitCpus(explicit, qemuId, name, keyword)
+                : nfCpuSlice({ cpuList: hostCpus ?? [], nfChains: args.nfChains, nfNodes: args.nfNodes, nfChain: chain, nfNode, nfDtc: dataCores, skipCnt: skip }).map(String);
+            const vif1Mac = nfNode === 1 ? (args.tgIf1Mac ?? null) : `52:54:00:00:${hex2(qemuId - 1)}:02`;
+            const vif2Mac = nfNode === args.nfNodes ? (args.tgIf2Mac ?? null) : `52:54:00:00:${hex2(qemuId + 1)}:01`;
+            await this.constructVm({ dut, name, qemuId, cpus, vif1Mac, vif2Mac, queues, args }, call);
+          }
+        }
+      }
+    } catch (error) {
+      // Whatever was written for the VMs built so far goes: a half-constructed set is never left behind.
+      await this.close(call).catch((cleanupError: unknown) => call.log.warn(`Cleaning up after the failed construction failed too: ${reason(cleanupError)}`));
+      throw error;
+    }
+    const summaries = this.summaries();
+    call.log.info(
+      `Constructed ${summaries.length} VM(s): ${summaries.map((vm) => `${vm.name} (id ${vm.qemu_id}, CPUs ${vm.cpus.join(',')}, ${vm.sockets.join(' ')})`).join('; ')}`,
+    );
+    return summaries;
+  }
+
+  private explicitCpus(nfCpus: NfCpus, qemuId: number, name: string, keyword: string): string[] {
+    const entry = Array.isArray(nfCpus) ? (nfCpus as readonly (readonly (string | number)[])[])[qemuId - 1] : (nfCpus as Readonly<Record<string, readonly (string | number)[]>>)[name];
+    if (entry === undefined) {
+      throw new QemuConfigError(`${keyword}: nf_cpus has no CPU list for VM ${name}; give one per VM name (${name}: [2, 3]) or one list per VM in order`);
+    }
+    if (!Array.isArray(entry) || entry.length === 0) throw new QemuConfigError(`${keyword}: nf_cpus for ${name} must be a non-empty list of CPUs (one per vCPU), got ${JSON.stringify(entry)}`);
+    return entry.map((cpu: unknown, index: number) => hostCpuArg(cpu, `${keyword}: nf_cpus for ${name}, entry ${index}`));
+  }
+
+  private async onlineCpus(dut: string, call: CallContext): Promise<number[]> {
+    const node = parseNode(this.nodes[dut]);
+    const result = await execCmd(node, 'cat /sys/devices/system/cpu/online', { timeout: 30, ...(call.signal === undefined ? {} : { signal: call.signal }) });
+    try {
+      if (result.rc !== 0) throw new QemuConfigError(`rc ${String(result.rc)}: ${result.stderr.trim()}`);
+      return parseCpuList(result.stdout, `online CPUs of ${dut}`);
+    } catch (error) {
+      throw new QemuConfigError(`Construct VMs On All Nodes: cannot read the online CPUs of ${dut} (${node.host}): ${reason(error)}. Give nf_cpus=... or host_cpus=...`);
+    }
+  }
+
+  private async constructVm(
+    spec: { dut: string; name: string; qemuId: number; cpus: string[]; vif1Mac: string | null; vif2Mac: string | null; queues: number; args: ConstructVmsArgs },
+    call: CallContext,
+  ): Promise<void> {
+    const { dut, name, qemuId, cpus, vif1Mac, vif2Mac, queues, args } = spec;
+    const vm = new QemuUtils(
+      this.nodes[dut] as Record<string, unknown>,
+      { qemuId, smp: cpus.length, mem: this.mem, vnf: args.vnf, img: args.img ?? MANAGER_DEFAULT_KERNEL, vmType: 'kernelvm' },
+      this.settings,
+    );
+    const mac1 = `52:54:00:00:${hex2(qemuId)}:01`;
+    const mac2 = `52:54:00:00:${hex2(qemuId)}:02`;
+    const sockets: [string, string] = [`${this.socketDir}/sock-${qemuId}-1`, `${this.socketDir}/sock-${qemuId}-2`];
+    const machine: ManagedVm = { name, dut, qemuId, cpus, sockets, mac1, mac2, vif1Mac, vif2Mac, queues, vm };
+    // Registered before configuring, so a failure below still removes what was written.
+    this.machines.push(machine);
+    await vm.configureKernelvmVnf(
+      { mac1, mac2, ...(vif1Mac === null ? {} : { vif1_mac: vif1Mac }), ...(vif2Mac === null ? {} : { vif2_mac: vif2Mac }), queues, jumbo_frames: args.jumbo },
+      vmCall(call, name),
+    );
+    for (const socket of sockets) vm.qemuAddVhostUserIf(socket, { jumboFrames: args.jumbo, queues, queueSize: args.perfQemuQsz });
+  }
+
+  private requireVms(keyword: string): void {
+    if (this.machines.length === 0) throw new QemuStateError(`${keyword}: this manager has no VMs; run Construct VMs On All Nodes first`);
+  }
+
+  // ---- start, pin, kill --------------------------------------------------------------------------------
+
+  /**
+   * `start_all_vms`: starts every VM at once and waits for their boots together; with `pinning`, pins each
+   * VM as soon as it has booted. When one VM fails, the others' waits are cut short and every VM this call
+   * started is killed, then the call fails naming each VM's outcome. Returns the VM dicts by name (the
+   * original put them into `nodes[name]`).
+   */
+  async startAllVms(options: StartAllVmsOptions, call: CallContext): Promise<Record<string, VmInfo>> {
+    const keyword = 'Start All VMs';
+    this.requireVms(keyword);
+    const running = this.machines.filter((machine) => machine.vm.running).map((machine) => machine.name);
+    if (running.length > 0) throw new QemuStateError(`${keyword}: ${running.join(', ')} already run(s); Kill All VMs first`);
+    await this.ensureSocketDirs(call);
+
+    const stop = new AbortController();
+    const signal = call.signal === undefined ? stop.signal : AbortSignal.any([stop.signal, call.signal]);
+    let firstFailure: string | undefined;
+    const begun = Date.now();
+    const bootSeconds: Record<string, number> = {};
+    const outcomes = await Promise.allSettled(
+      this.machines.map(async (machine) => {
+        const context = vmCall(call, machine.name, signal);
+        const started = Date.now();
+        try {
+          const info = await machine.vm.qemuStart(context);
+          bootSeconds[machine.name] = (Date.now() - started) / 1000;
+          context.log.info(`booted in ${bootSeconds[machine.name].toFixed(1)} s`);
+          if (options.pinning) await machine.vm.qemuSetAffinity(machine.cpus, context);
+          return info;
+        } catch (error) {
+          if (firstFailure === undefined) {
+            firstFailure = machine.name;
+            stop.abort(new QemuStartError(`${machine.name} failed`));
+          }
+          throw error;
+        }
+      }),
+    );
+    const elapsed = (Date.now() - begun) / 1000;
+    const failed = outcomes.some((outcome) => outcome.status === 'rejected');
+    if (!failed) {
+      const sum = Object.values(bootSeconds).reduce((total, seconds) => total + seconds, 0);
+      call.log.info(`All ${this.machines.length} VM(s) booted in ${elapsed.toFixed(1)} s (boot waits overlapped; one after another would take about ${sum.toFixed(1)} s)`);
+      return Object.fromEntries(this.machines.map((machine, index) => [machine.name, (outcomes[index] as PromiseFulfilledResult<VmInfo>).value]));
+    }
+
+    // A failed VM cleaned up after itself (QemuUtils does); those that started are killed here.
+    await Promise.allSettled(
+      this.machines.map(async (machine, index) => {
+        if (outcomes[index].status === 'fulfilled' || machine.vm.running) await machine.vm.qemuKill(vmCall(call, machine.name));
+      }),
+    );
+    const report = this.machines.map((machine, index) => {
+      const outcome = outcomes[index];
+      if (outcome.status === 'fulfilled') return `${machine.name}: booted, killed because ${firstFailure ?? 'another VM'} failed`;
+      if (machine.name !== firstFailure && stop.signal.aborted && !(call.signal?.aborted ?? false)) {
+        return `${machine.name}: stopped because ${firstFailure ?? 'another VM'} failed (${reason(outcome.reason).split('\n')[0]})`;
+      }
+      return `${machine.name}: ${reason(outcome.reason)}`;
+    });
+    const failures = outcomes.filter((outcome) => outcome.status === 'rejected').length;
+    throw new QemuStartError(`${keyword}: ${firstFailure ?? 'a VM'} failed${failures > 1 ? ` (${failures} of ${this.machines.length} VMs did not start)` : ''}; none of this manager's VMs is left running.\n${report.join('\n')}`);
+  }
+
+  /** vhost-user server sockets need their directory (VPP creates `/var/run/vpp`; without VPP nobody does). */
+  private async ensureSocketDirs(call: CallContext): Promise<void> {
+    const seen = new Set<string>();
+    for (const machine of this.machines) {
+      if (seen.has(machine.dut)) continue;
+      seen.add(machine.dut);
+      await execCmdNoError(machine.vm.node, `mkdir -p ${shellQuote(this.socketDir)}`, {
+        sudo: true,
+        timeout: 30,
+        ...(call.signal === undefined ? {} : { signal: call.signal }),
+        message: `Start All VMs: cannot create the vhost-user socket directory ${this.socketDir} on ${machine.dut}`,
+      });
+    }
+  }
+
+  /** `set_scheduler_all_vms`: SCHED_RR priority 1 on every vCPU thread of every VM. */
+  async setSchedulerAllVms(call: CallContext): Promise<void> {
+    const keyword = 'Set Scheduler All VMs';
+    this.requireVms(keyword);
+    await this.forEachVm(keyword, call, (machine, context) => machine.vm.qemuSetSchedulerPolicy(context));
+  }
+
+  /** `kill_all_vms`: kills every VM this manager constructed and removes their files; nothing else. */
+  async killAllVms(options: KillAllVmsOptions, call: CallContext): Promise<void> {
+    const keyword = 'Kill All VMs';
+    try {
+      await this.forEachVm(keyword, call, (machine, context) => machine.vm.qemuKill(context));
+    } finally {
+      if (options.force) await this.killStrays(call);
+    }
+  }
+
+  /** Runs `body` for every VM at once; fails after all ran, naming each VM that failed. */
+  private async forEachVm(keyword: string, call: CallContext, body: (machine: ManagedVm, context: CallContext) => Promise<unknown>): Promise<void> {
+    const outcomes = await Promise.allSettled(this.machines.map((machine) => body(machine, vmCall(call, machine.name))));
+    const failures = outcomes
+      .map((outcome, index) => (outcome.status === 'rejected' ? `${this.machines[index].name}: ${reason(outcome.reason)}` : undefined))
+      .filter((line): line is string => line !== undefined);
+    if (failures.length > 0) throw new QemuError(`${keyword}: ${failures.length} of ${this.machines.length} VM(s) failed:\n${failures.join('\n')}`);
+  }
+
+  /** SIGKILLs processes whose command line names one of our pid files: only QEMUs this manager started. */
+  private async killStrays(call: CallContext): Promise<void> {
+    for (const machine of this.machines) {
+      const pidfile = machine.vm.tempFiles().pidfile;
+      if (pidfile === undefined) continue;
+      // `[q]` keeps the pattern from matching the sudo/sh processes that carry it on their own command line.
+      const pattern = `[q]emu-system-[^ ]* .*-pidfile ${pidfile.replace(/[.[\]\\^$*+?(){}|]/g, '\\$&')}( |$)`;
+      const result = await execCmd(machine.vm.node, `pkill -SIGKILL -f -- ${shellQuote(pattern)}`, { sudo: true, timeout: 30 });
+      if (result.rc === 0) call.log.warn(`[${machine.name}] Kill All VMs force: killed a QEMU still running with pid file ${pidfile}`);
+    }
+  }
+
+  /** Diagnostics of every VM (see `vmDiagnostics`). */
+  async diagnostics(lines: number, call: CallContext): Promise<string> {
+    if (this.machines.length === 0) return 'VM manager: no VMs constructed';
+    const reports: string[] = [];
+    for (const machine of this.machines) reports.push(await vmDiagnostics(machine.vm, machine.name, { lines }, call));
+    return reports.join('\n');
+  }
+
+  /** Ends the manager: kills its VMs if running and removes their files. Safe to call more than once. */
+  async close(call: CallContext): Promise<void> {
+    const machines = this.machines;
+    try {
+      await this.forEachVm('Closing the VM manager', call, (machine, context) => machine.vm.close(context));
+    } finally {
+      if (this.machines === machines) this.machines = [];
+    }
+  }
+}
+
+export { formatCpuList, parseCpuList, nfCpuSlice };
