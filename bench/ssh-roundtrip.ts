@@ -60,13 +60,17 @@ async function main(): Promise<void> {
     `${user}@${env.host}`, 'true',
   ];
 
-  // Warm-up, not counted: the pool's one connection, and the ssh binary in the page cache.
-  await execCmdNoError(node, 'true');
-  await execFileAsync('ssh', sshArgs);
-
-  const pooled = await timeRuns(runs, () => execCmdNoError(node, 'true'));
-  const fresh = await timeRuns(runs, () => execFileAsync('ssh', sshArgs));
-  await closeAllTransports();
+  let pooled: number[];
+  let fresh: number[];
+  try {
+    // Warm-up, not counted: the pool's one connection, and the ssh binary in the page cache.
+    await execCmdNoError(node, 'true');
+    await execFileAsync('ssh', sshArgs);
+    pooled = await timeRuns(runs, () => execCmdNoError(node, 'true'));
+    fresh = await timeRuns(runs, () => execFileAsync('ssh', sshArgs));
+  } finally {
+    await closeAllTransports();
+  }
 
   const pooledMedian = median(pooled);
   const freshMedian = median(fresh);

@@ -80,6 +80,38 @@ interface HostKeyPolicy {
   algorithms?: string[];
 }
 
+/** Records a channel's exit status from the moment it opens, whether or not anyone listens yet. */
+class ExitWatch {
+  code: number | null | undefined;
+  signal: string | undefined;
+  private readonly callbacks: Array<() => void> = [];
+
+  constructor(channel: ClientChannel) {
+    channel.on('exit', (code: number | null, signalName?: string) => {
+      this.code = code;
+      this.signal = signalName;
+      for (const callback of this.callbacks.splice(0)) callback();
+    });
+  }
+
+  get exited(): boolean {
+    return this.code !== undefined;
+  }
+
+  onExit(callback: () => void): void {
+    if (this.exited) callback();
+    else this.callbacks.push(callback);
+  }
+}
+
+interface OpenedExec {
+  connection: Connection;
+  channel: ClientChannel;
+  exit: ExitWatch;
+  /** Frees the channel slot; called once the channel has closed. */
+  release: () => void;
+}
+
 type OpenFailure = 'connection-gone' | 'refused' | 'unknown';
 
 /** Why opening a session channel failed, and thereby whether the command can have started. */
@@ -260,6 +292,8 @@ export class SshTransport implements NodeTransport {
       client.on('ready', () => {
         settled = true;
         connection.alive = true;
+        // Small request packets (channel open, exec, EOF) must not wait for Nagle + delayed ACK (~40 ms each).
+        client.setNoDelay(true);
         this.connectionCount += 1;
         this.connection = connection;
         nodeLogger().debug(`Connected to ${this.label} (connection #${connection.id})`);
@@ -297,10 +331,20 @@ export class SshTransport implements NodeTransport {
 
   // --- channels -----------------------------------------------------------------------------------------
 
-  private execOnClient(connection: Connection, line: string): Promise<ClientChannel> {
+  private execOnClient(connection: Connection, line: string): Promise<{ channel: ClientChannel; exit: ExitWatch }> {
     return new Promise((resolve, reject) => {
       try {
-        connection.client.exec(line, (error, channel) => (error ? reject(error) : resolve(channel)));
+        connection.client.exec(line, (error, channel) => {
+          if (error) {
+            reject(error);
+            return;
+          }
+          // Synchronously, inside ssh2's callback: the exit status may be in the very packet batch ssh2 is
+          // parsing, and would be emitted before an awaiting caller could listen.
+          const exit = new ExitWatch(channel);
+          channel.on('error', (channelError: Error) => nodeLogger().debug(`Channel error on ${this.label}: ${channelError.message}`));
+          resolve({ channel, exit });
+        });
       } catch (error) {
         reject(error);
       }
@@ -312,7 +356,7 @@ export class SshTransport implements NodeTransport {
    * when the connection was dead before the channel opened; requeues when the server's session limit
    * turns out lower than ours. The returned `release` must be called when the channel has closed.
    */
-  private async openExec(line: string, signal: AbortSignal): Promise<{ connection: Connection; channel: ClientChannel; release: () => void }> {
+  private async openExec(line: string, signal: AbortSignal): Promise<OpenedExec> {
     let reconnected = false;
     let refusals = 0;
     let firstRefusal: number | undefined;
@@ -327,8 +371,8 @@ export class SshTransport implements NodeTransport {
         throw error;
       }
       try {
-        const channel = await this.execOnClient(connection, line);
-        return { connection, channel, release };
+        const { channel, exit } = await this.execOnClient(connection, line);
+        return { connection, channel, exit, release };
       } catch (error) {
         const othersOpen = this.limiter.inUse - 1;
         release();
@@ -373,7 +417,7 @@ export class SshTransport implements NodeTransport {
     options.signal?.addEventListener('abort', onCallerAbort, { once: true });
     if (options.signal?.aborted) deadline.abort();
     try {
-      let opened: Awaited<ReturnType<SshTransport['openExec']>>;
+      let opened: OpenedExec;
       try {
         opened = await this.openExec(line, deadline.signal);
       } catch (error) {
@@ -389,18 +433,16 @@ export class SshTransport implements NodeTransport {
   }
 
   private runOnChannel(
-    opened: { connection: Connection; channel: ClientChannel; release: () => void },
+    opened: OpenedExec,
     line: string,
     timeout: number | null,
     deadline: AbortSignal,
     options: ExecOptions,
   ): Promise<CommandResult> {
-    const { connection, channel, release } = opened;
+    const { connection, channel, exit, release } = opened;
     return new Promise<CommandResult>((resolve, reject) => {
       const stdout = new OutputBuffer();
       const stderr = new OutputBuffer();
-      let exitCode: number | null | undefined;
-      let exitSignal: string | undefined;
       let stopped: 'timeout' | 'aborted' | undefined;
       let settled = false;
       const partial = (): { stdout: string; stderr: string } => ({ stdout: stdout.text(), stderr: stderr.text() });
@@ -426,22 +468,17 @@ export class SshTransport implements NodeTransport {
         stderr.push(chunk);
         options.onStderr?.(chunk);
       });
-      channel.on('exit', (code: number | null, signalName?: string) => {
-        exitCode = code;
-        if (signalName) exitSignal = signalName;
-      });
-      channel.on('error', (error: Error) => nodeLogger().debug(`Channel error on ${this.label}: ${error.message}`));
       channel.on('close', () => {
         deadline.removeEventListener('abort', stop);
         release();
         if (settled) return;
         settled = true;
-        if (exitCode === undefined && exitSignal === undefined && !connection.alive) {
+        if (!exit.exited && !connection.alive) {
           reject(new ConnectionLostError(this.node, line, partial(), 'the connection closed before the command reported its exit status'));
           return;
         }
-        const result: CommandResult = { rc: exitCode ?? null, ...partial() };
-        if (exitSignal) result.exitSignal = exitSignal;
+        const result: CommandResult = { rc: exit.code ?? null, ...partial() };
+        if (exit.signal) result.exitSignal = exit.signal;
         resolve(result);
       });
       // No stdin means EOF at once, so a command that reads stdin (`sudo -S` wanting a password) ends instead of hanging.
@@ -496,17 +533,16 @@ export class SshTransport implements NodeTransport {
   private async connectWithSocat(path: string, directFailure: string | undefined): Promise<Duplex> {
     const line = socatCommand(path);
     const never = new AbortController().signal;
-    let opened: Awaited<ReturnType<SshTransport['openExec']>>;
+    let opened: OpenedExec;
     try {
       opened = await this.openExec(line, never);
     } catch (error) {
       if (error instanceof NodeError) throw new UnixSocketError(path, this.label, `${directFailure === undefined ? '' : `direct connect failed (${directFailure}); `}sudo socat could not start: ${error.message}`);
       throw error;
     }
-    const { channel, release } = opened;
+    const { channel, exit, release } = opened;
     // The bridge holds a session channel for as long as the socket is open.
     channel.on('close', release);
-    channel.on('error', (error: Error) => nodeLogger().debug(`socat channel on ${this.label}: ${error.message}`));
     // ssh2 emits 'close' only after the stdout side was read to its end: keep it flowing when we let go.
     const letGo = (): void => {
       channel.resume();
@@ -518,7 +554,7 @@ export class SshTransport implements NodeTransport {
       {
         stream,
         stderr: channel.stderr,
-        onExit: (callback) => channel.on('exit', (code: number | null, name?: string) => callback(code, name ?? null)),
+        onExit: (callback) => exit.onExit(() => callback(exit.code ?? null, exit.signal ?? null)),
         kill: letGo,
       },
       path,

@@ -55,12 +55,12 @@ describeSsh('ssh transport (real sshd)', () => {
 
   test('a timeout closes the channel and reports the partial stdout/stderr like CSIT SSHTimeout', async () => {
     const started = Date.now();
-    const error = await execCmd(root, 'echo started; echo warming >&2; sleep 30; echo never', { timeout: 1.5 }).catch((e: unknown) => e);
+    const error = await execCmd(root, 'echo started; echo warming >&2; sleep 4; echo never', { timeout: 1.5 }).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(error).toBeInstanceOf(CommandTimeoutError);
     const timeoutError = error as CommandTimeoutError;
     expect(timeoutError).toMatchObject({ stdout: 'started\n', stderr: 'warming\n', timeout: 1.5 });
-    expect(timeoutError.message).toContain('Timeout exception during execution of command: echo started; echo warming >&2; sleep 30; echo never');
+    expect(timeoutError.message).toContain('Timeout exception during execution of command: echo started; echo warming >&2; sleep 4; echo never');
     expect(timeoutError.message).toContain('Current contents of stdout buffer: started\n');
     expect(timeoutError.message).toContain('Current contents of stderr buffer: warming\n');
     // The connection is still good afterwards.
@@ -102,6 +102,12 @@ describeSsh('ssh transport (real sshd)', () => {
     expect(transport.connectionsMade).toBe(connectionsBefore);
     expect(transport.channelLimit).toBe(10);
     expect(transport.peakChannels).toBe(10);
+  });
+
+  test('quick commands never lose their exit status (it can arrive in the same packet batch as the open)', async () => {
+    const results: Array<number | null> = [];
+    for (let run = 0; run < 150; run += 1) results.push((await execCmd(user, 'true')).rc);
+    expect(results.filter((rc) => rc !== 0)).toEqual([]);
   });
 
   test('an exit signal is reported with rc null', async () => {
