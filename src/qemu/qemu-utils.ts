@@ -18,6 +18,7 @@ import {
 } from '../node';
 import { shellJoin, shellQuote } from '../node/quote';
 import { waitForKernelvmBoot, waitForNestedvmBoot, processGoneCommand, saysProcessGone } from './boot';
+import { parseVmCleanupOutput, vmCleanupCommand, type VmCleanupReport } from './cleanup';
 import { NO_CALL_CONTEXT, type CallContext } from './call';
 import { QemuConfigError, QemuStartError, QemuStateError, QemuVersionError } from './errors';
 import { checkHugePages } from './hugepages';
@@ -46,6 +47,16 @@ export const DEFAULT_IMAGE = '/var/lib/vm/vhost-nested.img';
 export const DEFAULT_BIN_PATH = '/usr/bin';
 /** The original's boot budgets: kernelvm 60 tries of about 1 s, nestedvm 12 + 12 tries of 5 s. */
 export const DEFAULT_BOOT_TIMEOUT: Readonly<Record<VmType, number>> = { kernelvm: 60, nestedvm: 120 };
+/**
+ * Under TCG a guest boots tens of times slower than under KVM, and on a loaded 2-core host a testpmd
+ * kernelvm took 128 s. Failures (QEMU exiting, a panic, a power-down) are detected at once whatever the
+ * budget, so a generous one only matters for a guest that hangs silently.
+ */
+export const TCG_BOOT_TIMEOUT: Readonly<Record<VmType, number>> = { kernelvm: 300, nestedvm: 300 };
+/** How long a SIGKILLed QEMU may take to go (it frees its guest memory first). */
+const KILL_WAIT_SECONDS = 10;
+/** Lines of each removed file shown in the log (the original `cat`ted whole files). */
+const KILL_SHOWN_LINES = 200;
 /** The build script `Build Qemu` ships to the node. */
 export const BUILD_SCRIPT = resolve(__dirname, '..', '..', 'scripts', 'qemu_build.sh');
 
@@ -131,6 +142,8 @@ export class QemuUtils {
   /** Set between a start command that succeeded and a kill. */
   private vmPid: number | undefined;
   private startAttempted = false;
+  /** The cleanup of a failed start, which a shutdown's `close()` may overlap when it cut the keyword. */
+  private pendingCleanup: Promise<void> = Promise.resolve();
 
   constructor(node: Node | Record<string, unknown>, args: QemuInitArgs = {}, settings: QemuSettings = { ...DEFAULT_SETTINGS }) {
     this.node = isParsedNode(node) ? node : parseNode(node);
@@ -379,7 +392,10 @@ export class QemuUtils {
   /** `qemu_start`: huge page check, start QEMU, wait for the guest; returns the VM node dict. */
   async qemuStart(call: CallContext = NO_CALL_CONTEXT): Promise<VmInfo> {
     if (this.running) throw new QemuStateError(`QEMU: VM ${this.layout.qemuId} on ${this.node.host} is already running (pid ${String(this.vmPid)}); Qemu Kill it first`);
-    const command = await this.qemuGetCommandLine(call);
+    await this.pendingCleanup;
+    const host = await this.resolveHostProfile(call);
+    const command = `${shellQuote(this.qemuBinary())} ${this.params.render(host)}`;
+    const started = performance.now();
     try {
       await checkHugePages(this.node, this.settings.hugepageMount, this.layout.mem, { allocate: this.settings.allocateHugepages }, call);
       this.startAttempted = true;
@@ -389,35 +405,46 @@ export class QemuUtils {
       else this.created.set(this.layout.log, 'runtime');
       for (const socket of this.serverSockets) this.created.set(socket, 'socket');
       call.log.info(`Starting VM ${this.layout.qemuId} on ${this.node.host}: sudo -S ${command}`);
+      const launched = performance.now();
       const result = await execCmd(this.node, command, { sudo: true, timeout: this.settings.startTimeout, signal: call.signal });
       if (result.rc !== 0) {
+        // QEMU refused (or died before daemonizing): what it said, and whatever the guest printed, in one round trip.
+        const report = await this.cleanUpFailedStart(call);
+        const why = result.aborted ? 'the start was aborted (server shutting down)' : `rc ${String(result.rc)}${result.exitSignal ? ` (${result.exitSignal})` : ''}`;
         throw new QemuStartError(
-          `QEMU: Start failed on ${this.node.host}! rc ${String(result.rc)}${result.exitSignal ? ` (${result.exitSignal})` : ''}: ` +
-            `${tailLines(result.stderr || result.stdout)}${await this.serialLogTail()}`,
+          `QEMU: Start failed on ${this.node.host}! ${why}: ${tailLines(result.stderr || result.stdout) || '(no output)'}${serialTail(report?.files.get(this.layout.log))}`,
         );
       }
+      const daemonized = performance.now();
       this.vmPid = await this.readPid();
-      await this.waitUntilVmBoot(call);
+      const timeoutSeconds = this.bootTimeoutSeconds(host.accelerator);
+      const marker = await this.waitUntilVmBoot(timeoutSeconds, call);
+      const booted = performance.now();
+      call.log.info(
+        `VM ${this.layout.qemuId} (pid ${String(this.vmPid)}) booted on ${this.node.host} in ${seconds(booted - launched)} ` +
+          `(QEMU started in ${seconds(daemonized - launched)}, boot detected by ${marker}; keyword total ${seconds(booted - started)}, ` +
+          `boot_timeout ${timeoutSeconds} s, ${host.accelerator})`,
+      );
     } catch (error) {
-      await this.killAfterFailedStart(call);
+      if (this.startAttempted) await this.cleanUpFailedStart(call);
       throw error;
     }
     return structuredClone(this.vmInfo);
   }
 
-  private async waitUntilVmBoot(call: CallContext): Promise<void> {
-    const timeoutSeconds = this.settings.bootTimeout ?? DEFAULT_BOOT_TIMEOUT[this.vmType];
-    if (this.vmType === 'kernelvm') {
-      await waitForKernelvmBoot(this.node, { log: this.layout.log, timeoutSeconds, pid: this.vmPid, call });
-    } else {
-      this.vmInfo.interfaces = await waitForNestedvmBoot(this.node, this.vmInfo.interfaces, { qga: this.layout.qga, timeoutSeconds, pid: this.vmPid, call });
-    }
+  /** The setting, else the original's budget; under TCG (tens of times slower than KVM) a larger one. */
+  private bootTimeoutSeconds(accelerator: 'kvm' | 'tcg'): number {
+    return this.settings.bootTimeout ?? (accelerator === 'tcg' ? TCG_BOOT_TIMEOUT : DEFAULT_BOOT_TIMEOUT)[this.vmType];
   }
 
-  private async serialLogTail(): Promise<string> {
-    if (this.vmType !== 'kernelvm') return '';
-    const result = await execCmd(this.node, `tail -n 20 ${shellQuote(this.layout.log)}`, { sudo: true, timeout: 10 });
-    return result.rc === 0 && result.stdout.trim() ? `\nSerial log tail:\n${result.stdout.trimEnd()}` : '';
+  /** Waits for the guest; returns what showed it booted, for the log. */
+  private async waitUntilVmBoot(timeoutSeconds: number, call: CallContext): Promise<string> {
+    if (this.vmType === 'kernelvm') {
+      const marker = await waitForKernelvmBoot(this.node, { log: this.layout.log, timeoutSeconds, pid: this.vmPid, call });
+      return `'${marker}' in ${this.layout.log}`;
+    }
+    this.vmInfo.interfaces = await waitForNestedvmBoot(this.node, this.vmInfo.interfaces, { qga: this.layout.qga, timeoutSeconds, pid: this.vmPid, call });
+    return `the guest agent on ${this.layout.qga}`;
   }
 
   /** The pid QEMU wrote, or undefined. */
@@ -433,41 +460,52 @@ export class QemuUtils {
     return pid;
   }
 
-  /** SIGKILLs our QEMU, if the pid file still names a process started with our pid file, and waits until it is gone. */
-  private async killOwnVm(call: CallContext): Promise<void> {
-    const pid = this.vmPid ?? (this.startAttempted ? await this.readPid() : undefined);
-    if (pid === undefined) return;
-    const ours = await execCmd(this.node, `grep -qaF -- ${shellQuote(this.layout.pidfile)} /proc/${pid}/cmdline`, { sudo: true, timeout: 10 });
-    if (ours.rc !== 0) {
-      call.log.debug(`Process ${pid} from ${this.layout.pidfile} is gone or not our QEMU: nothing to kill`);
-      return;
+  /**
+   * One node command: SIGKILLs our QEMU if the pid file names a process started with our pid file, waits
+   * until it is gone, shows the tails of the files being removed, and removes the created files of `kinds`.
+   */
+  private async killAndRemove(call: CallContext, kinds: readonly FileKind[], kill = true): Promise<VmCleanupReport> {
+    const remove = [...this.created].filter(([, kind]) => kinds.includes(kind)).map(([path]) => path);
+    const show = remove.filter((path) => this.created.get(path) !== 'socket');
+    if (!kill && remove.length === 0) return { outcome: 'not-running', files: new Map() };
+    const command = vmCleanupCommand({
+      kill,
+      pidfile: this.layout.pidfile,
+      ...(this.vmPid === undefined ? {} : { pid: this.vmPid }),
+      show,
+      showLines: KILL_SHOWN_LINES,
+      remove,
+      maxWaitSeconds: KILL_WAIT_SECONDS,
+    });
+    // No abort signal: cleanup must run even when the keyword is being aborted.
+    const result = await execCmd(this.node, command, { sudo: true, timeout: KILL_WAIT_SECONDS + 30 });
+    const report = parseVmCleanupOutput(result.stdout);
+    if (result.rc !== 0) {
+      throw new QemuStateError(`QEMU: cleaning up VM ${this.layout.qemuId} on ${this.node.host} failed (rc ${String(result.rc)}): ${tailLines(result.stderr || result.stdout, 5)}`);
     }
-    await execCmd(this.node, `kill -SIGKILL ${pid}`, { sudo: true, timeout: 10 });
-    const gone = await execCmd(this.node, processGoneCommand(pid, 10), { timeout: 30 });
-    if (!saysProcessGone(gone.stdout)) call.log.warn(`QEMU process ${pid} on ${this.node.host} still runs 10 s after SIGKILL`);
+    if (report.outcome === 'killed') call.log.debug(`Killed QEMU process ${String(report.pid)} of VM ${this.layout.qemuId} on ${this.node.host}`);
+    if (report.outcome === 'survived') call.log.warn(`QEMU process ${String(report.pid)} on ${this.node.host} still runs ${KILL_WAIT_SECONDS} s after SIGKILL`);
+    for (const [path, text] of report.files) call.log.trace(`${path} (last ${KILL_SHOWN_LINES} lines):\n${text}`);
+    for (const path of remove) this.created.delete(path);
+    if (remove.length > 0) call.log.debug(`Removed on ${this.node.host}: ${remove.join(' ')}`);
+    return report;
   }
 
-  /** Removes the files this instance created; `kinds` limits which. Logs regular files first (the original's `cat`). */
-  private async removeCreatedFiles(call: CallContext, kinds: readonly FileKind[]): Promise<void> {
-    const paths = [...this.created].filter(([, kind]) => kinds.includes(kind)).map(([path]) => path);
-    if (paths.length === 0) return;
-    for (const path of paths) {
-      if (this.created.get(path) === 'socket') continue;
-      const shown = await execCmd(this.node, `cat ${shellQuote(path)}`, { sudo: true, timeout: 10 });
-      if (shown.rc === 0) call.log.trace(`${path}:\n${shown.stdout}`);
-    }
-    await execCmd(this.node, `rm -f -- ${shellJoin(paths)}`, { sudo: true, timeout: 30 });
-    for (const path of paths) this.created.delete(path);
-    call.log.debug(`Removed on ${this.node.host}: ${paths.join(' ')}`);
-  }
-
-  private async killAfterFailedStart(call: CallContext): Promise<void> {
+  /**
+   * After a failed start: this VM killed, its runtime files removed. The guest configuration stays, for a
+   * corrected `Qemu Start`; `Qemu Kill` / `Qemu Close` remove it. Never throws: the start's error matters more.
+   */
+  private async cleanUpFailedStart(call: CallContext): Promise<VmCleanupReport | undefined> {
+    const cleanup = this.killAndRemove(call, ['runtime', 'socket']).then(
+      (report) => report,
+      (error: unknown) => {
+        call.log.warn(`Cleaning up after the failed start on ${this.node.host} failed too: ${(error as Error).message}`);
+        return undefined;
+      },
+    );
+    this.pendingCleanup = cleanup.then(() => undefined);
     try {
-      await this.killOwnVm(call);
-      // The guest configuration stays: a corrected Qemu Start may reuse it; Qemu Kill / Close remove it.
-      await this.removeCreatedFiles(call, ['runtime', 'socket']);
-    } catch (cleanupError) {
-      call.log.warn(`Cleaning up after the failed start on ${this.node.host} failed too: ${(cleanupError as Error).message}`);
+      return await cleanup;
     } finally {
       this.vmPid = undefined;
       this.startAttempted = false;
@@ -476,10 +514,11 @@ export class QemuUtils {
 
   /** `qemu_kill`: kills this instance's VM (by its pid file) and removes only the files this instance created. */
   async qemuKill(call: CallContext = NO_CALL_CONTEXT): Promise<void> {
-    await this.killOwnVm(call);
+    await this.pendingCleanup;
+    const kill = this.running || this.startAttempted;
+    await this.killAndRemove(call, ['config', 'runtime', 'socket'], kill);
     this.vmPid = undefined;
     this.startAttempted = false;
-    await this.removeCreatedFiles(call, ['config', 'runtime', 'socket']);
   }
 
   /**
@@ -488,19 +527,21 @@ export class QemuUtils {
    */
   async qemuKillAll(call: CallContext = NO_CALL_CONTEXT): Promise<void> {
     call.log.warn(`Qemu Kill All: killing EVERY process named like "qemu" on ${this.node.host} (pkill -SIGKILL qemu), not only this session's VM`);
+    await this.pendingCleanup;
     const pid = this.vmPid ?? (this.startAttempted ? await this.readPid() : undefined);
     await execCmd(this.node, 'pkill -SIGKILL qemu', { sudo: true });
     if (pid !== undefined) {
-      const gone = await execCmd(this.node, processGoneCommand(pid, 10), { timeout: 30 });
-      if (!saysProcessGone(gone.stdout)) call.log.warn(`QEMU process ${pid} on ${this.node.host} still runs 10 s after SIGKILL`);
+      const gone = await execCmd(this.node, processGoneCommand(pid, KILL_WAIT_SECONDS), { timeout: KILL_WAIT_SECONDS + 30 });
+      if (!saysProcessGone(gone.stdout)) call.log.warn(`QEMU process ${pid} on ${this.node.host} still runs ${KILL_WAIT_SECONDS} s after SIGKILL`);
     }
     this.vmPid = undefined;
     this.startAttempted = false;
-    await this.removeCreatedFiles(call, ['config', 'runtime', 'socket']);
+    await this.killAndRemove(call, ['config', 'runtime', 'socket'], false);
   }
 
   /** Ends the instance: kills its VM if still running and removes its files. Safe to call more than once. */
   async close(call: CallContext = NO_CALL_CONTEXT): Promise<void> {
+    await this.pendingCleanup;
     if (this.running || this.startAttempted || this.created.size > 0) await this.qemuKill(call);
   }
 
@@ -645,6 +686,14 @@ function isParsedNode(value: Node | Record<string, unknown>): value is Node {
 
 function tailLines(text: string, lines = 20): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+function serialTail(log: string | undefined): string {
+  return log && log.trim() ? `\nSerial log tail:\n${tailLines(log)}` : '';
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** Thread ids of `CPU <n>/...` threads from `grep -H . /proc/<pid>/task/<tid>/comm` output, by n. */

@@ -74,6 +74,8 @@ const TIMEOUT_HINT = 'the guest agent may not be running yet, or the guest is hu
 export class QgaClient {
   private nextId = 1;
   private synced = false;
+  /** Messages and noise discarded while not in sync, reported once the sync succeeds. */
+  private droppedBeforeSync = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly channel: JsonLineChannel;
   private readonly logger: MonitorLogger;
@@ -87,8 +89,11 @@ export class QgaClient {
       protocol: 'QGA',
       maxLineBytes: options.maxLineBytes,
       logger: this.logger,
-      onUnclaimed: (message) =>
-        this.logger.debug(`QGA: dropping a message nobody waits for: ${previewText(JSON.stringify(message))}`),
+      onUnclaimed: (message) => {
+        // Before the first sync answer, stale replies to earlier probes and parse errors are expected by the dozen.
+        if (!this.synced) this.droppedBeforeSync++;
+        else this.logger.debug(`QGA: dropping a message nobody waits for: ${previewText(JSON.stringify(message))}`);
+      },
       onProblem: (problem) => this.onProblem(problem),
     });
   }
@@ -254,6 +259,10 @@ export class QgaClient {
       ),
     );
     this.synced = true;
+    if (this.droppedBeforeSync > 0) {
+      this.logger.debug(`QGA: discarded ${this.droppedBeforeSync} stale message(s) or garbled line(s) before the sync answer`);
+      this.droppedBeforeSync = 0;
+    }
   }
 
   /**
@@ -309,7 +318,7 @@ export class QgaClient {
   /** Before a sync, noise is expected (stale output, serial garbage) and ignored; after it, it breaks the reply. */
   private onProblem(problem: ChannelProblem): void {
     if (!this.synced) {
-      this.logger.debug(`QGA: ignoring before sync (${problem.kind}): ${problem.detail}`);
+      this.droppedBeforeSync++;
       return;
     }
     const error = new MonitorProtocolError('QGA', `QGA stream is corrupt (${problem.kind}): ${problem.detail}`);

@@ -187,7 +187,7 @@ describe('QgaClient.waitUntilReady', () => {
     expect(elapsed).toBeLessThan(silentMs + 1500);
     expect(await client.networkGetInterfaces()).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'lo' })]));
     // Noise before the sync is expected and ignored, never a failure.
-    expect(debug.some((m) => /ignoring before sync/.test(m))).toBe(true);
+    expect(debug.some((m) => /discarded [1-9]\d* stale message\(s\) or garbled line\(s\) before the sync answer/.test(m))).toBe(true);
   });
 
   it('gives up with QgaNotReadyError at the timeout, saying what went wrong', async () => {
