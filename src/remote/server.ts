@@ -185,7 +185,8 @@ class RemoteServerImpl<I> implements RemoteServer {
           error.code === 'EADDRINUSE'
             ? ' The port is in use (pabot\'s PabotLib also defaults to 8270): pick another with --port, or 0 for a free one.'
             : '';
-        reject(new ServerConfigurationError(`Cannot listen on ${this.address}: ${error.message}.${hint}`));
+        const wanted = `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.options.port}`;
+        reject(new ServerConfigurationError(`Cannot listen on ${wanted}: ${error.message}.${hint}`));
       };
       this.http.once('error', onError);
       this.http.listen(this.options.port, this.options.host, () => {
