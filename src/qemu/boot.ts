@@ -117,9 +117,11 @@ export async function waitForKernelvmBoot(node: Node, options: KernelvmBootOptio
   });
   const timer = setTimeout(() => settle({ timedOut: true }), options.timeoutSeconds * 1000);
   // `-F` follows the file by name: it may not exist yet when QEMU has only just daemonized. `timeout` bounds
-  // it on the node: abandoning the stream signals sudo, which cannot pass a KILL on to tail.
+  // it on the node: abandoning the stream signals sudo, which cannot pass a KILL on to tail. `--foreground`
+  // keeps timeout in the command's process group: without it, it moves tail into a group of its own, out of
+  // reach of the kill that ends an abandoned command, and the boot wait returns only when `lifetime` ends.
   const lifetime = Math.ceil(options.timeoutSeconds) + 5;
-  const stream = execCmd(node, `timeout ${lifetime} tail -c +1 -F ${shellQuote(options.log)}`, {
+  const stream = execCmd(node, `timeout --foreground ${lifetime} tail -c +1 -F ${shellQuote(options.log)}`, {
     sudo: true,
     timeout: null,
     signal,

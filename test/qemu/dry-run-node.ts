@@ -34,12 +34,19 @@ export function clearRecords(node: Node): void {
   dryRunTransport(node).clearRecords();
 }
 
-export const HUGEPAGES_OK: DryRunResponse[] = [
-  { match: 'grep Hugepagesize /proc/meminfo', stdout: 'Hugepagesize:       2048 kB\n' },
-  { match: 'free_hugepages', stdout: '4096\n' },
-  { match: 'nr_hugepages', stdout: '4096\n' },
-  { match: 'cat /proc/mounts', stdout: 'sysfs /sys sysfs rw 0 0\nhugetlbfs /dev/hugepages hugetlbfs rw,relatime,pagesize=2M 0 0\n' },
-];
+const HUGETLBFS_MOUNTED = 'sysfs /sys sysfs rw 0 0\nhugetlbfs /dev/hugepages hugetlbfs rw,relatime,pagesize=2M 0 0\n';
+
+/** What the node prints for the one huge page status command (`HUGEPAGE_STATUS_COMMAND`). */
+export function hugepageStatusOutput(status: { sizeKb?: number; free: number; total: number; mounts?: string }): string {
+  return `Hugepagesize: ${status.sizeKb ?? 2048}\nfree_hugepages: ${status.free}\nnr_hugepages: ${status.total}\n@@qemu-utils-remote mounts\n${status.mounts ?? HUGETLBFS_MOUNTED}`;
+}
+
+/** A canned answer for the huge page status command. */
+export function hugepageStatus(status: Parameters<typeof hugepageStatusOutput>[0]): DryRunResponse {
+  return { match: 'free_hugepages', stdout: hugepageStatusOutput(status) };
+}
+
+export const HUGEPAGES_OK: DryRunResponse[] = [hugepageStatus({ free: 4096, total: 4096 })];
 
 afterAll(async () => {
   await closeAllTransports();

@@ -1,38 +1,38 @@
 import { SerialLogScanner, processGoneCommand } from '../../src/qemu/boot';
-import { checkHugePages, isHugetlbfsMounted } from '../../src/qemu/hugepages';
+import { checkHugePages, HUGEPAGE_STATUS_COMMAND, isHugetlbfsMounted } from '../../src/qemu/hugepages';
+import { dryRunTransport } from '../../src/node';
 import { HugePageError } from '../../src/qemu/errors';
-import { commandLines, dryRunNode, exactly } from './dry-run-node';
+import { commandLines, dryRunNode, hugepageStatus } from './dry-run-node';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 describe('checkHugePages (DUTSetup.check_huge_page)', () => {
-  it('passes when the memory fits the free pages and hugetlbfs is mounted', async () => {
-    const node = dryRunNode([
-      { match: 'Hugepagesize', stdout: 'Hugepagesize:    2048 kB\n' },
-      { match: 'free_hugepages', stdout: '512\n' },
-      { match: 'nr_hugepages', stdout: '1024\n' },
-      { match: 'cat /proc/mounts', stdout: 'hugetlbfs /dev/hugepages hugetlbfs rw 0 0\n' },
-    ]);
+  it('reads size, free and total pages and the mounts in one round trip, and passes when the memory fits', async () => {
+    const node = dryRunNode([hugepageStatus({ free: 512, total: 1024 })]);
     expect(await checkHugePages(node, '/dev/hugepages', 1024)).toEqual({ pageSizeKb: 2048, free: 512, total: 1024 });
+    expect(commandLines(node)).toEqual([HUGEPAGE_STATUS_COMMAND]);
+  });
+
+  it('the status command reads this host as /proc/meminfo and sysfs do', () => {
+    const output = spawnSync('sh', ['-c', HUGEPAGE_STATUS_COMMAND], { encoding: 'utf8' }).stdout;
+    const meminfo = readFileSync('/proc/meminfo', 'utf8');
+    const size = /^Hugepagesize:\s+(\d+) kB$/m.exec(meminfo)?.[1];
+    expect(output).toMatch(new RegExp(`^Hugepagesize: ${size}\nfree_hugepages: \\d+\nnr_hugepages: \\d+\n@@qemu-utils-remote mounts\n`));
+    const total = readFileSync(`/sys/kernel/mm/hugepages/hugepages-${size}kB/nr_hugepages`, 'utf8').trim();
+    expect(output).toContain(`\nnr_hugepages: ${total}\n`);
+    expect(output).toContain(readFileSync('/proc/mounts', 'utf8').split('\n')[0]);
   });
 
   it('allocates when asked: raises max_map_count only if lower, sets nr_hugepages, re-checks, mounts', async () => {
-    let reads = 0;
     const node = dryRunNode([
-      { match: 'Hugepagesize', stdout: 'Hugepagesize:    2048 kB\n' },
-      { match: 'nr_hugepages$', regex: true, stdout: '128\n' },
       { match: 'cat /proc/sys/vm/max_map_count', stdout: '65530\n' },
-      { match: 'cat /proc/mounts', stdout: 'proc /proc proc rw 0 0\n' },
+      hugepageStatus({ free: 100, total: 128, mounts: 'proc /proc proc rw 0 0\n' }),
     ]);
-    // free_hugepages: 100 before the allocation, 1124 after.
-    const { dryRunTransport } = await import('../../src/node');
+    // Free pages: 100 before the allocation, 1124 after.
     const transport = dryRunTransport(node);
     const originalExec = transport.exec.bind(transport);
     transport.exec = async (command, options) => {
-      if (command.endsWith('free_hugepages')) {
-        reads += 1;
-        transport.addResponses([{ match: 'free_hugepages', stdout: reads === 1 ? '100\n' : '1124\n' }]);
-      }
+      if (command.includes('vm.nr_hugepages=')) transport.addResponses([hugepageStatus({ free: 1124, total: 1152, mounts: 'proc /proc proc rw 0 0\n' })]);
       return originalExec(command, options);
     };
     await checkHugePages(node, '/mnt/huge pages', 1024, { allocate: true });
@@ -45,15 +45,11 @@ describe('checkHugePages (DUTSetup.check_huge_page)', () => {
   });
 
   it('fails with numbers a test engineer can act on', async () => {
-    const node = dryRunNode([
-      { match: 'Hugepagesize', stdout: 'Hugepagesize:    2048 kB\n' },
-      { match: 'free_hugepages', stdout: '128\n' },
-      { match: 'nr_hugepages', stdout: '128\n' },
-    ]);
+    const node = dryRunNode([hugepageStatus({ free: 128, total: 128 })]);
     await expect(checkHugePages(node, '/dev/hugepages', 512)).rejects.toThrow(
       new HugePageError(`Not enough free huge pages: 128, 256 MB free of 128 pages of 2048 kB, 512 MB needed on ${node.host}. Raise vm.nr_hugepages, or set allocate_hugepages=True.`),
     );
-    const broken = dryRunNode([exactly('grep Hugepagesize /proc/meminfo', { rc: 1, stderr: 'grep: /proc/meminfo: No such file' })]);
+    const broken = dryRunNode([{ match: 'free_hugepages', rc: 1, stdout: 'Hugepagesize: \n', stderr: 'sed: /proc/meminfo: No such file' }]);
     await expect(checkHugePages(broken, '/dev/hugepages', 512)).rejects.toThrow(/Getting huge page size information failed\. .*No such file/);
   });
 
