@@ -227,6 +227,7 @@ Example:
         { name: 'mem', kind: 'named-only', default: MANAGER_DEFAULT_MEM, type: 'int' },
         { name: 'img', kind: 'named-only', default: MANAGER_DEFAULT_KERNEL, type: 'str' },
         { name: 'socket_dir', kind: 'named-only', default: MANAGER_DEFAULT_SOCKET_DIR, type: 'str' },
+        { name: 'first_qemu_id', kind: 'named-only', default: 1, type: 'int' },
       ],
       doc: `Builds the kernel VMs of \`nf_chains\` chains of \`nf_nodes\` NFs on every DUT, as CSIT's QemuManager
 did, writes their guest configuration on the nodes and returns one dict per VM (\`name\`, \`node\`, \`host\`,
@@ -241,7 +242,8 @@ is created when the VMs start), NIC MACs \`mac1\`/\`mac2\` = \`52:54:00:00:<id>:
 required for \`vpp*\` and \`testpmd_mac\`). \`queues\` is \`rxq_count_int\` with \`auto_scale\`, else 1; ring sizes
 are \`perf_qemu_qsz\`; \`jumbo\` enables 9200-byte frames. Each VM gets \`mem\` MB (the original's 4096) and boots
 \`img\` (the newest \`<img>*\` kernel). \`use_tuned_cfs\` is accepted for CSIT's calls and changes nothing here:
-use \`Set Scheduler All VMs\`.
+use \`Set Scheduler All VMs\`. \`first_qemu_id\` (default 1, the original's) shifts every id, so that managers of
+test runs sharing a host (pabot) use different ids, files, sockets and MACs.
 
 CPUs (one per vCPU; the VM's \`smp\` is their count): \`nf_cpus\` gives them per VM, as a list of CPU lists in
 qemu-id order (used on every DUT) or a dict by VM name. Without it they are derived as CSIT's
@@ -274,6 +276,7 @@ Example:
           mem: parseInteger(args.mem ?? MANAGER_DEFAULT_MEM, 'mem', 1),
           img: optionalText(args, 'img') ?? MANAGER_DEFAULT_KERNEL,
           socketDir: optionalText(args, 'socket_dir') ?? MANAGER_DEFAULT_SOCKET_DIR,
+          firstQemuId: parseInteger(args.first_qemu_id ?? 1, 'first_qemu_id', 1, 255),
         },
         call,
       );

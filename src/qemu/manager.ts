@@ -46,6 +46,11 @@ export interface ConstructVmsArgs {
   mem?: number;
   img?: string;
   socketDir?: string;
+  /**
+   * Id of the first VM on each DUT (default 1, as the original). Ids, names, files, sockets and MACs follow
+   * from it, so managers of concurrent test runs sharing a host can keep apart.
+   */
+  firstQemuId?: number;
 }
 
 export interface ManagedVm {
@@ -192,7 +197,10 @@ export class QemuManager {
     if (!Number.isInteger(args.nfChains) || args.nfChains < 1 || !Number.isInteger(args.nfNodes) || args.nfNodes < 1) {
       throw new QemuConfigError(`${keyword}: nf_chains and nf_nodes must be integers >= 1, got ${args.nfChains} and ${args.nfNodes}`);
     }
-    if (perNode > MAX_VMS_PER_NODE) throw new QemuConfigError(`${keyword}: ${perNode} VMs per node; at most ${MAX_VMS_PER_NODE} (the qemu id is one byte of the MACs)`);
+    const idBase = (args.firstQemuId ?? 1) - 1;
+    if (!Number.isInteger(idBase) || idBase < 0 || idBase + perNode > MAX_VMS_PER_NODE) {
+      throw new QemuConfigError(`${keyword}: ${perNode} VMs per node from first_qemu_id ${idBase + 1}; the last id may be at most ${MAX_VMS_PER_NODE} (the qemu id is one byte of the MACs)`);
+    }
     const needsPeers = args.vnf.includes('vpp') || args.vnf.includes('testpmd_mac');
     for (const [key, value] of [['tg_if1_mac', args.tgIf1Mac], ['tg_if2_mac', args.tgIf2Mac]] as const) {
       if (value !== undefined && value !== null && !MAC.test(value)) throw new QemuConfigError(`${keyword}: ${key} must be a MAC address like 3c:fd:fe:00:00:01, got ${JSON.stringify(value)}`);
@@ -217,11 +225,11 @@ export class QemuManager {
         const hostCpus = explicit === undefined ? (args.hostCpus ? [...args.hostCpus] : await this.onlineCpus(dut, call)) : undefined;
         for (let chain = 1; chain <= args.nfChains; chain++) {
           for (let nfNode = 1; nfNode <= args.nfNodes; nfNode++) {
-            const qemuId = (chain - 1) * args.nfNodes + nfNode;
+            const qemuId = idBase + (chain - 1) * args.nfNodes + nfNode;
             const name = `${dut}_${qemuId}`;
             const cpus =
               explicit !== undefined
-                ? this.explicitCpus(explicit, qemuId, name, keyword)
+                ? this.explicitCpus(explicit, qemuId - idBase - 1, name, keyword)
                 : nfCpuSlice({ cpuList: hostCpus ?? [], nfChains: args.nfChains, nfNodes: args.nfNodes, nfChain: chain, nfNode, nfDtc: dataCores, skipCnt: skip }).map(String);
             const vif1Mac = nfNode === 1 ? (args.tgIf1Mac ?? null) : `52:54:00:00:${hex2(qemuId - 1)}:02`;
             const vif2Mac = nfNode === args.nfNodes ? (args.tgIf2Mac ?? null) : `52:54:00:00:${hex2(qemuId + 1)}:01`;
@@ -241,8 +249,9 @@ export class QemuManager {
     return summaries;
   }
 
-  private explicitCpus(nfCpus: NfCpus, qemuId: number, name: string, keyword: string): string[] {
-    const entry = Array.isArray(nfCpus) ? (nfCpus as readonly (readonly (string | number)[])[])[qemuId - 1] : (nfCpus as Readonly<Record<string, readonly (string | number)[]>>)[name];
+  /** `position`: the VM's place on its DUT, from 0. */
+  private explicitCpus(nfCpus: NfCpus, position: number, name: string, keyword: string): string[] {
+    const entry = Array.isArray(nfCpus) ? (nfCpus as readonly (readonly (string | number)[])[])[position] : (nfCpus as Readonly<Record<string, readonly (string | number)[]>>)[name];
     if (entry === undefined) {
       throw new QemuConfigError(`${keyword}: nf_cpus has no CPU list for VM ${name}; give one per VM name (${name}: [2, 3]) or one list per VM in order`);
     }

@@ -145,6 +145,16 @@ describe('Construct VMs On All Nodes', () => {
 
     const byName = await manager.constructVmsOnAllNodes(args({ nfNodes: 2, nfCpus: { DUT1_1: [5, 6], DUT1_2: [7, 8] } }), { log: new RecordingLog() });
     expect(byName.map((vm) => vm.cpus)).toEqual([['5', '6'], ['7', '8']]);
+
+    // first_qemu_id shifts ids, names, sockets and MACs (and the chain's inner peers) together.
+    const shifted = await manager.constructVmsOnAllNodes(args({ nfNodes: 2, firstQemuId: 41, nfCpus: { DUT1_41: [1, 2], DUT1_42: [3, 4] } }), { log: new RecordingLog() });
+    expect(shifted.map((vm) => [vm.name, vm.qemu_id, vm.sockets[1], vm.mac1, vm.vif1_mac, vm.vif2_mac])).toEqual([
+      ['DUT1_41', 41, '/var/run/vpp/sock-41-2', '52:54:00:00:29:01', TG_IF1, '52:54:00:00:2a:01'],
+      ['DUT1_42', 42, '/var/run/vpp/sock-42-2', '52:54:00:00:2a:01', '52:54:00:00:29:02', TG_IF2],
+    ]);
+    const shiftedByOrder = await manager.constructVmsOnAllNodes(args({ nfNodes: 2, firstQemuId: 41, nfCpus: [[1, 2], [3]] }), { log: new RecordingLog() });
+    expect(shiftedByOrder.map((vm) => [vm.name, vm.cpus])).toEqual([['DUT1_41', ['1', '2']], ['DUT1_42', ['3']]]);
+    await expect(manager.constructVmsOnAllNodes(args({ nfNodes: 2, firstQemuId: 255, nfCpus: [[1], [1]] }), { log: new RecordingLog() })).rejects.toThrow(/the last id may be at most 255/);
     await expect(manager.constructVmsOnAllNodes(args({ nfNodes: 2, nfCpus: { DUT1_1: [5, 6] } }), { log: new RecordingLog() })).rejects.toThrow(/nf_cpus has no CPU list for VM DUT1_2/);
     await expect(manager.constructVmsOnAllNodes(args({ nfNodes: 2, nfCpus: [[1]] }), { log: new RecordingLog() })).rejects.toThrow(/nf_cpus has 1 CPU list\(s\), but each DUT gets 2 VM\(s\)/);
     await expect(manager.constructVmsOnAllNodes(args({ nfCpus: [['two']] }), { log: new RecordingLog() })).rejects.toThrow(/nf_cpus for DUT1_1, entry 0 must be a CPU number or list like 2 or 2-3, got "two"/);
@@ -181,15 +191,17 @@ describe('Construct VMs On All Nodes', () => {
     transportOf(dut1).clearRecords();
     await manager.constructVmsOnAllNodes(args({ nfNodes: 2, nfCpus: [[0, 1], [0]] }), { log: new RecordingLog() });
     const lines = linesOf(dut1);
-    expect(lines.indexOf('sudo -S rm -f -- /etc/vm_init_1.conf')).toBeGreaterThanOrEqual(0);
-    expect(lines.indexOf('sudo -S rm -f -- /etc/vm_init_1.conf')).toBeLessThan(lines.indexOf('sudo -S rm -f /etc/vm_init_1.conf'));
+    // QemuUtils removes its files in one cleanup command ending in `rm -f -- <files>`.
+    const removal = lines.findIndex((line) => line.endsWith("\nrm -f -- /etc/vm_init_1.conf'"));
+    expect(removal).toBeGreaterThanOrEqual(0);
+    expect(removal).toBeLessThan(lines.indexOf('sudo -S rm -f /etc/vm_init_1.conf'));
 
     // A DUT whose dict is unusable fails the construction after DUT1's VM was written: that is removed again.
     const broken = new QemuManager({ DUT1: dut1, DUT2: { type: 'DUT', host: 'dut2', port: 'twenty-two', transport: 'dry-run' } }, TCG);
     transportOf(dut1).clearRecords();
     await expect(broken.constructVmsOnAllNodes(args({ nfCpus: [[0, 1]] }), { log: new RecordingLog() })).rejects.toThrow(/'port' must be an integer/);
     expect(broken.vms).toHaveLength(0);
-    expect(linesOf(dut1)).toEqual(['sudo -S rm -f /etc/vm_init_1.conf', 'sudo -S cat /etc/vm_init_1.conf', 'sudo -S rm -f -- /etc/vm_init_1.conf']);
+    expect(linesOf(dut1)).toEqual(['sudo -S rm -f /etc/vm_init_1.conf', expect.stringMatching(/^sudo -S sh -c .*\nrm -f -- \/etc\/vm_init_1\.conf'$/s)]);
   });
 });
 
@@ -231,12 +243,14 @@ describe('Start All VMs, Set Scheduler All VMs, Kill All VMs', () => {
     transportOf(dut1).clearRecords();
     await manager.killAllVms({ force: true }, { log });
     const killLines = linesOf(dut1);
-    expect(killLines).toEqual(expect.arrayContaining(['sudo -S kill -SIGKILL 5001', 'sudo -S kill -SIGKILL 5002']));
+    // QemuUtils' own kill: one command that kills the pid it read (if the process is that VM) and removes its files.
+    const ownKill = (pid: number) => expect.stringMatching(new RegExp(`^sudo -S sh -c 'pf=/var/run/qemu_${pid - 5000}\\.pid\\npid=${pid}\\n.*kill -KILL "\\$pid"`, 's'));
+    expect(killLines).toEqual(expect.arrayContaining([ownKill(5001), ownKill(5002)]));
     expect(killLines).toEqual(
       expect.arrayContaining([
         "sudo -S pkill -SIGKILL -f -- '[q]emu-system-[^ ]* .*-pidfile /var/run/qemu_1\\.pid( |$)'",
         "sudo -S pkill -SIGKILL -f -- '[q]emu-system-[^ ]* .*-pidfile /var/run/qemu_2\\.pid( |$)'",
-        'sudo -S rm -f -- /etc/vm_init_1.conf /var/run/qemu_1.pid /var/run/qmp_1.sock /tmp/serial_1.log /var/run/vpp/sock-1-1 /var/run/vpp/sock-1-2',
+        expect.stringMatching(/\nrm -f -- \/etc\/vm_init_1\.conf \/var\/run\/qemu_1\.pid \/var\/run\/qmp_1\.sock \/tmp\/serial_1\.log \/var\/run\/vpp\/sock-1-1 \/var\/run\/vpp\/sock-1-2'$/),
       ]),
     );
     expect(killLines).not.toContain('sudo -S pkill -SIGKILL qemu');
@@ -254,8 +268,8 @@ describe('Start All VMs, Set Scheduler All VMs, Kill All VMs', () => {
       /^Start All VMs: DUT1_2 failed; none of this manager's VMs is left running\.\nDUT1_1: booted, killed because DUT1_2 failed\nDUT1_2: QEMU: NF failed to run on .*the guest powered down/,
     );
     const lines = linesOf(dut1);
-    expect(lines).toContain('sudo -S kill -SIGKILL 5001');
-    expect(lines).toContain('sudo -S kill -SIGKILL 5002');
+    expect(lines.some((line) => line.includes('pid=5001\n') && line.includes('kill -KILL'))).toBe(true);
+    expect(lines.some((line) => line.includes('pid=5002\n') && line.includes('kill -KILL'))).toBe(true);
     expect(manager.vms.every((machine) => !machine.vm.running)).toBe(true);
   });
 
