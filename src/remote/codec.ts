@@ -10,6 +10,7 @@
  *   latin-1), `\r` becomes `&#13;`, integers beyond int32 become `<i8>`, NaN/Infinity are written so Python
  *   parses them, dates are exactly `YYYYMMDDTHH:MM:SS` (server local time), null is never written as `<nil/>`.
  */
+import { createRequire } from 'node:module';
 import CustomType from 'xmlrpc/lib/customtype';
 import Deserializer from 'xmlrpc/lib/deserializer';
 import dateFormatter from 'xmlrpc/lib/date_formatter';
@@ -74,57 +75,55 @@ const MAX_OUTPUT_DEPTH = 256;
 // Decoding
 // ---------------------------------------------------------------------------------------------------------
 
-interface SaxStreamConstructor {
-  new (strict: boolean, options: { strictEntities: boolean; position: boolean }): SaxStreamInstance;
+interface SaxParser {
+  onopentag: (node: { name: string }) => void;
+  onclosetag: (name: string) => void;
+  ontext: (text: string) => void;
+  oncdata: (text: string) => void;
+  ondoctype: () => void;
+  onend: () => void;
+  onerror: (error: Error) => void;
+  write(text: string): SaxParser;
+  close(): SaxParser;
 }
-interface SaxStreamInstance {
-  on(event: 'opentag', handler: (node: { name: string }) => void): this;
-  on(event: 'closetag' | 'text' | 'cdata', handler: (text: string) => void): this;
-  on(event: 'doctype', handler: () => void): this;
-  on(event: 'end', handler: () => void): this;
-  on(event: 'error', handler: (error: Error) => void): this;
-  end(text: string): boolean;
+interface SaxParserConstructor {
+  new (strict: boolean, options: { strictEntities: boolean; position: boolean }): SaxParser;
 }
+
+// The package's own `sax` (its dependency, resolved from where the package lives). We drive the parser
+// directly: strict mode (the package uses loose mode, which accepts HTML entities and unbalanced tags) and
+// no stream layer, which costs more than the parse itself.
+const SaxParserClass = (createRequire(require.resolve('xmlrpc'))('sax') as { SAXParser: SaxParserConstructor }).SAXParser;
+
+/** Thrown from inside sax callbacks to stop parsing at the first error (already recorded). */
+const STOP = Symbol('stop parsing');
 
 /**
- * The package's deserializer with Robot's value rules. It runs the package's own `sax` in strict mode (the
- * package uses loose mode, which accepts HTML entities and unbalanced tags).
+ * The package's deserializer with Robot's value rules. Instances come from `createDeserializer`, never
+ * from `new`: the package's constructor also builds a loose sax stream we do not use.
  */
 class RobotDeserializer extends Deserializer {
-  private depth = 0;
+  depth!: number;
+  maxNesting!: number;
 
-  constructor(private readonly limits: DecodeLimits) {
-    super('utf8');
-    const SaxStream = this.parser.constructor as unknown as SaxStreamConstructor;
-    const strict = new SaxStream(true, { strictEntities: true, position: true });
-    strict.on('opentag', (node) => this.openTag(node.name));
-    strict.on('closetag', (name) => this.closeTag(name));
-    strict.on('text', (text) => this.onText(text));
-    strict.on('cdata', (text) => this.onCDATA(text));
-    strict.on('doctype', () => this.onError('DTDs and entity declarations are not accepted'));
-    strict.on('end', () => this.onDone());
-    strict.on('error', (error) => this.onError(error.message.split('\n')[0] ?? error.message));
-    this.strictParser = strict;
-  }
-
-  readonly strictParser: SaxStreamInstance;
-
-  private openTag(name: string): void {
+  openTag(name: string): void {
     const tag = name.toUpperCase();
     if (tag === 'ARRAY' || tag === 'STRUCT') {
       this.depth += 1;
-      if (this.depth > this.limits.maxNesting) {
-        this.onError(`arrays and structs are nested deeper than ${this.limits.maxNesting} levels`);
+      if (this.depth > this.maxNesting) {
+        this.onError(`arrays and structs are nested deeper than ${this.maxNesting} levels`);
+        throw STOP;
       }
     }
     this.onOpentag({ name: tag });
   }
 
-  private closeTag(name: string): void {
+  closeTag(name: string): void {
     const tag = name.toUpperCase();
     if (tag === 'ARRAY' || tag === 'STRUCT') this.depth -= 1;
     // `<ex:nil/>` (Apache's extension namespace) and any other prefixed nil mean None.
     this.onClosetag(tag.endsWith(':NIL') ? 'NIL' : tag);
+    if (this.error) throw STOP;
   }
 
   override endInt(data: string): void {
@@ -173,6 +172,25 @@ class RobotDeserializer extends Deserializer {
   }
 }
 
+function createDeserializer(limits: DecodeLimits): RobotDeserializer {
+  const deserializer = Object.create(RobotDeserializer.prototype) as RobotDeserializer;
+  // The state the package's constructor would set up, plus ours.
+  return Object.assign(deserializer, {
+    type: null,
+    responseType: null,
+    stack: [],
+    marks: [],
+    data: [],
+    methodname: null,
+    encoding: 'utf8',
+    value: false,
+    callback: null,
+    error: null,
+    depth: 0,
+    maxNesting: limits.maxNesting,
+  });
+}
+
 function parseInteger(data: string, tag: string): number | bigint {
   const text = data.trim();
   if (!INTEGER_TEXT.test(text)) throw new XmlRpcDecodeError(`<${tag}> must be an integer, got '${data}'`);
@@ -199,7 +217,7 @@ export function decodeMethodCall(xml: string, limits: DecodeLimits = { maxNestin
     const code = raw[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
     throw new XmlRpcDecodeError(`the request contains character U+${code}, which XML does not allow`);
   }
-  const deserializer = new RobotDeserializer(limits);
+  const deserializer = createDeserializer(limits);
   let outcome: MethodCall | Error | undefined;
   const source = {
     setEncoding: () => undefined,
@@ -210,7 +228,26 @@ export function decodeMethodCall(xml: string, limits: DecodeLimits = { maxNestin
     if (outcome !== undefined) return;
     outcome = error ? error : { method: method ?? '', params: params ?? [] };
   });
-  deserializer.strictParser.end(xml);
+  const parser = new SaxParserClass(true, { strictEntities: true, position: true });
+  parser.onopentag = (node) => deserializer.openTag(node.name);
+  parser.onclosetag = (name) => deserializer.closeTag(name);
+  parser.ontext = (text) => deserializer.onText(text);
+  parser.oncdata = (text) => deserializer.onCDATA(text);
+  parser.ondoctype = () => {
+    deserializer.onError('DTDs and entity declarations are not accepted');
+    throw STOP;
+  };
+  parser.onend = () => deserializer.onDone();
+  parser.onerror = (error) => {
+    const [reason, line, column] = error.message.split('\n');
+    deserializer.onError(line && column ? `${reason} (${line.toLowerCase()}, ${column.toLowerCase()})` : (reason ?? error.message));
+    throw STOP;
+  };
+  try {
+    parser.write(xml).close();
+  } catch (error) {
+    if (error !== STOP) throw error;
+  }
   if (outcome === undefined) throw new XmlRpcDecodeError('the request is not a complete XML-RPC <methodCall>');
   if (outcome instanceof Error) {
     throw outcome instanceof XmlRpcDecodeError ? outcome : new XmlRpcDecodeError(outcome.message);
