@@ -118,7 +118,9 @@ class RemoteServerImpl<I> implements RemoteServer {
   private readonly registry: SessionRegistry<I>;
   private readonly log: winston.Logger;
   private readonly http: Server;
-  private readonly abort = new AbortController();
+  /** One per running call, so listeners a keyword leaves on its signal die with the call. */
+  private readonly callAborts = new Set<AbortController>();
+  private stopReason: Error | undefined;
   private readonly active = new Set<Promise<unknown>>();
   private stopping: Promise<void> | undefined;
   private resolveCut!: () => void;
@@ -337,11 +339,15 @@ class RemoteServerImpl<I> implements RemoteServer {
         session.runningKeyword = keyword.definition.name;
         session.calls += 1;
         session.lastUsed = new Date();
+        const abort = new AbortController();
+        if (this.stopReason) abort.abort(this.stopReason);
+        this.callAborts.add(abort);
         return runWithInstance(this.compiled.library, session, keyword.definition, bound, {
           log: logger,
-          signal: this.abort.signal,
+          signal: abort.signal,
         }).finally(() => {
           session.runningKeyword = undefined;
+          this.callAborts.delete(abort);
         });
       });
       const settled: Promise<Outcome> = task.then(
@@ -418,7 +424,8 @@ class RemoteServerImpl<I> implements RemoteServer {
     this.log.info('stopping', { running: this.active.size, sessions: this.registry.size, gracePeriodMs });
     this.closed = new Promise((resolve) => this.http.close(() => resolve()));
     this.http.closeIdleConnections();
-    this.abort.abort(new Error(`Remote server at ${this.address} is stopping`));
+    this.stopReason = new Error(`Remote server at ${this.address} is stopping`);
+    for (const abort of this.callAborts) abort.abort(this.stopReason);
     await Promise.race([Promise.allSettled([...this.active]), delay(gracePeriodMs), this.cut]);
     this.cutRunning();
     await this.disposeAll(gracePeriodMs);
