@@ -3,8 +3,8 @@
  * answered from what `spec.ts` published at start-up. Their responses do not depend on the session, so they
  * are serialised once.
  */
-import { encodeFault, encodeResponse, type WireValue } from './codec';
-import type { CompiledLibrary } from './spec';
+import { encodeFault, encodeResponse, XmlRpcEncodeError, type WireValue } from './codec';
+import { LibraryDefinitionError, type CompiledLibrary } from './spec';
 
 /** XML-RPC fault codes; the fault string always says what was wrong. */
 export const FaultCode = {
@@ -14,6 +14,7 @@ export const FaultCode = {
   unknownKeyword: 4,
   badSession: 5,
   badRequest: 6,
+  internalError: 7,
 } as const;
 
 export class ProtocolFault extends Error {
@@ -45,7 +46,15 @@ type InfoEntry = { args?: WireValue; types?: WireValue; tags?: WireValue; doc?: 
 export class InformationApi<I> {
   private readonly cache = new Map<string, string>();
 
-  constructor(private readonly compiled: CompiledLibrary<I>) {}
+  constructor(private readonly compiled: CompiledLibrary<I>) {
+    // Built at start-up, so a doc XML cannot carry fails the start, not the first import.
+    try {
+      for (const method of ['get_library_information', 'get_keyword_names']) this.cached(method, () => this.whole(method));
+    } catch (error) {
+      if (!(error instanceof XmlRpcEncodeError)) throw error;
+      throw new LibraryDefinitionError(compiled.library.name, [`its documentation cannot be sent: ${error.message}`]);
+    }
+  }
 
   /** True when `method` is answered here. */
   handles(method: string): boolean {

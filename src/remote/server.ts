@@ -251,9 +251,14 @@ class RemoteServerImpl<I> implements RemoteServer {
           `'${this.compiled.library.name}' at ${this.url}${sessionPath(call.session)}) has: ${ALL_METHODS.join(', ')}.`,
       );
     } catch (error) {
-      if (!(error instanceof ProtocolFault)) throw error;
-      this.logCall(call, { method, status: 'FAULT', started, error: error.message }, 'warn');
-      return { xml: error.toXml() };
+      if (error instanceof ProtocolFault) {
+        this.logCall(call, { method, status: 'FAULT', started, error: error.message }, 'warn');
+        return { xml: error.toXml() };
+      }
+      // A bug of this server: the client still gets an answer it can show, the log gets the stack.
+      const message = error instanceof Error ? error.message : String(error);
+      this.log.error('internal error', { session: sessionPath(call.session), method, stack: error instanceof Error ? error.stack : message });
+      return { xml: new ProtocolFault(FaultCode.internalError, `Internal error of the remote server: ${message} (details in its log).`).toXml() };
     }
   }
 

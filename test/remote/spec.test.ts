@@ -1,4 +1,5 @@
 import type { KeywordDefinition, ParameterDefinition, RemoteLibrary } from '../../src/remote/library';
+import { InformationApi } from '../../src/remote/api';
 import { compileLibrary, LibraryDefinitionError, printableName } from '../../src/remote/spec';
 
 function keyword(name: string, parameters: ParameterDefinition[] = [], extra: Partial<KeywordDefinition<never>> = {}): KeywordDefinition<never> {
@@ -62,6 +63,12 @@ describe('publishing keywords', () => {
     expect(compiled.information.__intro__).toEqual({ doc: 'Intro.' });
     expect(compiled.information.__init__).toEqual({ doc: 'Init.' });
     expect(compiled.information.stop_remote_server).toEqual(expect.objectContaining({ args: [], tags: [] }));
+  });
+
+  test('docs XML-RPC cannot carry fail the start, not the first import', () => {
+    const broken = { ...library([keyword('fine')]), intro: 'bad \uFFFF intro' };
+    expect(() => new InformationApi(compileLibrary(broken))).toThrow(LibraryDefinitionError);
+    expect(() => new InformationApi(compileLibrary(broken))).toThrow(/documentation cannot be sent: .*U\+FFFF/);
   });
 
   test('invalid definitions are all reported at once, naming keyword and parameter', () => {
