@@ -1,0 +1,66 @@
+*** Settings ***
+Documentation       How failures look, and that they leave nothing behind: a QEMU that cannot start, a VM that
+...                 does not boot in time, a keyword called in the wrong kind of session, and a test failing half
+...                 way whose teardown (`QEMU Test Teardown`, keywords/qemu_sessions.resource) still ends every VM
+...                 it set up and logs their diagnostics.
+...
+...                 Needs the test bed (``bash scripts/testbed/setup.sh``) and ``dist/`` built.
+Library             NestedRun.py
+Resource            testbed.resource
+
+Suite Setup         Set Up Suite
+Suite Teardown      Tear Down Suite
+Test Setup          QEMU Test Setup
+Test Teardown       QEMU Test Teardown
+
+
+*** Variables ***
+${OK_ID}        ${55}
+${BAD_ID}       ${56}
+
+
+*** Test Cases ***
+QEMU that cannot start fails at once with its own error
+    Set Up QemuUtils Session    DUT1_vm    ${nodes['DUT1']}    qemu_id=${BAD_ID}    mem=${512}    vnf=testpmd_io
+    ...    img=/opt/boot/vmlinuz-not-there
+    Run Keyword And Expect Error    QEMU: Start failed on localhost! rc 1: *vmlinuz-not-there*    DUT1_vm.Qemu Start
+    VM Should Have Left Nothing    ${BAD_ID}
+
+VM that does not boot in time fails with the time it was given
+    Set Up QemuUtils Session    DUT1_vm    ${nodes['DUT1']}    qemu_id=${BAD_ID}    mem=${512}
+    ...    img=${QEMU_NESTED_IMAGE}    boot_timeout=${2}
+    Run Keyword And Expect Error    QEMU: Timeout, VM not booted on localhost!*    DUT1_vm.Qemu Start
+    VM Should Have Left Nothing    ${BAD_ID}
+
+Keyword in the wrong kind of session fails saying which session it needs
+    Set Up VM Manager Session    ${nodes}
+    Run Keyword And Expect Error    This session holds a VM manager (created by Qemu Manager Init)*Qemu Init*
+    ...    vnf_manager.Qemu Add Vhost User If    /run/x
+    Set Up QemuUtils Session    DUT1_vm    ${nodes['DUT1']}    qemu_id=${BAD_ID}
+    Run Keyword And Expect Error    This session holds one VM (created by Qemu Init)*Qemu Manager Init*
+    ...    DUT1_vm.Start All VMs
+
+Test failing half way: its teardown ends every VM it set up
+    [Documentation]    The test runs as a Robot run of its own (_nested/vm_fails_half_way.robot): one VM configured,
+    ...    a second one whose VNF cannot run. Its result and its host are inspected here.
+    ${test} =    Run Nested Suite    ${CURDIR}/_nested/vm_fails_half_way.robot    QEMU_REMOTE_URI:${QEMU_REMOTE_URI}
+    ...    KERNEL:${QEMU_VM_KERNEL}    OK_ID:${OK_ID}    BAD_ID:${BAD_ID}
+    Should Be Equal    ${test}[status]    FAIL
+    # A clear FAIL: what happened, where, and the guest's last words.
+    Should Start With    ${test}[message]
+    ...    QEMU: NF failed to run on localhost! the guest powered down before the VNF started (the VNF exited or failed to run)
+    Should Contain    ${test}[message]    Serial log tail:
+    # The teardown logged both sessions' diagnostics, newest first, ended both, and passed.
+    Should Match Regexp    ${test}[teardown_log]    (?s)== DUT1_bad: VM ${BAD_ID} \\(kernelvm\\).*== DUT1_ok: VM ${OK_ID} \\(kernelvm\\)
+    Should Be Equal    ${test}[teardown_status]    PASS
+    VM Should Have Left Nothing    ${OK_ID}
+    VM Should Have Left Nothing    ${BAD_ID}
+
+
+*** Keywords ***
+Set Up Suite
+    Load Test Bed
+    Start QemuUtils Server For Test Bed
+
+Tear Down Suite
+    Run Keyword And Ignore Error    Stop QemuUtils Server
