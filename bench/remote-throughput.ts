@@ -7,7 +7,7 @@
  * - PythonRemoteServer 1.1.1 serving an equivalent Python `echo`, when PYTHON_REMOTE_SERVER names its
  *   `robotremoteserver.py` (not a dependency; otherwise the issue's figure of ~2,400 calls/s is used).
  *
- *   npx tsc -p tsconfig.bench.json && node dist-bench/bench/remote-throughput.js [seconds-per-run]
+ *   npx tsc -p tsconfig.bench.json && node dist-bench/bench/remote-throughput.js [seconds-per-run] [rounds]
  *
  * Targets (issue 2): at 4 clients, at least 2x PythonRemoteServer's calls/s and at least 70% of the floor.
  * Prints a table, the ratios, and one JSON line for bench/run.sh.
@@ -164,20 +164,28 @@ async function main(): Promise<void> {
   const prsScript = process.env.PYTHON_REMOTE_SERVER;
   const prs = prsScript ? await startPythonRemoteServer(prsScript) : undefined;
 
-  const results: Measurement[] = [];
-  console.log(`remote-throughput: ${seconds} s per run, Python xmlrpc.client, a new connection per call (as Robot)`);
-  console.log(`${'target'.padEnd(22)} clients   calls/s  p50 ms   p99 ms`);
-  for (const clients of [1, 4]) {
-    for (const [target, url] of [
-      ['qemu-utils-remote', `${ours.url}/`],
-      ['floor (bare node http)', floor.url],
-      ...(prs ? [['PythonRemoteServer', prs.url]] : []),
-    ] as [string, string][]) {
-      const measurement = await measure(target, url, clients, seconds);
-      results.push(measurement);
-      console.log(row(measurement));
+  // Other processes share the machine: every scenario runs `rounds` times, interleaved, and the best round
+  // (the least disturbed one) counts.
+  const rounds = Number(process.argv[3] ?? 2);
+  const targets: [string, string][] = [
+    ['qemu-utils-remote', `${ours.url}/`],
+    ['floor (bare node http)', floor.url],
+    ...(prs ? ([['PythonRemoteServer', prs.url]] as [string, string][]) : []),
+  ];
+  const best = new Map<string, Measurement>();
+  console.log(`remote-throughput: ${seconds} s per run, best of ${rounds}, Python xmlrpc.client, a new connection per call (as Robot)`);
+  for (let round = 1; round <= rounds; round += 1) {
+    for (const clients of [1, 4]) {
+      for (const [target, url] of targets) {
+        const measurement = await measure(target, url, clients, seconds);
+        const key = `${target}/${clients}`;
+        if ((best.get(key)?.callsPerSecond ?? -1) < measurement.callsPerSecond) best.set(key, measurement);
+      }
     }
   }
+  const results = [...best.values()].sort((a, b) => a.clients - b.clients);
+  console.log(`${'target'.padEnd(22)} clients   calls/s  p50 ms   p99 ms`);
+  for (const measurement of results) console.log(row(measurement));
   await ours.stop();
   floor.server.close();
   prs?.stop();
@@ -198,6 +206,7 @@ async function main(): Promise<void> {
   const summary = {
     bench: 'remote-throughput',
     seconds,
+    rounds,
     results,
     prsCallsPerSecond: prsCalls,
     prsMeasured: Boolean(prs4),
