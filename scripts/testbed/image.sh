@@ -4,6 +4,7 @@
 # Usage: image.sh <bzImage>. Prints the cached image path on stdout; progress goes to stderr.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+report_unexpected_failures
 
 bzimage="${1:?usage: image.sh <bzImage>}"
 [ -s "$bzimage" ] || die "guest kernel $bzimage not found; build it first (scripts/testbed/kernel.sh)"

@@ -3,6 +3,7 @@
 # Prints the cached bzImage path on stdout; progress goes to stderr.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+report_unexpected_failures
 
 command -v gcc >/dev/null && command -v make >/dev/null && command -v flex >/dev/null && command -v bison >/dev/null \
   || die "kernel build tools missing (gcc make flex bison); run: bash scripts/testbed/setup.sh"
@@ -21,7 +22,7 @@ rm -rf "$build_root"
 mkdir -p "$build_root/out"
 start=$(now_ms)
 log "extracting $tarball (about 10 s)"
-tar -C "$build_root" -xf "$tarball"
+tar -C "$build_root" -xf "$tarball" || die "extracting $tarball into $build_root failed (disk space?)"
 src="$(find "$build_root" -mindepth 1 -maxdepth 1 -type d -name 'linux-source-*' | head -1)"
 [ -n "$src" ] || die "extracting $tarball gave no linux-source-* directory"
 

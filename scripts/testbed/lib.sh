@@ -14,6 +14,12 @@ QUR_IMAGE_PATH="${QUR_IMAGE_PATH:-/var/lib/vm/qur-nested.img}"
 log() { printf '[testbed %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'testbed: ERROR: %s\n' "$*" >&2; exit 1; }
 
+# For the build scripts: any command that fails unexpectedly names itself, so `set -e` never exits silently.
+report_unexpected_failures() {
+  set -E
+  trap 'printf "testbed: ERROR: command failed (exit %d) at %s line %d: %s\n" "$?" "${BASH_SOURCE[0]}" "$LINENO" "$BASH_COMMAND" >&2' ERR
+}
+
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 fmt_ms() { printf '%d.%03ds' $(( $1 / 1000 )) $(( $1 % 1000 )); }
 

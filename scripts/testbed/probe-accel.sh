@@ -4,6 +4,7 @@
 # Usage: probe-accel.sh <bzImage>. Prints "<accel> <cpu-model> <reason>" on stdout.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+report_unexpected_failures
 
 bzimage="${1:?usage: probe-accel.sh <bzImage>}"
 if [ -n "${QUR_ACCEL:-}" ]; then

@@ -5,6 +5,7 @@
 # Environment: QUR_CACHE_DIR, QUR_STATE_DIR, QUR_HUGEPAGES (default 2048), QUR_ACCEL (tcg|kvm, skips the probe).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+report_unexpected_failures
 
 [ "$(id -u)" = 0 ] || die "setup.sh must run as root (apt-get, hugepages, /opt/boot, /var/lib/vm)"
 [ -r /etc/debian_version ] || die "setup.sh expects a Debian 12 host"
@@ -34,9 +35,11 @@ step() {
 }
 
 ensure_packages() {
-  local missing=() p
+  local missing=() p installed
+  # One dpkg-query for all: unknown packages are simply absent from its output.
+  installed=" $(dpkg-query -W -f='${db:Status-Status}:${Package} ' "${PACKAGES[@]}" 2>/dev/null || true) "
   for p in "${PACKAGES[@]}"; do
-    [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing+=("$p")
+    [[ "$installed" == *" installed:$p "* ]] || missing+=("$p")
   done
   if [ ${#missing[@]} -eq 0 ]; then
     log "all ${#PACKAGES[@]} packages present"
@@ -44,9 +47,11 @@ ensure_packages() {
   fi
   log "missing packages: ${missing[*]}"
   local need_update=0
-  compgen -G '/var/lib/apt/lists/*_Packages' >/dev/null || need_update=1
+  compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null || need_update=1
+  local policy
   for p in "${missing[@]}"; do
-    apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [^(]' || need_update=1
+    policy="$(apt-cache policy "$p" 2>/dev/null || true)"
+    [[ "$policy" == *"Candidate: "[!\(]* ]] || need_update=1
   done
   local apt_log="$QUR_STATE_DIR/apt.log"
   if [ $need_update = 1 ]; then
