@@ -20,6 +20,8 @@ PACKAGES=(
   dpdk-dev librte-net-vhost23 librte-net-virtio23 librte-mempool-ring23
   # nestedvm image
   syslinux syslinux-common mtools dosfstools fdisk
+  # the keyword docs page is tested in a real headless browser
+  chromium
 )
 WANT_HUGEPAGES="${QUR_HUGEPAGES:-2048}"
 HUGEPAGE_DIR=/sys/kernel/mm/hugepages/hugepages-2048kB
