@@ -40,18 +40,19 @@ robot_rc=$?
 step "summary"
 node -e '
   const fs = require("fs");
-  let passed = 0, failed = 0;
+  let passed = 0, failed = 0, skipped = 0;
   try {
     const j = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
     passed += j.numPassedTests; failed += j.numFailedTests + j.numRuntimeErrorTestSuites;
-    console.log(`jest: ${j.numPassedTests} passed, ${j.numFailedTests} failed, ${j.numRuntimeErrorTestSuites} suites could not run`);
+    skipped += j.numPendingTests + j.numTodoTests;
+    console.log(`jest: ${j.numPassedTests} passed, ${j.numFailedTests} failed, ${j.numPendingTests} skipped, ${j.numRuntimeErrorTestSuites} suites could not run`);
   } catch (e) { failed += 1; console.log("jest: no result file"); }
   try {
     const xml = fs.readFileSync(process.argv[2], "utf8");
-    const m = /<total>\s*<stat pass="(\d+)" fail="(\d+)"/.exec(xml);
-    if (m) { passed += +m[1]; failed += +m[2]; console.log(`robot: ${m[1]} passed, ${m[2]} failed`); }
+    const m = /<total>\s*<stat pass="(\d+)" fail="(\d+)" skip="(\d+)"/.exec(xml);
+    if (m) { passed += +m[1]; failed += +m[2]; skipped += +m[3]; console.log(`robot: ${m[1]} passed, ${m[2]} failed, ${m[3]} skipped`); }
   } catch (e) { console.log("robot: not run"); }
-  console.log(`tests: ${passed} passed, ${failed} failed`);
+  console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 ' "$results/jest.json" "$results/robot/output.xml"
 echo "[test] total $(( $(date +%s) - started ))s"
 [ "$jest_rc" = 0 ] && [ "$robot_rc" = 0 ]

@@ -5,7 +5,7 @@ import { generateDocs, sourceDateEpoch } from '../../src/docs/generate';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { buildLibdocSpec, type LibdocSpec } from '../../src/remote/docs/libdoc-spec';
 import { createFixtureLibrary } from '../support/docs-fixture-library';
-import { assertRobotAvailable, runLibdoc } from '../support/libdoc';
+import { assertRobotAvailable, runLibdoc, itWithRobot } from '../support/libdoc';
 
 let outDir: string;
 beforeEach(() => (outDir = mkdtempSync(join(tmpdir(), 'docs-'))));
@@ -26,7 +26,7 @@ describe('npm run docs (generateDocs)', () => {
     expect(readFileSync(again.pageFile, 'utf8')).toBe(page);
   });
 
-  it('documents the QemuUtils library, and libdoc reads the spec it writes', async () => {
+  itWithRobot('documents the QemuUtils library, and libdoc reads the spec it writes', async () => {
     await assertRobotAvailable();
     const result = generateDocs({ outDir, library: createQemuLibrary() });
     const listed = await runLibdoc([result.specFile, 'list']);

@@ -9,7 +9,7 @@ import { startRemoteServer, type RemoteServer } from '../../src/remote';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertRobotAvailable, runLibdoc } from '../support/libdoc';
+import { assertRobotAvailable, runLibdoc, itWithRobot } from '../support/libdoc';
 import { py } from '../support/xmlrpc';
 import { collapseSpaces, VERIFIED_TESTPMD_MAC } from '../qemu/verified';
 
@@ -133,7 +133,7 @@ result = [
     expect(afterClose.error).toMatch(/No QemuUtils instance in this session/);
   });
 
-  it("is read by Robot's own libdoc: every keyword with its arguments, types, tags and docs", async () => {
+  itWithRobot("is read by Robot's own libdoc: every keyword with its arguments, types, tags and docs", async () => {
     await assertRobotAvailable();
     const dir = mkdtempSync(join(tmpdir(), 'qur-libdoc-'));
     try {

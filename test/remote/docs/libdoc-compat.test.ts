@@ -11,12 +11,11 @@ import type { RemoteLibrary } from '../../../src/remote/library';
 import { buildLibdocSpec, type LibdocSpec } from '../../../src/remote/docs/libdoc-spec';
 import { createFixtureLibrary } from '../../support/docs-fixture-library';
 import { libraryInformation } from '../../support/library-information';
-import { assertRobotAvailable, runLibdoc, startStaticRemoteServer } from '../../support/libdoc';
+import { describeWithRobot, runLibdoc, startStaticRemoteServer } from '../../support/libdoc';
 
 let directory: string;
 
-beforeAll(async () => {
-  await assertRobotAvailable();
+beforeAll(() => {
   directory = mkdtempSync(join(tmpdir(), 'libdoc-compat-'));
 });
 
@@ -47,7 +46,7 @@ async function libdocSpecOf<I>(library: RemoteLibrary<I>, label: string): Promis
   }
 }
 
-describe('libdoc spec compared with Robot Framework libdoc', () => {
+describeWithRobot('libdoc spec compared with Robot Framework libdoc', () => {
   it('matches libdoc field for field on a library using every doc feature', async () => {
     const library = createFixtureLibrary();
     const theirs = await libdocSpecOf(library, 'fixture');

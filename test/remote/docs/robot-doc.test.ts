@@ -8,7 +8,7 @@ import {
   splitLines,
   splitTagsFromDoc,
 } from '../../../src/remote/docs/robot-doc';
-import { assertRobotAvailable } from '../../support/libdoc';
+import { assertRobotAvailable, describeWithRobot } from '../../support/libdoc';
 
 describe('robotDocToHtml', () => {
   it('makes paragraphs of blank-line separated text, joining lines', () => {
@@ -110,7 +110,7 @@ const SAMPLES = [
   'Ends with Tags text but not line: Tags: x',
 ];
 
-describe('robotDocToHtml against Robot Framework', () => {
+describeWithRobot('robotDocToHtml against Robot Framework', () => {
   beforeAll(assertRobotAvailable);
 
   it('renders every sample exactly as Robot 7 does', () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createServerLog, startRemoteServer, type RemoteServer } from '../../../src/remote';
 import type { LibdocSpec } from '../../../src/remote/docs/libdoc-spec';
 import { createFixtureLibrary } from '../../support/docs-fixture-library';
-import { assertRobotAvailable, runLibdoc } from '../../support/libdoc';
+import { assertRobotAvailable, runLibdoc, itWithRobot } from '../../support/libdoc';
 import { py } from '../../support/xmlrpc';
 
 let server: RemoteServer;
@@ -49,7 +49,7 @@ describe('docs served by the remote server', () => {
     expect((await fetch(`${server.url}/other`)).status).toBe(405);
   });
 
-  it('publishes the same spec at /spec.json as libdoc builds from the XML-RPC interface', async () => {
+  itWithRobot('publishes the same spec at /spec.json as libdoc builds from the XML-RPC interface', async () => {
     await assertRobotAvailable();
     const served = (await (await fetch(`${server.url}/spec.json`)).json()) as LibdocSpec;
     const output = join(directory, 'libdoc.json');
