@@ -135,3 +135,26 @@ result = [gz_fault, put[0], put[1].get('Allow'), latin_fault]
     ]);
   });
 });
+
+describe('large payloads', () => {
+  let demo: TestServer;
+  beforeAll(async () => {
+    demo = await startDemoServer({}, 'warn');
+  });
+  afterAll(async () => {
+    await demo?.server.stop();
+  });
+
+  test('a 50 MB string round-trips', async () => {
+    const result = await py(
+      demo.url,
+      `
+big = ('0123456789abcdef' * (50 * 1024 * 1024 // 16))
+back = run('echo', [big])['return']
+result = [len(back), back == big]
+`,
+      120_000,
+    );
+    expect(result).toEqual([50 * 1024 * 1024, true]);
+  }, 120_000);
+});
