@@ -39,7 +39,8 @@ export class SerialLogScanner {
 
   push(chunk: string): SerialVerdict | undefined {
     if (this.verdictValue) return this.verdictValue;
-    this.text += chunk;
+    // The guest's console writes CRLF; the log's lines end up in error messages and the Robot log.
+    this.text += chunk.replace(/\r/g, '');
     // Rescan from the start of the last incomplete line, so a marker split across chunks is still seen.
     const from = this.text.lastIndexOf('\n', this.scannedUpTo - 1) + 1;
     const window = this.text.slice(from);

@@ -64,7 +64,7 @@ export function parseVmCleanupOutput(stdout: string): VmCleanupReport {
   let current: string | undefined;
   let body: string[] = [];
   const flush = (): void => {
-    if (current !== undefined) report.files.set(current, body.join('\n').replace(/\n+$/, ''));
+    if (current !== undefined) report.files.set(current, body.join('\n').replace(/\r/g, '').replace(/\n+$/, ''));
   };
   for (const line of stdout.split('\n')) {
     if (!line.startsWith(`${MARK} `)) {

@@ -429,7 +429,7 @@ export class QemuUtils {
       if (this.startAttempted) await this.cleanUpFailedStart(call);
       throw error;
     }
-    return structuredClone(this.vmInfo);
+    return copyVmInfo(this.vmInfo);
   }
 
   /** The setting, else the original's budget; under TCG (tens of times slower than KVM) a larger one. */
@@ -686,6 +686,16 @@ function isParsedNode(value: Node | Record<string, unknown>): value is Node {
 
 function tailLines(text: string, lines = 20): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * A deep copy built from literals of this realm. `structuredClone` makes its objects in Node's main realm,
+ * which a caller in another realm (a jest sandbox, a vm context) does not see as plain objects.
+ */
+function copyVmInfo(info: VmInfo): VmInfo {
+  const interfaces: Record<string, VmInterfaceInfo> = {};
+  for (const [key, value] of Object.entries(info.interfaces)) interfaces[key] = { ...value };
+  return { ...info, interfaces };
 }
 
 function serialTail(log: string | undefined): string {

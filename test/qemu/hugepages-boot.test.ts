@@ -83,6 +83,16 @@ describe('SerialLogScanner', () => {
     expect(new SerialLogScanner().push('reboot: Power down\n')).toMatchObject({ kind: 'failed', reason: expect.stringContaining('powered down') });
   });
 
+  it("drops the console's carriage returns, also when CR and LF arrive in different chunks", () => {
+    const scanner = new SerialLogScanner();
+    expect(scanner.push('[    4.1] Out of memory\r\n[    4.2] Kernel panic - not syncing: System is deadlocked on memory\r')).toEqual({
+      kind: 'failed',
+      reason: 'the guest kernel panicked',
+      line: 'Kernel panic - not syncing: System is deadlocked on memory',
+    });
+    expect(scanner.tail()).toBe('[    4.1] Out of memory\n[    4.2] Kernel panic - not syncing: System is deadlocked on memory');
+  });
+
   it('keeps the tail for error messages', () => {
     const scanner = new SerialLogScanner();
     for (let line = 0; line < 100; line++) scanner.push(`line ${line}\n`);

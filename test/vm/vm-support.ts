@@ -1,0 +1,182 @@
+/**
+ * Helpers for the real-VM tests: the remote server with the QemuUtils library, the bed's sshd as the node
+ * (commands go over SSH as in production), the host testpmd as vhost-user peer, and independent checks of
+ * what a VM left on this host (processes, files, thread affinity and policy), read straight from /proc and
+ * the file system rather than through the code under test.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
+import winston from 'winston';
+import { createQemuLibrary } from '../../src/library/qemu-library';
+import { startRemoteServer, type RemoteServer } from '../../src/remote';
+import { passwordNodeDict, sshdEnv } from '../support/sshd';
+import type { TestbedInfo } from '../support/testbed';
+
+/** qemu_ids of these tests: apart from the manager tests (41, 42), the Robot suite (51, 52) and the bench (81-84). */
+export const VM_IDS = { kernelvm: 71, nestedvm: 72, failures: 73, shutdownBooted: 74, shutdownBooting: 75 } as const;
+
+export async function startVmServer(testbed: TestbedInfo): Promise<RemoteServer> {
+  return startRemoteServer(createQemuLibrary({ accel: testbed.accel, cpu_model: testbed.cpu }), {
+    port: 0,
+    log: winston.createLogger({ silent: true }),
+  });
+}
+
+/** The bed's sshd as a CSIT DUT: the unprivileged test user with sudo, its host key pinned. */
+export function vmNodeDict(): Record<string, unknown> {
+  const env = sshdEnv();
+  return passwordNodeDict(env, { host_key_fingerprint: env.hostKeyFingerprint });
+}
+
+/** `Qemu Init` settings every kernelvm testpmd guest on this bed needs. */
+export function kernelvmSettings(testbed: TestbedInfo): Record<string, unknown> {
+  return {
+    kernel_args: testbed.kernelExtraArgs,
+    testpmd_bin: testbed.testpmd,
+    // Debian's DPDK is 22.11: the option was renamed in 20.11.
+    testpmd_main_lcore_flag: '--main-lcore',
+  };
+}
+
+function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(file, [...args], { env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+      resolve({ code, output: `${stdout}${stderr}` });
+    });
+  });
+}
+
+/**
+ * The bed's host testpmd as the vhost-user client of QEMU's server sockets. Forwarding is off (the tests
+ * need the NICs connected, not traffic), and it runs at nice 19: DPDK 22.11's idle worker lcore still
+ * spins, and at normal priority it takes a share of CI's two cores from the TCG guests it serves.
+ */
+export async function startHostTestpmd(testbed: TestbedInfo, name: string, sockets: readonly string[]): Promise<void> {
+  const result = await run('nice', ['-n', '19', 'bash', testbed.hostTestpmdScript, 'start', name, ...sockets], { QUR_TESTPMD_FORWARD: '0' });
+  if (result.code !== 0) throw new Error(`host testpmd '${name}' did not start (${testbed.hostTestpmdScript}):\n${result.output}`);
+}
+
+export async function stopHostTestpmd(testbed: TestbedInfo, name: string): Promise<void> {
+  await run('bash', [testbed.hostTestpmdScript, 'stop', name]);
+}
+
+export function hostTestpmdLog(testbed: TestbedInfo, name: string): string {
+  const file = `${testbed.stateDir}/testpmd/${name}/testpmd.log`;
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+}
+
+/** The files QemuUtils may create for VM `id` (pid file, sockets, serial log, init script). */
+export function vmFiles(id: number): string[] {
+  return [`/var/run/qemu_${id}.pid`, `/var/run/qmp_${id}.sock`, `/var/run/qga_${id}.sock`, `/tmp/serial_${id}.log`, `/etc/vm_init_${id}.conf`];
+}
+
+/** Live (non-zombie) processes started with VM `id`'s pid file, i.e. its QEMU. */
+export function vmProcesses(id: number): number[] {
+  const pidfile = `/var/run/qemu_${id}.pid`;
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (!argv.some((arg) => arg.includes('qemu-system')) || !argv.includes(pidfile)) continue;
+      const state = readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /, '')[0];
+      if (state !== 'Z') found.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
+/** What VM `id` left behind: processes and files (of `extra` too). Empty when it left nothing. */
+export function leftovers(id: number, extra: readonly string[] = []): string[] {
+  return [...vmProcesses(id).map((pid) => `process ${pid}`), ...[...vmFiles(id), ...extra].filter((path) => existsSync(path))];
+}
+
+export function cpusAllowed(tid: string): string {
+  const status = readFileSync(`/proc/${tid}/status`, 'utf8');
+  return /^Cpus_allowed_list:\s*(\S+)$/m.exec(status)?.[1] ?? `(no Cpus_allowed_list in /proc/${tid}/status)`;
+}
+
+export function threadName(tid: string): string {
+  return readFileSync(`/proc/${tid}/comm`, 'utf8').trim();
+}
+
+/** `chrt -p <tid>`: the policy and priority lines, as a test engineer would check them. */
+export function chrt(tid: string): string {
+  const result = spawnSync('chrt', ['-p', tid], { encoding: 'utf8' });
+  return `${result.stdout}${result.stderr}`;
+}
+
+export interface TextWatch {
+  /** Resolves with `Date.now()` when `pattern` first appeared in the file. */
+  readonly seen: Promise<number>;
+  stop(): void;
+}
+
+/**
+ * Timestamps the moment a line lands in a file on this host (QEMU writing the guest's serial output),
+ * with inotify rather than polling, so the figure is accurate to a millisecond or two. Waits for the file
+ * to appear first (QEMU creates it when it starts).
+ */
+export function watchFileFor(path: string, pattern: RegExp): TextWatch {
+  let watcher: FSWatcher | undefined;
+  let waitTimer: NodeJS.Timeout | undefined;
+  let offset = 0;
+  let text = '';
+  let resolveSeen: (at: number) => void = () => undefined;
+  const seen = new Promise<number>((resolve) => (resolveSeen = resolve));
+  let done = false;
+  const check = (): void => {
+    if (done) return;
+    try {
+      const size = statSync(path).size;
+      if (size < offset) offset = 0;
+      if (size > offset) {
+        const buffer = readFileSync(path).subarray(offset);
+        offset += buffer.length;
+        text = (text + buffer.toString('utf8')).slice(-4096);
+        if (pattern.test(text)) {
+          done = true;
+          resolveSeen(Date.now());
+          stop();
+        }
+      }
+    } catch {
+      // Not there (yet, or any more).
+    }
+  };
+  const attach = (): void => {
+    if (done) return;
+    if (!existsSync(path)) {
+      waitTimer = setTimeout(attach, 10);
+      return;
+    }
+    watcher = watch(path, check);
+    check();
+  };
+  const stop = (): void => {
+    done = true;
+    clearTimeout(waitTimer);
+    watcher?.close();
+  };
+  attach();
+  return { seen, stop };
+}
+
+/** The pid in VM `id`'s pid file, once QEMU has written it. */
+export async function waitForPidFile(id: number, timeoutMs: number): Promise<number> {
+  const file = `/var/run/qemu_${id}.pid`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const text = readFileSync(file, 'utf8').trim();
+      if (/^\d+$/.test(text)) return Number(text);
+    } catch {
+      // Not written yet.
+    }
+    if (Date.now() > deadline) throw new Error(`${file} did not appear within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
