@@ -354,7 +354,8 @@ export class QemuManager {
       const outcome = outcomes[index];
       if (outcome.status === 'fulfilled') return `${machine.name}: booted, killed because ${firstFailure ?? 'another VM'} failed`;
       if (machine.name !== firstFailure && stop.signal.aborted && !(call.signal?.aborted ?? false)) {
-        return `${machine.name}: stopped because ${firstFailure ?? 'another VM'} failed (${reason(outcome.reason).split('\n')[0]})`;
+        // Its own message would blame the abort (read as a server shutdown); the cause is the other VM.
+        return `${machine.name}: boot wait stopped because ${firstFailure ?? 'another VM'} failed; killed`;
       }
       return `${machine.name}: ${reason(outcome.reason)}`;
     });
