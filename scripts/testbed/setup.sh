@@ -149,7 +149,10 @@ write_env() {
     printf '  "cacheDir": %s,\n' "$(json_str "$QUR_CACHE_DIR")"
     printf '  "stateDir": %s,\n' "$(json_str "$QUR_STATE_DIR")"
     printf '  "kernel": %s,\n' "$(json_str "$QUR_KERNEL_PATH")"
-    printf '  "kernelExtraArgs": %s,\n' "$(json_str "pci=nomsi")"
+    # pci=nomsi: QEMU 7.2 under TCG segfaults once a guest enables MSI-X on a vhost-user NIC (testbed.md §3).
+    # random.trust_cpu=on: the guest's random pool is ready at once (-cpu max has RDRAND); else DPDK in the
+    # guest waits ~30 s for entropy.
+    printf '  "kernelExtraArgs": %s,\n' "$(json_str "pci=nomsi random.trust_cpu=on")"
     printf '  "nestedImage": %s,\n' "$(json_str "$QUR_IMAGE_PATH")"
     printf '  "nestedMarker": %s,\n' "$(json_str "QUR-NESTEDVM-UP")"
     printf '  "qemu": %s,\n' "$(json_str "$qemu")"
