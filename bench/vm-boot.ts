@@ -26,8 +26,8 @@ const REPO = resolve(__dirname, '..', '..');
 /** qemu_ids of this bench, apart from the tests' (41-42, 51-52, 71-75). */
 const FIRST_ID = 81;
 const PEER = 'bench-vm-boot';
-/** Small enough that four guests and the peer fit the bed's 2048 huge pages; testpmd needs far less than 128 pages. */
-const VM_MEM = 768;
+/** Four guests and the peer fit the bed's 2048 huge pages even while other tests hold some; testpmd needs far less than 128 guest pages (testbed.md: -m 512 with hugepages=128 boots). */
+const VM_MEM = 512;
 const GUEST_HUGEPAGES = 128;
 
 interface Bed {
@@ -141,15 +141,20 @@ prepared = threading.Barrier(len(ids))
 outcomes = []
 def lifecycle(id):
     path = f'/bench_vm{id}'
-    check(path, 'qemu_init', call(path, 'qemu_init', [node], dict(settings, qemu_id=id)))
-    for socket in sockets[str(id)]:
-        check(path, 'qemu_add_vhost_user_if', call(path, 'qemu_add_vhost_user_if', [socket], {'queues': 1, 'jumbo_frames': False}))
-    check(path, 'configure_kernelvm_vnf', call(path, 'configure_kernelvm_vnf', [], {'queues': 1, 'jumbo_frames': False}))
-    prepared.wait()
-    started = time.time()
-    result = call(path, 'qemu_start')
-    returned = time.time()
-    outcomes.append({'id': id, 'status': result['status'], 'error': result.get('error'), 'startedAt': started * 1000, 'returnedAt': returned * 1000})
+    try:
+        check(path, 'qemu_init', call(path, 'qemu_init', [node], dict(settings, qemu_id=id)))
+        for socket in sockets[str(id)]:
+            check(path, 'qemu_add_vhost_user_if', call(path, 'qemu_add_vhost_user_if', [socket], {'queues': 1, 'jumbo_frames': False}))
+        check(path, 'configure_kernelvm_vnf', call(path, 'configure_kernelvm_vnf', [], {'queues': 1, 'jumbo_frames': False}))
+        # All VMs are configured before any starts, so the starts overlap.
+        prepared.wait()
+        started = time.time()
+        result = call(path, 'qemu_start')
+        returned = time.time()
+        outcomes.append({'id': id, 'status': result['status'], 'error': result.get('error'), 'startedAt': started * 1000, 'returnedAt': returned * 1000})
+    except Exception as error:
+        prepared.abort()
+        outcomes.append({'id': id, 'status': 'ERROR', 'error': f'{type(error).__name__}: {error}', 'startedAt': 0, 'returnedAt': 0})
 threads = [threading.Thread(target=lifecycle, args=(id,)) for id in ids]
 for thread in threads: thread.start()
 for thread in threads: thread.join()
@@ -183,7 +188,7 @@ async function measure(url: string, ids: number[], node: Record<string, unknown>
   try {
     const outcomes = await drive(url, ids, node, bed);
     const failed = outcomes.filter((outcome) => outcome.status !== 'PASS');
-    if (failed.length > 0) throw new Error(`Qemu Start failed: ${failed.map((outcome) => `VM ${outcome.id}: ${outcome.error ?? ''}`).join('\n')}`);
+    if (outcomes.length !== ids.length || failed.length > 0) throw new Error(`Qemu Start failed: ${failed.map((outcome) => `VM ${outcome.id}: ${outcome.error ?? ''}`).join('\n')}`);
     const perVm: Measured[] = [];
     for (const outcome of outcomes) {
       const markerAt = await watches[ids.indexOf(outcome.id)].seen;
@@ -221,16 +226,17 @@ async function main(): Promise<void> {
   await execFileAsync('nice', ['-n', '19', 'bash', bed.hostTestpmdScript, 'start', PEER, ...ids.flatMap(sockets)], { env: { ...process.env, QUR_TESTPMD_FORWARD: '0' } });
   const server = await startRemoteServer(createQemuLibrary({ accel: bed.accel, cpu_model: bed.cpu }), { port: 0, log: winston.createLogger({ silent: true }) });
   try {
+    const loadAverage = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    console.log(`kernelvm testpmd_io, ${bed.accel}, QEMU ${bed.qemuVersion}, smp 2, mem ${VM_MEM} MB, 2 vhost-user NICs each; load average ${loadAverage()}`);
     const single: Measured[] = [];
     for (let run = 0; run < singleRuns; run += 1) single.push(...(await measure(server.url, [ids[0]], node, bed)).perVm);
-    const many = parallel > 1 ? await measure(server.url, ids, node, bed) : undefined;
-    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-    console.log(`kernelvm testpmd_io, ${bed.accel}, QEMU ${bed.qemuVersion}, smp 2, mem ${VM_MEM} MB, 2 vhost-user NICs each; load average at the end ${load}`);
     console.log(`1 VM: Qemu Start ${describe(single.map((m) => m.bootMs), 's')}; marker -> reply ${describe(single.map((m) => m.latencyMs), 'ms')}`);
+    const many = parallel > 1 ? await measure(server.url, ids, node, bed) : undefined;
+    const load = loadAverage();
     if (many) {
       console.log(
         `${parallel} VMs at once (${parallel} sessions): all booted after ${(many.allBootedMs / 1000).toFixed(1)} s; each Qemu Start ${describe(many.perVm.map((m) => m.bootMs), 's')}; ` +
-          `marker -> reply ${describe(many.perVm.map((m) => m.latencyMs), 'ms')}`,
+          `marker -> reply ${describe(many.perVm.map((m) => m.latencyMs), 'ms')}; load average ${load}`,
       );
     }
     const all = [...single, ...(many?.perVm ?? [])].map((m) => m.latencyMs);

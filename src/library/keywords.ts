@@ -368,8 +368,11 @@ Example:
       ['lifecycle'],
       `Starts the VM and returns its node dict once it has booted: checks the host's free huge pages
 (allocating when \`allocate_hugepages\` is set), runs QEMU, then waits for the VNF's start-up text in the
-serial log (kernelvm) or for the guest agent (nestedvm, whose interface names are then read by MAC).
-On failure kills this VM, removes its runtime files and fails with QEMU's error output and the log's tail.
+serial log (kernelvm: \`Press enter to exit\` for testpmd, VPP's version banner), streamed from the node so
+the keyword returns as soon as it appears, or for the guest agent (nestedvm, whose interface names are then
+read by MAC). QEMU exiting, a kernel panic or a power-down fail at once; \`boot_timeout\` only bounds a guest
+that hangs silently. On failure kills this VM, removes its runtime files and fails with QEMU's error output
+and the serial log's (or console's) tail. The log shows how long the start and the boot took.
 
 The dict: \`host\`, \`type\` (VM), \`port\` (SSH, 10021+id), \`serial\` (4555+id), \`username\`, \`password\`,
 \`interfaces\` (\`vhost<n>\`: \`mac_address\`, \`socket\`, and \`name\` for nestedvm).

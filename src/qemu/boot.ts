@@ -33,6 +33,9 @@ export class SerialLogScanner {
   private scannedUpTo = 0;
   private verdictValue: SerialVerdict | undefined;
 
+  /** `successPatterns` empty: only failures end the scan (a console watched while something else detects boot). */
+  constructor(private readonly successPatterns: readonly RegExp[] = BOOT_SUCCESS_PATTERNS) {}
+
   get verdict(): SerialVerdict | undefined {
     return this.verdictValue;
   }
@@ -48,7 +51,7 @@ export class SerialLogScanner {
       const found = pattern.exec(window);
       if (found) return (this.verdictValue = { kind: 'failed', reason, line: found[0] });
     }
-    for (const pattern of BOOT_SUCCESS_PATTERNS) {
+    for (const pattern of this.successPatterns) {
       const found = pattern.exec(window);
       if (found) return (this.verdictValue = { kind: 'booted', marker: found[0] });
     }
@@ -177,7 +180,17 @@ export interface NestedvmBootOptions {
   qga: string;
   timeoutSeconds: number;
   pid?: number;
+  /** The guest console's TCP port on the node's 127.0.0.1 (4555+id), watched for a panic and kept for errors. */
+  consolePort?: number;
   call: CallContext;
+}
+
+/**
+ * Reads the guest console (QEMU's TCP server chardev) on the node with bash's /dev/tcp, bounded by
+ * `timeout`: no tool beyond bash and coreutils is needed on the node.
+ */
+export function consoleCommand(port: number, maxSeconds: number): string {
+  return `timeout --foreground ${Math.ceil(maxSeconds)} bash -c ${shellQuote(`exec 3<>/dev/tcp/127.0.0.1/${port} && exec cat <&3`)}`;
 }
 
 /**
@@ -193,10 +206,11 @@ export async function waitForNestedvmBoot<T extends VmInterfaceEntry>(
   const signal = combinedSignal(stop.signal, options.call.signal);
   const logger = { debug: (message: string) => options.call.log.debug(message), warn: (message: string) => options.call.log.warn(message) };
   let exited = false;
+  const lifetime = Math.ceil(options.timeoutSeconds) + 5;
   const exit =
     options.pid === undefined
       ? undefined
-      : waitForProcessExit(node, options.pid, Math.ceil(options.timeoutSeconds) + 5, signal).then(
+      : waitForProcessExit(node, options.pid, lifetime, signal).then(
           (gone) => {
             if (!gone) return;
             exited = true;
@@ -204,6 +218,29 @@ export async function waitForNestedvmBoot<T extends VmInterfaceEntry>(
           },
           () => undefined,
         );
+  // The agent says when the guest is up; the console says at once when it never will be (a panic), and
+  // what it printed goes into the error. Best effort: without it only the agent and the process are watched.
+  const consoleLog = new SerialLogScanner([]);
+  const decoder = new TextDecoder();
+  let consoleVerdict: SerialVerdict | undefined;
+  const consoleStream =
+    options.consolePort === undefined
+      ? undefined
+      : execCmd(node, consoleCommand(options.consolePort, lifetime), {
+          timeout: null,
+          signal,
+          onStdout: (chunk) => {
+            const verdict = consoleLog.push(decoder.decode(chunk, { stream: true }));
+            if (verdict && !consoleVerdict) {
+              consoleVerdict = verdict;
+              stop.abort();
+            }
+          },
+        }).catch(() => undefined);
+  const consoleTail = (): string => {
+    const tail = consoleLog.tail().trim();
+    return tail ? `\nConsole tail:\n${tail}` : '';
+  };
   let client: QgaClient | undefined;
   try {
     client = await QgaClient.waitUntilReady({
@@ -218,12 +255,16 @@ export async function waitForNestedvmBoot<T extends VmInterfaceEntry>(
     for (const key of mapped.unmatched) options.call.log.trace(`Interface name for MAC ${String(interfaces[key].mac_address)} not found`);
     return mapped.interfaces;
   } catch (error) {
-    if (exited) throw new QemuStartError(`QEMU: VM process ${String(options.pid)} exited during boot on ${node.host}`, { cause: error });
+    if (consoleVerdict?.kind === 'failed') {
+      throw new QemuStartError(`QEMU: VM failed to boot on ${node.host}! ${consoleVerdict.reason}: ${consoleVerdict.line}${consoleTail()}`, { cause: error });
+    }
+    if (exited) throw new QemuStartError(`QEMU: VM process ${String(options.pid)} exited during boot on ${node.host}.${consoleTail()}`, { cause: error });
     if (error instanceof QemuStartError) throw error;
-    throw new QemuStartError(`QEMU: Timeout, VM not booted on ${node.host}! ${(error as Error).message}`, { cause: error });
+    if (options.call.signal?.aborted) throw new QemuStartError(`QEMU: boot wait on ${node.host} aborted (server shutting down)`, { cause: error });
+    throw new QemuStartError(`QEMU: Timeout, VM not booted on ${node.host}! ${(error as Error).message}${consoleTail()}`, { cause: error });
   } finally {
     await client?.close();
     stop.abort();
-    await exit;
+    await Promise.allSettled([exit, consoleStream]);
   }
 }

@@ -443,7 +443,13 @@ export class QemuUtils {
       const marker = await waitForKernelvmBoot(this.node, { log: this.layout.log, timeoutSeconds, pid: this.vmPid, call });
       return `'${marker}' in ${this.layout.log}`;
     }
-    this.vmInfo.interfaces = await waitForNestedvmBoot(this.node, this.vmInfo.interfaces, { qga: this.layout.qga, timeoutSeconds, pid: this.vmPid, call });
+    this.vmInfo.interfaces = await waitForNestedvmBoot(this.node, this.vmInfo.interfaces, {
+      qga: this.layout.qga,
+      timeoutSeconds,
+      pid: this.vmPid,
+      consolePort: this.layout.serialPort,
+      call,
+    });
     return `the guest agent on ${this.layout.qga}`;
   }
 

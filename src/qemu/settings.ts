@@ -20,7 +20,7 @@ export interface QemuSettings {
   hugepageMount: string;
   /** Raise `vm.nr_hugepages` when too few are free (CSIT's `check_huge_page(allocate=True)`). */
   allocateHugepages: boolean;
-  /** Seconds to wait for the guest; `undefined` = the original's budget for the VM type. */
+  /** Seconds to wait for the guest; `undefined` = the original's budget for the VM type (300 s under TCG). */
   bootTimeout?: number;
   /** Seconds the start command may take (vhost-user server sockets block it until the peer connects). */
   startTimeout: number;
@@ -80,7 +80,7 @@ export const SETTING_DESCRIPTORS: readonly SettingDescriptor[] = [
   { key: 'cpu_model', field: 'cpuModel', kind: 'string', robotType: 'str | None', doc: '`-cpu` model. Default `host` under KVM, `max` under TCG. Some KVM hosts need `host,-arch-capabilities`.' },
   { key: 'hugepage_mount', field: 'hugepageMount', kind: 'path', robotType: 'str | None', doc: 'hugetlbfs mount point on the host (default `/dev/hugepages`).' },
   { key: 'allocate_hugepages', field: 'allocateHugepages', kind: 'bool', robotType: 'bool | None', doc: 'When too few huge pages are free, raise `vm.nr_hugepages` instead of failing (default False).' },
-  { key: 'boot_timeout', field: 'bootTimeout', kind: 'positive-int', robotType: 'int | None', doc: 'Seconds to wait for the guest (default 60 for kernelvm, 120 for nestedvm, as the original retries).' },
+  { key: 'boot_timeout', field: 'bootTimeout', kind: 'positive-int', robotType: 'int | None', doc: 'Seconds to wait for the guest (default 60 for kernelvm, 120 for nestedvm, as the original retries; 300 for both under TCG). Failures (QEMU exiting, a kernel panic, a power-down) end the wait at once whatever the budget.' },
   { key: 'start_timeout', field: 'startTimeout', kind: 'positive-int', robotType: 'int | None', doc: 'Seconds the QEMU start command may take (default 300).' },
   { key: 'kernel_args', field: 'kernelArgs', kind: 'string', robotType: 'str | None', doc: 'Extra kernelvm guest kernel arguments, appended to `-append` (e.g. `pci=nomsi`).' },
   { key: 'guest_hugepages', field: 'guestHugepages', kind: 'non-negative-int', robotType: 'int | None', doc: 'Huge pages the kernelvm guest reserves (`hugepages=`, default 256; needs `mem` of at least 1024 MB).' },
