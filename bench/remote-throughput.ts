@@ -124,7 +124,8 @@ async function startFloor(response: Buffer): Promise<{ server: Server; url: stri
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      res.writeHead(200, { 'Content-Type': 'text/xml', 'Content-Length': response.length });
+      // The same headers as our server sends, connection close included.
+      res.writeHead(200, { 'Content-Type': 'text/xml', 'Content-Length': response.length, Connection: 'close' });
       res.end(response);
     });
   });

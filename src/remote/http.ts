@@ -215,6 +215,9 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: HttpOpt
   }
   res.on('finish', runAfter);
   res.on('close', runAfter);
-  res.writeHead(200, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(response.xml) });
+  // Robot opens a new connection for every call and closes it after the answer. Closing it from this side
+  // instead keeps the TIME_WAIT sockets here rather than on the client, whose port allocation slows down
+  // badly under them (measured: 4 Python clients went from ~20 to ~1,000 calls/s on a busy machine).
+  res.writeHead(200, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(response.xml), Connection: 'close' });
   res.end(response.xml);
 }
