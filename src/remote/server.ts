@@ -26,7 +26,7 @@ import { KeywordError, type RemoteLibrary } from './library';
 import { CallLogger } from './logger';
 import { failResult, passResult, withoutTraceback, type ResultStruct } from './results';
 import { createServerLog, redact } from './server-log';
-import { runWithInstance, sessionPath, SessionRegistry, type Session } from './sessions';
+import { runWithInstance, sessionPath, SessionRegistry } from './sessions';
 import { compileLibrary, STOP_KEYWORD, type CompiledKeyword, type CompiledLibrary } from './spec';
 
 export interface RemoteServerOptions {
@@ -330,13 +330,12 @@ class RemoteServerImpl<I> implements RemoteServer {
       const error = new KeywordError(`Remote server at ${this.address} is stopping: keyword '${keyword.printableName}' was not run.`);
       return { ok: false, error: withoutTraceback(error) };
     }
-    let session: Session<I>;
     try {
       const bound = bindArguments(keyword, args, kwargs);
       if (this.log.isDebugEnabled()) {
         this.log.debug('arguments', { session: sessionPath(call.session), keyword: keyword.definition.name, arguments: redact(bound) });
       }
-      session = this.registry.open(call.session);
+      const session = this.registry.open(call.session);
       const task = session.enqueue(() => {
         if (this.isCut) {
           throw withoutTraceback(new KeywordError(`Remote server at ${this.address} stopped before keyword '${keyword.printableName}' ran.`));
