@@ -83,6 +83,7 @@ Start Qemu Server And Host Peer
     Should Be Empty    ${BED_ERROR}    Test bed not ready: ${BED_ERROR}
     File Should Exist    ${CLI}    Build first: npx tsc -p tsconfig.json (scripts/run-robot.sh does it)
     ${directory} =    Evaluate    tempfile.mkdtemp(prefix='qur-robot-vm-')    modules=tempfile
+    Set Suite Variable    ${SERVER_DIR}    ${directory}
     Set Suite Variable    ${PORT_FILE}    ${directory}/port
     # The peer connects to QEMU's server sockets as they appear (it retries every second). No forwarding, and
     # nice 19: DPDK 22.11's idle worker lcore still spins, and would take CPU from the TCG guests.
@@ -111,3 +112,5 @@ Stop Qemu Server And Host Peer
     Run Process    bash    ${BED}[hostTestpmdScript]    stop    ${PEER}
     Nothing Should Be Left Of VM    51
     Nothing Should Be Left Of VM    52
+    # The server's log stays for a failed run (its path is in the Robot log).
+    Run Keyword If All Tests Passed    Remove Directory    ${SERVER_DIR}    recursive=True
