@@ -126,6 +126,8 @@ class RemoteServerImpl<I> implements RemoteServer {
   private resolveCut!: () => void;
   private readonly cut: Promise<void>;
   private isCut = false;
+  /** Resolves each waiting call's answer with a "cut" failure; per call, so finished calls leave nothing behind. */
+  private readonly cutters = new Set<() => void>();
   private closed: Promise<void> | undefined;
 
   constructor(
@@ -222,6 +224,7 @@ class RemoteServerImpl<I> implements RemoteServer {
     if (this.active.size > 0) this.log.warn('cutting keywords still running', { running: this.active.size });
     this.isCut = true;
     this.resolveCut();
+    for (const cutCall of this.cutters) cutCall();
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -343,15 +346,19 @@ class RemoteServerImpl<I> implements RemoteServer {
         session.runningKeyword = keyword.definition.name;
         session.calls += 1;
         session.lastUsed = new Date();
-        const abort = new AbortController();
-        if (this.stopReason) abort.abort(this.stopReason);
-        this.callAborts.add(abort);
-        return runWithInstance(this.compiled.library, session, keyword.definition, bound, {
-          log: logger,
-          signal: abort.signal,
-        }).finally(() => {
+        // Most keywords never look at their signal: make it only when asked for.
+        let abort: AbortController | undefined;
+        const signal = (): AbortSignal => {
+          if (!abort) {
+            abort = new AbortController();
+            if (this.stopReason) abort.abort(this.stopReason);
+            this.callAborts.add(abort);
+          }
+          return abort.signal;
+        };
+        return runWithInstance(this.compiled.library, session, keyword.definition, bound, { log: logger, signal }).finally(() => {
           session.runningKeyword = undefined;
-          this.callAborts.delete(abort);
+          if (abort) this.callAborts.delete(abort);
         });
       });
       const settled: Promise<Outcome> = task.then(
@@ -359,23 +366,27 @@ class RemoteServerImpl<I> implements RemoteServer {
         (error: unknown) => ({ ok: false, error }),
       );
       void settled.then(() => this.registry.release(session));
-      const cut = this.cut.then(
-        (): Outcome => ({
-          ok: false,
-          error: withoutTraceback(
-            new KeywordError(
-              `Keyword '${keyword.printableName}' was cut: the remote server at ${this.address} stopped before ` +
-                'the keyword finished (it ignored the stop and outlasted the grace period).',
+      let cutCall: () => void = () => undefined;
+      const cut = new Promise<Outcome>((resolve) => {
+        cutCall = () =>
+          resolve({
+            ok: false,
+            error: withoutTraceback(
+              new KeywordError(
+                `Keyword '${keyword.printableName}' was cut: the remote server at ${this.address} stopped before ` +
+                  'the keyword finished (it ignored the stop and outlasted the grace period).',
+              ),
             ),
-          ),
-        }),
-      );
+          });
+      });
+      this.cutters.add(cutCall);
       const raced = Promise.race([settled, cut]);
       this.active.add(raced);
       try {
         return await raced;
       } finally {
         this.active.delete(raced);
+        this.cutters.delete(cutCall);
       }
     } catch (error) {
       return { ok: false, error };

@@ -123,7 +123,8 @@ export class SessionRegistry<I> {
 
 export interface RunContext {
   log: KeywordLogger;
-  signal: AbortSignal;
+  /** The call's abort signal, made on first use. */
+  signal: () => AbortSignal;
 }
 
 function isCreatedInstance(value: unknown): value is { instance: unknown; result?: unknown } {
@@ -144,7 +145,17 @@ export async function runWithInstance<I>(
 ): Promise<unknown> {
   const run = (instance: I | undefined): Promise<unknown> =>
     Promise.resolve().then(() =>
-      keyword.run({ instance, session: session.name, log: context.log, signal: context.signal }, args),
+      keyword.run(
+        {
+          instance,
+          session: session.name,
+          log: context.log,
+          get signal(): AbortSignal {
+            return context.signal();
+          },
+        },
+        args,
+      ),
     );
   switch (keyword.instance) {
     case 'uses':

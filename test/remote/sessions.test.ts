@@ -24,7 +24,7 @@ function kw(instance: KeywordDefinition<Thing>['instance'], run: KeywordDefiniti
   return { name: `k_${instance}`, parameters: [], doc: '', instance, run };
 }
 
-const context = (): { log: CallLogger; signal: AbortSignal } => ({ log: new CallLogger(), signal: new AbortController().signal });
+const context = (): { log: CallLogger; signal: () => AbortSignal } => ({ log: new CallLogger(), signal: () => new AbortController().signal });
 
 describe('session queue', () => {
   test('runs tasks one at a time in arrival order, even when earlier ones are slower or fail', async () => {
