@@ -169,6 +169,8 @@ Example:
     parameters: [],
     doc: `Ends this session's QemuUtils instance: kills its VM if it still runs and removes the files the
 instance created on the node. Does nothing when there is no instance, so it is safe in any teardown.
+Like \`Qemu Kill\`, it also removes a VM a previous server run left on this \`qemu_id\` (a live QEMU
+started with its pid file), with that id's files, and logs a warning naming them.
 
 Example:
 | [Teardown] | Qemu Close |`,
@@ -387,7 +389,10 @@ Example:
       ['lifecycle'],
       `Kills this instance's VM (SIGKILL to the process named in its pid file, after checking it is that
 QEMU), waits until it is gone, and removes the files this instance created. Other VMs and files are
-untouched; client-mode vhost-user sockets belong to their server and are kept.
+untouched; client-mode vhost-user sockets belong to their server and are kept. In a session that has
+not started its VM, it also kills a VM a previous server run (restarted or crashed) left on this
+\`qemu_id\` (only a QEMU started with its pid file), and removes that id's pid file, sockets, serial
+log, init script and VPP files, with a warning naming the pid and the files.
 
 Example:
 | Qemu Kill |`,

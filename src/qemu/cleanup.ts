@@ -24,21 +24,54 @@ export interface VmCleanupRequest {
   remove: readonly string[];
   /** How long to wait for the process to go after SIGKILL. */
   maxWaitSeconds: number;
+  /**
+   * Files a VM left by a previous server run may own (named by its id). When given, a live QEMU naming the
+   * pid file is reported with those of them that exist, and after the kill they are removed too.
+   */
+  adopt?: readonly string[];
 }
 
 export type KillOutcome = 'not-running' | 'killed' | 'survived';
 
+/** A live QEMU started with our pid file that this instance did not start, and the files of its id found. */
+export interface LeftoverVm {
+  pid: number;
+  files: string[];
+}
+
 export interface VmCleanupReport {
   outcome: KillOutcome;
   pid?: number;
+  leftover?: LeftoverVm;
   /** Shown file -> its last lines. */
   files: Map<string, string>;
+}
+
+/**
+ * Shell lines that find a live (non-zombie) process whose pid the pid file holds and whose command line names
+ * that pid file, i.e. a QEMU started with it; they print it and which of `files` exist, and set `$left`.
+ */
+function leftoverLines(pidfile: string, files: readonly string[]): string[] {
+  return [
+    `lpf=${shellQuote(pidfile)}; left=`,
+    'lpid=$(cat "$lpf" 2>/dev/null); case "$lpid" in ""|*[!0-9]*) lpid= ;; esac',
+    `if [ -n "$lpid" ] && grep -qaF -- "$lpf" /proc/$lpid/cmdline 2>/dev/null && [ "$(sed 's/.*) //' /proc/$lpid/stat 2>/dev/null | cut -c1)" != Z ]; then`,
+    `  left=1; echo "${MARK} leftover $lpid"; for f in ${shellJoin(files)}; do if [ -e "$f" ]; then echo "${MARK} found $f"; fi; done`,
+    'fi',
+  ];
+}
+
+/** The node command (run with sudo) that reports a VM left on `pidfile` by a previous server run, if any. */
+export function leftoverProbeCommand(pidfile: string, files: readonly string[]): string {
+  return `sh -c ${shellQuote(leftoverLines(pidfile, files).join('\n'))}`;
 }
 
 /** The node command (run with sudo). */
 export function vmCleanupCommand(request: VmCleanupRequest): string {
   const checks = Math.max(1, Math.ceil(request.maxWaitSeconds * 10));
-  const lines = request.kill === false ? [] : [
+  const adopt = request.kill !== false && request.adopt !== undefined && request.adopt.length > 0 ? request.adopt : undefined;
+  const lines = adopt === undefined ? [] : leftoverLines(request.pidfile, adopt);
+  if (request.kill !== false) lines.push(
     `pf=${shellQuote(request.pidfile)}`,
     request.pid === undefined ? 'pid=$(cat "$pf" 2>/dev/null)' : `pid=${request.pid}`,
     'case "$pid" in ""|*[!0-9]*) pid= ;; esac',
@@ -48,13 +81,14 @@ export function vmCleanupCommand(request: VmCleanupRequest): string {
     // A zombie counts as gone: hosts whose PID 1 never reaps orphans keep it forever, its memory freed all the same.
     `  while :; do s=$(sed 's/.*) //' /proc/$pid/stat 2>/dev/null | cut -c1); if [ -z "$s" ] || [ "$s" = Z ]; then echo "${MARK} killed $pid"; break; fi; n=$((n+1)); if [ $n -ge ${checks} ]; then echo "${MARK} survived $pid"; break; fi; sleep 0.1; done`,
     `else echo "${MARK} not-running"; fi`,
-  ];
+  );
   if (request.show.length > 0) {
     lines.push(
       `for f in ${shellJoin(request.show)}; do if [ -f "$f" ]; then echo "${MARK} file $f"; tail -n ${request.showLines} -- "$f"; echo; fi; done`,
     );
   }
   if (request.remove.length > 0) lines.push(`rm -f -- ${shellJoin(request.remove)}`);
+  if (adopt !== undefined) lines.push(`if [ -n "$left" ]; then rm -f -- ${shellJoin(adopt)}; fi`);
   return `sh -c ${shellQuote(lines.join('\n'))}`;
 }
 
@@ -77,6 +111,10 @@ export function parseVmCleanupOutput(stdout: string): VmCleanupReport {
       flush();
       current = value;
       body = [];
+    } else if (word === 'leftover') {
+      report.leftover = { pid: Number(value), files: [] };
+    } else if (word === 'found') {
+      report.leftover?.files.push(value);
     } else if (word === 'killed' || word === 'survived') {
       report.outcome = word;
       report.pid = Number(value);

@@ -18,7 +18,7 @@ import {
 } from '../node';
 import { shellJoin, shellQuote } from '../node/quote';
 import { waitForKernelvmBoot, waitForNestedvmBoot, processGoneCommand, saysProcessGone } from './boot';
-import { parseVmCleanupOutput, vmCleanupCommand, type VmCleanupReport } from './cleanup';
+import { leftoverProbeCommand, parseVmCleanupOutput, vmCleanupCommand, type LeftoverVm, type VmCleanupReport } from './cleanup';
 import { NO_CALL_CONTEXT, type CallContext } from './call';
 import { QemuConfigError, QemuStartError, QemuStateError, QemuVersionError } from './errors';
 import { checkHugePages } from './hugepages';
@@ -142,6 +142,10 @@ export class QemuUtils {
   /** Set between a start command that succeeded and a kill. */
   private vmPid: number | undefined;
   private startAttempted = false;
+  /** Whether the node was asked for a VM left on our pid file by a previous server run. */
+  private leftoverChecked = false;
+  /** Such a VM, found and not yet removed. */
+  private leftover: LeftoverVm | undefined;
   /** The cleanup of a failed start, which a shutdown's `close()` may overlap when it cut the keyword. */
   private pendingCleanup: Promise<void> = Promise.resolve();
 
@@ -393,6 +397,7 @@ export class QemuUtils {
   async qemuStart(call: CallContext = NO_CALL_CONTEXT): Promise<VmInfo> {
     if (this.running) throw new QemuStateError(`QEMU: VM ${this.layout.qemuId} on ${this.node.host} is already running (pid ${String(this.vmPid)}); Qemu Kill it first`);
     await this.pendingCleanup;
+    if (!this.startAttempted && (!this.leftoverChecked || this.leftover !== undefined)) await this.refuseLeftover(call);
     const host = await this.resolveHostProfile(call);
     const command = `${shellQuote(this.qemuBinary())} ${this.params.render(host)}`;
     const started = performance.now();
@@ -453,6 +458,39 @@ export class QemuUtils {
     return `the guest agent on ${this.layout.qga}`;
   }
 
+  /**
+   * Every file the original naming scheme gives this id: what a VM of either type left by a previous server
+   * run may own. Never vhost-user sockets (their names are the suite's) nor other ids' files.
+   */
+  private filesOfId(): string[] {
+    const id = this.layout.qemuId;
+    return [
+      this.layout.pidfile, this.layout.qmp, this.layout.qga, this.layout.log, this.layout.ini,
+      `/etc/vpp/vm_startup_${id}.conf`, `/etc/vpp/vm_running_${id}.exec`,
+    ];
+  }
+
+  private noteLeftover(found: LeftoverVm | undefined, call: CallContext): void {
+    this.leftoverChecked = true;
+    this.leftover = found;
+    if (found === undefined) return;
+    call.log.warn(
+      `A VM left by a previous server run holds ${this.layout.pidfile} on ${this.node.host} (pid ${found.pid}); ` +
+        `files found: ${found.files.join(' ') || '(none)'}`,
+    );
+  }
+
+  /** Fails `Qemu Start` while a VM left by a previous server run holds our pid file and sockets. */
+  private async refuseLeftover(call: CallContext): Promise<void> {
+    const result = await execCmd(this.node, leftoverProbeCommand(this.layout.pidfile, this.filesOfId()), { sudo: true, timeout: 30, signal: call.signal });
+    this.noteLeftover(parseVmCleanupOutput(result.stdout).leftover, call);
+    if (this.leftover === undefined) return;
+    throw new QemuStateError(
+      `QEMU: a VM left by a previous server run holds ${this.layout.pidfile} (pid ${this.leftover.pid}); ` +
+        `run Qemu Kill or Qemu Close in this session to remove it, or use another qemu_id (node ${this.node.host})`,
+    );
+  }
+
   /** The pid QEMU wrote, or undefined. */
   private async readPid(): Promise<number | undefined> {
     const result = await execCmd(this.node, `cat ${shellQuote(this.layout.pidfile)}`, { sudo: true, timeout: 10 });
@@ -470,12 +508,13 @@ export class QemuUtils {
    * One node command: SIGKILLs our QEMU if the pid file names a process started with our pid file, waits
    * until it is gone, shows the tails of the files being removed, and removes the created files of `kinds`.
    */
-  private async killAndRemove(call: CallContext, kinds: readonly FileKind[], kill = true): Promise<VmCleanupReport> {
+  private async killAndRemove(call: CallContext, kinds: readonly FileKind[], kill = true, adopt = false): Promise<VmCleanupReport> {
     const remove = [...this.created].filter(([, kind]) => kinds.includes(kind)).map(([path]) => path);
     const show = remove.filter((path) => this.created.get(path) !== 'socket');
     if (!kill && remove.length === 0) return { outcome: 'not-running', files: new Map() };
     const command = vmCleanupCommand({
       kill,
+      ...(adopt ? { adopt: this.filesOfId() } : {}),
       pidfile: this.layout.pidfile,
       ...(this.vmPid === undefined ? {} : { pid: this.vmPid }),
       show,
@@ -486,6 +525,7 @@ export class QemuUtils {
     // No abort signal: cleanup must run even when the keyword is being aborted.
     const result = await execCmd(this.node, command, { sudo: true, timeout: KILL_WAIT_SECONDS + 30 });
     const report = parseVmCleanupOutput(result.stdout);
+    if (adopt) this.noteLeftover(report.leftover, call);
     if (result.rc !== 0) {
       throw new QemuStateError(`QEMU: cleaning up VM ${this.layout.qemuId} on ${this.node.host} failed (rc ${String(result.rc)}): ${tailLines(result.stderr || result.stdout, 5)}`);
     }
@@ -494,6 +534,10 @@ export class QemuUtils {
     for (const [path, text] of report.files) call.log.trace(`${path} (last ${KILL_SHOWN_LINES} lines):\n${text}`);
     for (const path of remove) this.created.delete(path);
     if (remove.length > 0) call.log.debug(`Removed on ${this.node.host}: ${remove.join(' ')}`);
+    if (this.leftover !== undefined && report.outcome !== 'survived') {
+      call.log.warn(`Removed the VM left by a previous server run on ${this.node.host}: pid ${this.leftover.pid}, ${this.filesOfId().join(' ')}`);
+      this.leftover = undefined;
+    }
     return report;
   }
 
@@ -521,8 +565,10 @@ export class QemuUtils {
   /** `qemu_kill`: kills this instance's VM (by its pid file) and removes only the files this instance created. */
   async qemuKill(call: CallContext = NO_CALL_CONTEXT): Promise<void> {
     await this.pendingCleanup;
-    const kill = this.running || this.startAttempted;
-    await this.killAndRemove(call, ['config', 'runtime', 'socket'], kill);
+    // An instance that started nothing may find a VM a previous server run left on its pid file: adopt it.
+    const adopt = !this.running && !this.startAttempted && (!this.leftoverChecked || this.leftover !== undefined);
+    const kill = this.running || this.startAttempted || adopt;
+    await this.killAndRemove(call, ['config', 'runtime', 'socket'], kill, adopt);
     this.vmPid = undefined;
     this.startAttempted = false;
   }
@@ -548,7 +594,8 @@ export class QemuUtils {
   /** Ends the instance: kills its VM if still running and removes its files. Safe to call more than once. */
   async close(call: CallContext = NO_CALL_CONTEXT): Promise<void> {
     await this.pendingCleanup;
-    if (this.running || this.startAttempted || this.created.size > 0) await this.qemuKill(call);
+    const mayFindLeftover = !this.leftoverChecked || this.leftover !== undefined;
+    if (this.running || this.startAttempted || this.created.size > 0 || mayFindLeftover) await this.qemuKill(call);
   }
 
   // ---- pinning ------------------------------------------------------------------------------------------
