@@ -57,8 +57,7 @@ describeWithTestbed('QemuManager with real kernelvm guests', (testbed) => {
       mergeSettings({
         accel: bed.accel,
         cpuModel: bed.cpu,
-        // random.trust_cpu=on: the guest's crng is ready at once (TCG's -cpu max has RDRAND); else DPDK waits ~30 s for entropy.
-        kernelArgs: `${bed.kernelExtraArgs} random.trust_cpu=on`,
+        kernelArgs: bed.kernelExtraArgs,
         testpmdBin: bed.testpmd,
         testpmdMainLcoreFlag: '--main-lcore',
         bootTimeout: 200,
