@@ -246,6 +246,9 @@ export function decodeMethodCall(xml: string, limits: DecodeLimits = { maxNestin
   try {
     parser.write(xml).close();
   } catch (error) {
+    // sax passes numeric character references straight to String.fromCodePoint, which throws for `&#-1;`
+    // or anything past U+10FFFF.
+    if (error instanceof RangeError) throw new XmlRpcDecodeError(`a character reference names no Unicode character (${error.message})`);
     if (error !== STOP) throw error;
   }
   if (outcome === undefined) throw new XmlRpcDecodeError('the request is not a complete XML-RPC <methodCall>');

@@ -89,7 +89,10 @@ function drain(req: IncomingMessage): void {
   req.resume();
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+/** The client closed the connection before its request body was complete: nobody is left to answer. */
+const CLIENT_LEFT = 'client-left';
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | typeof CLIENT_LEFT> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -109,7 +112,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-la
       if (!done) resolve(Buffer.concat(chunks, size));
     });
     req.on('error', (error) => {
-      if (!done) reject(error);
+      // Node reports a connection closed mid-body as `aborted` (ECONNRESET): the client's doing, not a server bug.
+      if (!done) {
+        if (req.readableAborted || (error as NodeJS.ErrnoException).code === 'ECONNRESET') resolve(CLIENT_LEFT);
+        else reject(error);
+      }
       done = true;
     });
   });
@@ -180,6 +187,11 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: HttpOpt
     const body = await readBody(req, options.maxBodyBytes);
     if (body === 'too-large') {
       tooLarge(req, res, options, client);
+      return;
+    }
+    if (body === CLIENT_LEFT) {
+      // 499: nginx's "client closed request"; nothing is sent.
+      options.onRejected('client closed the connection before the request body was complete', { client, status: 499 });
       return;
     }
     const { xml, problem } = decodeBody(body, req.headers['content-encoding'], options.maxBodyBytes);

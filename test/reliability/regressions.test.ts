@@ -1,0 +1,44 @@
+/**
+ * Regression tests for what the fuzz and fault tests found in the server, each reproduced by the one
+ * request that triggered it (the fuzz test finds such things at random; these pin them down).
+ */
+import { waitFor, startDemoServer, type TestServer } from '../remote/support/servers';
+import { sendRaw } from './support/raw-http';
+
+let demo: TestServer;
+
+beforeAll(async () => {
+  demo = await startDemoServer({}, 'warn');
+});
+
+afterAll(async () => {
+  await demo?.server.stop();
+});
+
+function internalErrors(): unknown[] {
+  return demo.records().filter((record) => record.message === 'internal error' || String(record.reason ?? '').startsWith('internal error'));
+}
+
+test('a character reference past Unicode (&#-1;, &#1114112;, &#x110000;) is a malformed call, not an internal error', async () => {
+  for (const reference of ['&#-1;', '&#1114112;', '&#x110000;', '&#99999999999;']) {
+    const body = `<?xml version="1.0"?><methodCall><methodName>run_keyword</methodName><params><param><value>${reference}</value></param></params></methodCall>`;
+    const response = await sendRaw(demo.server.port, { path: '/', body });
+    expect(response.status).toBe(200);
+    expect(response.body.toString()).toContain('Malformed XML-RPC call: a character reference names no Unicode character');
+  }
+  expect(internalErrors()).toEqual([]);
+});
+
+test('a client that closes in the middle of its request body is logged as such, not as an internal error', async () => {
+  const body = '<?xml version="1.0"?><methodCall><methodName>get_keyword_names</methodName></methodCall>';
+  const response = await sendRaw(demo.server.port, { path: '/', body, headers: [['Content-Length', String(body.length + 100)]], endAfterWrite: true });
+  // Node's HTTP parser answers the truncated request with 400 itself (the socket is only half closed).
+  expect([0, 400]).toContain(response.status);
+  await waitFor('the rejection to be logged', () => demo.records().some((record) => record.message === 'rejected request'));
+  expect(demo.records().filter((record) => record.message === 'rejected request')).toEqual([
+    expect.objectContaining({ reason: 'client closed the connection before the request body was complete', status: 499 }),
+  ]);
+  expect(internalErrors()).toEqual([]);
+  const after = await sendRaw(demo.server.port, { path: '/', body });
+  expect(after.body.toString()).toContain('<string>echo</string>');
+});
