@@ -292,5 +292,7 @@ describe('decoding calls', () => {
     expect(decodeError(call('<double>1.2.3</double>'))).toMatch(/<double> must be a number/);
     expect(decodeError(call('<struct><member><value>1</value></member></struct>'))).toMatch(/struct/);
     expect(decodeError(call('<dateTime.iso8601>yesterday</dateTime.iso8601>'))).toMatch(/ISO8601|dateTime/);
+    expect(decodeError(call('<string>&#-1;</string>'))).toMatch(/character reference names no Unicode character/);
+    expect(decodeError(call('<string>&#x110000;</string>'))).toMatch(/character reference/);
   });
 });
