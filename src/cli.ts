@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDemoLibrary } from './demo/demo-library';
 import { createQemuLibrary } from './library/qemu-library';
-import { CREDENTIALS_ENV, loadCredentials } from './remote/auth';
+import { CREDENTIALS_ENV, isLoopbackHost, loadCredentials } from './remote/auth';
 import type { RemoteLibrary } from './remote/library';
 import { startRemoteServer, type RemoteServer } from './remote/server';
 import { createServerLog, SERVER_LOG_LEVELS, type ServerLogLevel } from './remote/server-log';
@@ -25,7 +25,8 @@ Options:
                            requires credentials.
   --port PORT              Port (default 8270; 0 picks a free port).
   --port-file FILE         Write the port number there once listening; removed on stop.
-  --allow-stop             Let Robot stop the server with \`Stop Remote Server\` (default).
+  --allow-stop             Let Robot stop the server with \`Stop Remote Server\` (default on
+                           loopback; off on other addresses unless given).
   --no-allow-stop          Refuse remote stopping (the keyword then logs a warning).
   --max-sessions N         Live sessions allowed at once (default 64).
   --max-request-bytes N    Request body limit; larger requests get HTTP 413 (default 134217728).
@@ -124,10 +125,12 @@ function parseOptions(argv: string[]): CliOptions {
   }
   const gracePeriod = values['grace-period'] ?? '10';
   if (!/^\d+(\.\d+)?$/.test(gracePeriod)) throw new UsageError(`--grace-period takes seconds, got '${gracePeriod}'.`);
+  const host = values.host ?? '127.0.0.1';
   const options: CliOptions = {
-    host: values.host ?? '127.0.0.1',
+    host,
     port,
-    allowStop: !values['no-allow-stop'],
+    // Anyone who reaches a network-facing server could end every suite's run: stopping is opt-in there.
+    allowStop: values['allow-stop'] ?? (!values['no-allow-stop'] && isLoopbackHost(host)),
     maxSessions: wholeNumber(values['max-sessions'], '--max-sessions', 64, 1),
     maxRequestBytes: wholeNumber(values['max-request-bytes'], '--max-request-bytes', 128 * 1024 * 1024, 1024),
     gracePeriodMs: Number(gracePeriod) * 1000,

@@ -115,7 +115,7 @@ describe('running server', () => {
     expect(await refusing.exited).toEqual({ code: 0, signal: null });
   });
 
-  test('credentials from the environment or a file; a public bind works with them', async () => {
+  test('credentials from the environment or a file; a public bind works with them and refuses remote stopping', async () => {
     const file = join(scratch, 'credentials');
     writeFileSync(file, 'filer:from-file\n');
     chmodSync(file, 0o600);
@@ -128,6 +128,8 @@ describe('running server', () => {
     expect(await py(local, "result = run('echo', [1], auth='enver:from-env')")).toEqual({ status: 'PASS', return: 1 });
     expect(await pyError(fromFile.url, "result = run('echo', [1], auth='enver:from-env')")).toEqual(expect.objectContaining({ status: 401 }));
     expect(await py(fromFile.url, "result = run('echo', [2], auth='filer:from-file')")).toEqual({ status: 'PASS', return: 2 });
+    // Stopping is opt-in on a public bind: the method answers false and the server keeps serving.
+    expect(await py(local, "result = [call('stop_remote_server', auth='enver:from-env'), run('echo', ['alive'], auth='enver:from-env')['return']]")).toEqual([false, 'alive']);
     for (const server of [fromEnv, fromFile]) server.child.kill('SIGTERM');
     await Promise.all([fromEnv.exited, fromFile.exited]);
     expect(fromEnv.stderr() + fromFile.stderr()).not.toMatch(/from-env|from-file/);
