@@ -80,13 +80,26 @@ function plain(res: ServerResponse, status: number, text: string, headers: Recor
   res.end(`${text}\n`);
 }
 
-/** Reads the rest of a rejected request so the client sees our status instead of a reset connection. */
-function drain(req: IncomingMessage): void {
-  const timer = setTimeout(() => req.socket.destroy(), DRAIN_LIMIT_MS);
+/**
+ * Answers a rejected request once its body has been read and discarded. Closing a connection that still has
+ * unread request data makes the kernel reset it, and a client still sending (Python's http.client sends
+ * the whole body before reading) then sees "connection reset" instead of our status. A body still coming
+ * after DRAIN_LIMIT_MS is cut: answered and closed.
+ */
+function answerAfterDrain(req: IncomingMessage, res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  let answered = false;
+  const answer = (): void => {
+    if (answered) return;
+    answered = true;
+    clearTimeout(timer);
+    plain(res, status, text, headers);
+  };
+  const timer = setTimeout(answer, DRAIN_LIMIT_MS);
   timer.unref();
-  req.on('end', () => clearTimeout(timer));
+  req.on('end', answer);
   req.on('close', () => clearTimeout(timer));
-  req.resume();
+  if (req.readableEnded) answer();
+  else req.resume();
 }
 
 /** The client closed the connection before its request body was complete: nobody is left to answer. */
@@ -151,10 +164,9 @@ export function createRequestListener(options: HttpOptions): RequestListener {
 
     if (options.credentials && !checkBasicAuth(req.headers.authorization, options.credentials)) {
       options.onRejected(req.headers.authorization ? 'wrong credentials' : 'missing credentials', { client, status: 401 });
-      plain(res, 401, 'Authentication required: give http://USER:PASSWORD@host:port/ in the Remote import.', {
+      answerAfterDrain(req, res, 401, 'Authentication required: give http://USER:PASSWORD@host:port/ in the Remote import.', {
         'WWW-Authenticate': 'Basic realm="qemu-utils-remote", charset="UTF-8"',
       });
-      drain(req);
       return;
     }
     // >>> docs endpoint (after the auth check: the docs are as private as the keywords)
@@ -162,8 +174,7 @@ export function createRequestListener(options: HttpOptions): RequestListener {
     // <<< docs endpoint
     if (req.method !== 'POST') {
       options.onRejected(`method ${req.method ?? '?'}`, { client, status: 405 });
-      plain(res, 405, 'This is a Robot Framework remote library server: POST XML-RPC calls to it.', { Allow: 'POST' });
-      drain(req);
+      answerAfterDrain(req, res, 405, 'This is a Robot Framework remote library server: POST XML-RPC calls to it.', { Allow: 'POST' });
       return;
     }
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -177,8 +188,7 @@ export function createRequestListener(options: HttpOptions): RequestListener {
 
 function tooLarge(req: IncomingMessage, res: ServerResponse, options: HttpOptions, client: string): void {
   options.onRejected('request body too large', { client, status: 413 });
-  plain(res, 413, `Request body larger than the server's limit of ${options.maxBodyBytes} bytes.`);
-  drain(req);
+  answerAfterDrain(req, res, 413, `Request body larger than the server's limit of ${options.maxBodyBytes} bytes.`);
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse, options: HttpOptions, client: string): Promise<void> {

@@ -3,6 +3,7 @@
  * request that triggered it (the fuzz test finds such things at random; these pin them down).
  */
 import { waitFor, startDemoServer, type TestServer } from '../remote/support/servers';
+import { py } from '../support/xmlrpc';
 import { sendRaw } from './support/raw-http';
 
 let demo: TestServer;
@@ -41,4 +42,29 @@ test('a client that closes in the middle of its request body is logged as such, 
   expect(internalErrors()).toEqual([]);
   const after = await sendRaw(demo.server.port, { path: '/', body });
   expect(after.body.toString()).toContain('<string>echo</string>');
+});
+
+test('a body over the limit gets 413 every time, also when the client is still sending it (no connection reset)', async () => {
+  const small = await startDemoServer({ maxBodyBytes: 1024 * 1024 }, 'warn');
+  try {
+    const outcomes = await py(
+      small.url,
+      `
+import xmlrpc.client
+outcomes = []
+for attempt in range(10):
+    try:
+        run('echo', ['x' * (5 * 1024 * 1024)])
+        outcomes.append('answered')
+    except xmlrpc.client.ProtocolError as error:
+        outcomes.append(error.errcode)
+    except OSError as error:
+        outcomes.append(type(error).__name__)
+result = outcomes
+`,
+    );
+    expect(outcomes).toEqual(Array(10).fill(413));
+  } finally {
+    await small.server.stop();
+  }
 });
