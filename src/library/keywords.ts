@@ -3,12 +3,10 @@
  * `qemu_add_vhost_user_if` as `Qemu Add Vhost User If`), with the original's arguments and defaults, bound to
  * the session's QemuUtils instance.
  */
-import { CommandFailedError } from '../node';
 import {
   DEFAULT_BIN_PATH,
   DEFAULT_IMAGE,
   QemuConfigError,
-  QemuError,
   QemuUtils,
   SETTING_DESCRIPTORS,
   VM_TYPES,
@@ -21,22 +19,12 @@ import {
   type QemuSettings,
   type VmType,
 } from '../qemu';
+import { asKeywordFailure, callOf, optionalText } from './keyword-support';
 import { KeywordError, type BoundArguments, type KeywordContext, type KeywordDefinition, type ParameterDefinition } from '../remote/library';
 
 export type QemuKeyword = KeywordDefinition<QemuUtils>;
 
-function callOf(context: KeywordContext<QemuUtils>): CallContext {
-  return { log: context.log, signal: context.signal };
-}
 
-/**
- * The original raised RuntimeError, which Robot reports bare ('QEMU: Start failed on ...'); domain errors and
- * failed required commands keep that form. Timeouts, lost connections and monitor errors keep their names.
- */
-function asKeywordFailure(error: unknown): unknown {
-  if (error instanceof QemuError || error instanceof CommandFailedError) return new KeywordError(error.message, { cause: error });
-  return error;
-}
 
 /** The session's instance; the server guarantees one for `uses` keywords. */
 function instanceOf(context: KeywordContext<QemuUtils>): QemuUtils {
@@ -62,12 +50,6 @@ function uses(
   };
 }
 
-function optionalText(args: BoundArguments, name: string): string | undefined {
-  const value = args[name];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new QemuConfigError(`${name} must be text, got ${typeof value}`);
-  return value;
-}
 
 function text(args: BoundArguments, name: string): string {
   const value = args[name];

@@ -3,10 +3,8 @@
  * a session holds either one VM (`Qemu Init`) or one VM manager (`Qemu Manager Init`), and each keyword
  * checks it met the kind it works on.
  */
-import { CommandFailedError } from '../node';
 import {
   QemuConfigError,
-  QemuError,
   QemuUtils,
   SETTING_DESCRIPTORS,
   mergeSettings,
@@ -16,6 +14,7 @@ import {
   type CallContext,
   type QemuSettings,
 } from '../qemu';
+import { asKeywordFailure, callOf, optionalText } from './keyword-support';
 import { MANAGER_DEFAULT_KERNEL, MANAGER_DEFAULT_MEM, MANAGER_DEFAULT_SOCKET_DIR, QemuManager, parseCpuList, type NfCpus } from '../qemu/manager';
 import { vmDiagnostics } from '../qemu/manager/diagnostics';
 import { printableName } from '../remote';
@@ -47,15 +46,7 @@ function wrongKindForManager(keyword: string): string {
   );
 }
 
-function callOf(context: KeywordContext<QemuSession>): CallContext {
-  return { log: context.log, signal: context.signal };
-}
 
-/** Domain failures are reported bare, as the original's RuntimeErrors were. */
-function asKeywordFailure(error: unknown): unknown {
-  if (error instanceof QemuError || error instanceof CommandFailedError) return new KeywordError(error.message, { cause: error });
-  return error;
-}
 
 /**
  * Makes QemuUtils keywords session-kind aware: a `uses` keyword meeting a VM manager fails saying so; other
@@ -99,12 +90,6 @@ function managerKeyword(
   };
 }
 
-function optionalText(args: BoundArguments, name: string): string | undefined {
-  const value = args[name];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new QemuConfigError(`${name} must be text, got ${typeof value}`);
-  return value;
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -90,8 +90,8 @@ result = results
     ]);
 
     // Closing manager A removed the init scripts it wrote on both DUTs; B's VM was left alone.
-    // (QemuUtils removes its files in one cleanup command ending in `rm -f -- <files>`.)
-    expect(dryRunTransport(parseNode(nodesA.DUT2)).commandLines()).toContainEqual(expect.stringMatching(/\nrm -f -- \/etc\/vm_init_1\.conf'$/));
+    // (QemuUtils removes its files in one cleanup command with a line `rm -f -- <files>`.)
+    expect(dryRunTransport(parseNode(nodesA.DUT2)).commandLines()).toContainEqual(expect.stringMatching(/\nrm -f -- \/etc\/vm_init_1\.conf\n/));
     expect(dryRunTransport(parseNode(nodesB.DUT1)).commandLines().filter((line) => line.includes('rm -f --'))).toEqual([]);
     await py(server.url, "result = run('qemu_manager_close', path='/suite_b/vnf_manager')");
   });

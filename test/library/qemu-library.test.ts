@@ -158,7 +158,7 @@ describe('keywords called directly', () => {
     await expect(vhost?.run(contextFor(vm), { socket: '/run/s27' })).rejects.toThrow(/past the bus's last slot 0x1f/);
   });
 
-  it('Qemu Close kills nothing it did not start, removes its files, and is harmless without an instance', async () => {
+  it('Qemu Close kills only a VM holding its own pid file, removes its files, and is harmless without an instance', async () => {
     const library = createQemuLibrary();
     const close = library.keywords.find((keyword) => keyword.name === 'qemu_close');
     await expect(close?.run(contextFor(undefined), {})).resolves.toBeUndefined();
@@ -168,8 +168,13 @@ describe('keywords called directly', () => {
     await close?.run(contextFor(vm), {});
     await library.disposeInstance(vm, new RecordingLogger());
     const lines = dryRunTransport(parseNode(dict)).commandLines();
-    // One cleanup command: no kill (nothing was started), show and remove the one file written.
-    expect(lines.slice(1)).toEqual([expect.stringMatching(/^sudo -S sh -c 'for f in \/etc\/vm_init_1\.conf; do .*\nrm -f -- \/etc\/vm_init_1\.conf'$/s)]);
+    // One cleanup command: adopt a VM left by a previous run on this id's pid file (if any), kill only a process
+    // whose command line names that pid file, show and remove the one file written.
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(
+        /^sudo -S sh -c 'lpf=\/var\/run\/qemu_1\.pid;.*grep -qaF -- "\$pf" \/proc\/\$pid\/cmdline.*\nfor f in \/etc\/vm_init_1\.conf; do .*\nrm -f -- \/etc\/vm_init_1\.conf\n/s,
+      ),
+    ]);
   });
 
   it('Qemu Version returns text or a bool, Qemu Set Affinity takes varargs', async () => {
