@@ -71,7 +71,7 @@ describe('keywords/*.resource under Robot Framework', () => {
 
     const lines = dryRunTransport(parseNode(DUT1)).commandLines();
     const startOf = (id: number) => lines.findIndex((line) => line.includes(`-pidfile /var/run/qemu_${id}.pid`) && line.includes('-daemonize'));
-    const cleanupOf = (id: number) => lines.findIndex((line) => line.startsWith('sudo -S sh -c') && new RegExp(`\\nrm -f -- /etc/vm_init_${id}\\.conf[ ']`).test(line));
+    const cleanupOf = (id: number) => lines.findIndex((line) => line.startsWith('sudo -S sh -c') && new RegExp(`\\nrm -f -- /etc/vm_init_${id}\\.conf[ '\\n]`).test(line));
     // The testpmd VMs and the manager's chain were started, pinned, set to SCHED_RR, and ended by their teardowns.
     // CPUs: given per VM (11, 12); derived by the manager from host_cpus 0-7 past 3 skipped ones (21, 22).
     const cpusOf: Record<number, [number, number]> = { 11: [0, 1], 12: [1, 0], 21: [3, 4], 22: [3, 5] };
