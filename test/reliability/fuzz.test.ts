@@ -171,7 +171,8 @@ test(`${TOTAL} hostile requests: each answered with a Fault, a FAIL or a 4xx in 
   const after = (await py(
     `http://127.0.0.1:${server.port}`,
     `
-closed = [run('qemu_close', path=p)['status'] for p in ${JSON.stringify(FUZZ_SESSIONS)}]
+closed = [run('qemu_close', path=p) for p in ${JSON.stringify(FUZZ_SESSIONS)}]
+closed = [c['status'] if c['status'] == 'PASS' else c.get('error', '') for c in closed]
 names = call('get_keyword_names')
 init = run('qemu_init', [${JSON.stringify(DRY_NODE)}], {'qemu_id': 9, 'img': '/opt/boot/vmlinuz', 'vnf': 'testpmd_io', 'qemu_version': '7.2.0'}, path='/after-fuzz')
 nic = run('qemu_add_vhost_user_if', ['/run/vpp/sock-9-1'], path='/after-fuzz')
@@ -180,7 +181,9 @@ close = run('qemu_close', path='/after-fuzz')
 result = {'closed': closed, 'names': len(names), 'statuses': [init['status'], nic['status'], line['status'], close['status']], 'line': line.get('return')}
 `,
   )) as { closed: string[]; names: number; statuses: string[]; line: string };
-  expect(after.closed).toEqual(FUZZ_SESSIONS.map(() => 'PASS'));
+  // A session the fuzz left holding a VM on the refusing node cannot look there for leftovers: its close
+  // fails naming that node (and the session ends all the same).
+  for (const closed of after.closed) expect(closed).toMatch(/^PASS$|^NodeConnectionError: Cannot connect to fuzz@127\.0\.0\.1:1: connection refused/);
   expect(after.names).toBe(keywords.length + 1);
   expect(after.statuses).toEqual(['PASS', 'PASS', 'PASS', 'PASS']);
   expect(after.line).toMatch(/^\/usr\/bin\/qemu-system-x86_64 -daemonize .* -chardev socket,id=char1,path=\/run\/vpp\/sock-9-1,server=on /);

@@ -1,0 +1,212 @@
+/**
+ * Faults around a running keyword, through the real server and Python's xmlrpc.client: a Robot client
+ * that gives up mid-call, nodes that refuse or never answer, sshd stopped in the middle of a command. Each
+ * must give a clear FAIL naming the node, leave the session usable and leave nothing running.
+ *
+ * The slow keyword is a real one: `Qemu Version` runs `<bin_path>/qemu-system-x86_64 --version`, and
+ * bin_path points to a script that sleeps first while a flag file exists. sshd is stopped on an instance
+ * of its own (`sshd-faults`, port QUR_SSHD_FAULTS_PORT or 2224) so other test files are not disturbed.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createQemuLibrary } from '../../src/library/qemu-library';
+import { closeAllTransports } from '../../src/node';
+import { startRemoteServer, type RemoteServer } from '../../src/remote/server';
+import { createServerLog } from '../../src/remote/server-log';
+import { waitFor, type LogRecord } from '../remote/support/servers';
+import { captureNodeLog, describeSsh, passwordNodeDict, sshdEnv, startSshdInstance, stopSshdInstance } from '../support/sshd';
+import { py, runPython } from '../support/xmlrpc';
+
+const FAULTS_INSTANCE = 'sshd-faults';
+const FAULTS_PORT = Number(process.env.QUR_SSHD_FAULTS_PORT ?? 2224);
+const FAKE_VERSION = '7.2.99';
+
+interface Result {
+  status: string;
+  return?: unknown;
+  error?: string;
+}
+
+let server: RemoteServer;
+let scratch: string;
+let binDir: string;
+const records: LogRecord[] = [];
+let nodeLog: ReturnType<typeof captureNodeLog>;
+
+/** Makes the fake QEMU sleep `seconds` before answering (0: answer at once). */
+function setSlow(seconds: number): void {
+  if (seconds > 0) writeFileSync(join(binDir, 'slow'), String(seconds));
+  else rmSync(join(binDir, 'slow'), { force: true });
+}
+
+/** Processes running the fake QEMU, whoever started them. */
+function fakeQemuProcesses(): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', join(binDir, 'qemu-system-x86_64')], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+async function listenOnFreePort(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as { port: number }).port;
+}
+
+beforeAll(async () => {
+  nodeLog = captureNodeLog();
+  scratch = mkdtempSync('/tmp/qur-faults-');
+  chmodSync(scratch, 0o755);
+  binDir = join(scratch, 'bin');
+  mkdirSync(binDir);
+  writeFileSync(
+    join(binDir, 'qemu-system-x86_64'),
+    `#!/bin/sh\nflag="$(dirname "$0")/slow"\nif [ -e "$flag" ]; then sleep "$(cat "$flag")"; fi\necho "QEMU emulator version ${FAKE_VERSION}"\n`,
+  );
+  chmodSync(join(binDir, 'qemu-system-x86_64'), 0o755);
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) records.push(JSON.parse(line) as LogRecord);
+      callback();
+    },
+  });
+  server = await startRemoteServer(createQemuLibrary({ accel: 'tcg' }), { port: 0, log: createServerLog({ level: 'debug', json: true, stream }) });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await closeAllTransports();
+  nodeLog?.restore();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+function initArgs(qemuId: number): string {
+  return `{'qemu_id': ${qemuId}, 'img': '/opt/boot/vmlinuz', 'bin_path': ${JSON.stringify(binDir)}}`;
+}
+
+test('a client that disconnects mid-call: the keyword completes and is logged, the session stays usable', async () => {
+  const node = { host: 'localhost', transport: 'local' };
+  await py(server.url, `result = run('qemu_init', [${JSON.stringify(node)}], ${initArgs(241)}, path='/gone')`);
+  setSlow(3);
+  // Robot's timeout closes the socket the same way.
+  const gone = await runPython(
+    server.url,
+    `
+import socket
+socket.setdefaulttimeout(0.5)
+result = run('qemu_version', path='/gone')
+`,
+  );
+  expect(gone.error).toEqual({ type: 'TimeoutError', message: 'timed out' });
+  setSlow(0);
+  // Queued behind the abandoned call, in the same session: answered once it is done.
+  const after = (await py(server.url, "result = [run('qemu_version', path='/gone'), run('qemu_close', path='/gone')]")) as Result[];
+  expect(after.map((result) => [result.status, result.return ?? null])).toEqual([
+    ['PASS', FAKE_VERSION],
+    ['PASS', null],
+  ]);
+  const calls = records.filter((record) => record.message === 'call' && record.session === '/gone' && record.keyword === 'qemu_version');
+  expect(calls.map((record) => record.status)).toEqual(['PASS', 'PASS']);
+  expect(Number(calls[0]?.durationMs)).toBeGreaterThanOrEqual(2900);
+  expect(records.some((record) => record.message === 'client left before the result was sent' && record.session === '/gone')).toBe(true);
+  expect(fakeQemuProcesses()).toEqual([]);
+  expect(server.sessions()).toEqual([]);
+}, 60_000);
+
+describeSsh('unreachable nodes and sshd stopped mid-keyword', () => {
+  test('a refused port and a peer that never speaks SSH: a clear FAIL naming user@host:port within the connect timeout', async () => {
+    const closed = createServer();
+    const refusedPort = await listenOnFreePort(closed);
+    await new Promise((resolve) => closed.close(resolve));
+    // Accepts TCP and then says nothing, like a blackholed or wedged host.
+    const silent = createServer(() => undefined);
+    const silentPort = await listenOnFreePort(silent);
+    try {
+      const env = sshdEnv();
+      const refused = passwordNodeDict(env, { port: refusedPort });
+      const blackhole = passwordNodeDict(env, { port: silentPort, connect_timeout: 2 });
+      const result = (await py(
+        server.url,
+        `
+import time
+out = {}
+for name, node, qemu_id in (('refused', ${JSON.stringify(refused)}, 242), ('blackhole', ${JSON.stringify(blackhole)}, 243)):
+    path = '/unreachable-' + name
+    init = run('qemu_init', [node], {'qemu_id': qemu_id, 'img': '/opt/boot/vmlinuz', 'bin_path': ${JSON.stringify(binDir)}}, path=path)
+    started = time.monotonic()
+    version = run('qemu_version', path=path)
+    seconds = time.monotonic() - started
+    start = run('qemu_start', path=path)
+    after = [run('qemu_add_vhost_user_if', ['/run/vpp/sock-x'], path=path), run('qemu_close', path=path)]
+    after = [a['status'] if a['status'] == 'PASS' else a.get('error') for a in after]
+    out[name] = {'init': init['status'], 'version': version.get('error'), 'seconds': seconds, 'start': start.get('error'), 'after': after}
+result = out
+`,
+      )) as Record<string, { init: string; version: string; seconds: number; start: string; after: string[] }>;
+      const user = env.passwordUser;
+      // Qemu Close looks for a VM a previous server run left with this VM id, so it needs the node too: on an
+      // unreachable one it fails the same clear way (and the session ends all the same).
+      const closeFails = (port: number, cause: string): RegExp => new RegExp(`^NodeConnectionError: Cannot connect to ${user}@127\\.0\\.0\\.1:${port}: ${cause}`);
+      expect(result.refused).toEqual(expect.objectContaining({ init: 'PASS', after: ['PASS', expect.stringMatching(closeFails(refusedPort, 'connection refused'))] }));
+      expect(result.refused?.version).toBe(
+        `NodeConnectionError: Cannot connect to ${user}@127.0.0.1:${refusedPort}: connection refused (is sshd running and listening on that port?) [connect ECONNREFUSED 127.0.0.1:${refusedPort}]`,
+      );
+      expect(result.refused?.seconds).toBeLessThan(3);
+      expect(result.refused?.start).toMatch(new RegExp(`Cannot connect to ${user}@127\\.0\\.0\\.1:${refusedPort}: connection refused`));
+      expect(result.blackhole).toEqual(expect.objectContaining({ init: 'PASS', after: ['PASS', expect.stringMatching(closeFails(silentPort, 'timed out'))] }));
+      expect(result.blackhole?.version).toMatch(new RegExp(`^NodeConnectionError: Cannot connect to ${user}@127\\.0\\.0\\.1:${silentPort}: timed out`));
+      // connect_timeout 2 s, plus this loaded machine's scheduling.
+      expect(result.blackhole?.seconds).toBeGreaterThanOrEqual(1.9);
+      expect(result.blackhole?.seconds).toBeLessThan(6);
+      // The failed Qemu Close still ended both sessions.
+      expect(server.sessions()).toEqual([]);
+    } finally {
+      silent.close();
+    }
+  }, 60_000);
+
+  test('sshd stopped mid-keyword: FAIL naming node and command, nothing left running, the next call reconnects', async () => {
+    sshdEnv(); // the main instance must be set up: this one reuses its packages and test user
+    const env = startSshdInstance(FAULTS_INSTANCE, FAULTS_PORT);
+    try {
+      const node = passwordNodeDict(env);
+      await py(server.url, `result = run('qemu_init', [${JSON.stringify(node)}], ${initArgs(244)}, path='/sshd-stop')`);
+      setSlow(30);
+      const running = py(server.url, "result = run('qemu_version', path='/sshd-stop')", 90_000) as Promise<Result>;
+      await waitFor('the fake QEMU to run on the node', () => fakeQemuProcesses().length > 0, 30_000);
+      const stoppedAt = Date.now();
+      stopSshdInstance(FAULTS_INSTANCE, FAULTS_PORT);
+      const failed = await running;
+      expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+      expect(failed.status).toBe('FAIL');
+      expect(failed.error).toMatch(
+        new RegExp(
+          `^ConnectionLostError: Connection to ${env.passwordUser}@127\\.0\\.0\\.1:${FAULTS_PORT} was lost while running command: ` +
+            `sudo -S ${binDir}/qemu-system-x86_64 --version\\n`,
+        ),
+      );
+      expect(failed.error).toContain('it was not re-run');
+      await waitFor('nothing left running on the node', () => fakeQemuProcesses().length === 0, 10_000);
+
+      // While sshd is down: a prompt, clear refusal; the session is still there.
+      setSlow(0);
+      const down = (await py(server.url, "result = run('qemu_version', path='/sshd-stop')")) as Result;
+      expect(down.error).toMatch(new RegExp(`^NodeConnectionError: Cannot connect to ${env.passwordUser}@127\\.0\\.0\\.1:${FAULTS_PORT}: connection refused`));
+
+      startSshdInstance(FAULTS_INSTANCE, FAULTS_PORT);
+      const back = (await py(server.url, "result = [run('qemu_version', path='/sshd-stop'), run('qemu_close', path='/sshd-stop')]")) as Result[];
+      expect(back.map((result) => [result.status, result.return ?? null])).toEqual([
+        ['PASS', FAKE_VERSION],
+        ['PASS', null],
+      ]);
+      expect(server.sessions()).toEqual([]);
+      expect(nodeLog.lines.some((line) => line.includes(`127.0.0.1:${FAULTS_PORT}`) && /closed|Reconnecting/.test(line))).toBe(true);
+    } finally {
+      setSlow(0);
+      stopSshdInstance(FAULTS_INSTANCE, FAULTS_PORT);
+    }
+  }, 120_000);
+});
