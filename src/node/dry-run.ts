@@ -6,6 +6,7 @@
 import type { Duplex } from 'node:stream';
 import { checkCommand, checkMode, commandLine, resolveTimeout, writeFileCommand } from './command';
 import { UnixSocketError } from './errors';
+import { nodeLogger } from './log';
 import { nodeLabel } from './node';
 import { duplexPair } from './streams';
 import type { CommandResult, DryRunResponse, ExecOptions, Node, NodeTransport, WriteFileOptions } from './types';
@@ -50,14 +51,35 @@ export type DryRunRecord = DryRunExecRecord | DryRunWriteFileRecord | DryRunSock
 /** Serves one connection of a canned unix-socket peer; `socket` is the peer's end. */
 export type DryRunSocketPeer = (socket: Duplex) => void;
 
+/**
+ * Characters of recorded text (command lines, file contents, output) a dry-run node keeps. Nothing but
+ * tests reads the records, and a server serving dry-run sessions for days would otherwise grow without
+ * bound; past this the oldest records go, a quarter at a time.
+ */
+export const DRY_RUN_RECORD_BUDGET = 4_000_000;
+
+function recordSize(record: DryRunRecord): number {
+  switch (record.kind) {
+    case 'exec':
+      return 200 + record.commandLine.length + (record.stdin?.length ?? 0) + record.result.stdout.length + record.result.stderr.length;
+    case 'writeFile':
+      return 200 + record.commandLine.length + record.content.length;
+    default:
+      return 200 + record.path.length;
+  }
+}
+
 function matches(response: DryRunResponse, line: string): boolean {
   return response.regex ? new RegExp(response.match).test(line) : line.includes(response.match);
 }
 
 export class DryRunTransport implements NodeTransport {
   readonly kind = 'dry-run' as const;
-  /** Everything the node was asked to do, in order. */
+  /** What the node was asked to do, in order: everything, or the newest when over DRY_RUN_RECORD_BUDGET. */
   readonly records: DryRunRecord[] = [];
+  /** Oldest records dropped to stay within the budget. */
+  droppedRecords = 0;
+  private recordedSize = 0;
   private readonly responses: DryRunResponse[];
   private readonly socketPeers = new Map<string, DryRunSocketPeer>();
   private readonly label: string;
@@ -80,6 +102,23 @@ export class DryRunTransport implements NodeTransport {
 
   clearRecords(): void {
     this.records.length = 0;
+    this.recordedSize = 0;
+  }
+
+  private remember(record: DryRunRecord): void {
+    this.records.push(record);
+    this.recordedSize += recordSize(record);
+    if (this.recordedSize <= DRY_RUN_RECORD_BUDGET) return;
+    let drop = 0;
+    while (this.recordedSize > (DRY_RUN_RECORD_BUDGET * 3) / 4 && drop < this.records.length - 1) {
+      this.recordedSize -= recordSize(this.records[drop] as DryRunRecord);
+      drop += 1;
+    }
+    this.records.splice(0, drop);
+    if (this.droppedRecords === 0) {
+      nodeLogger().info(`${this.label}: over ${DRY_RUN_RECORD_BUDGET} characters of records; keeping the newest, dropping the oldest`);
+    }
+    this.droppedRecords += drop;
   }
 
   /** The command lines executed so far, in order (the usual thing an exact command-line test asserts). */
@@ -99,7 +138,7 @@ export class DryRunTransport implements NodeTransport {
     }
     const record: DryRunExecRecord = { kind: 'exec', command, commandLine: line, sudo: options.sudo === true, timeout, result };
     if (options.stdin !== undefined) record.stdin = options.stdin.toString();
-    this.records.push(record);
+    this.remember(record);
     if (result.stdout) options.onStdout?.(Buffer.from(result.stdout));
     if (result.stderr) options.onStderr?.(Buffer.from(result.stderr));
     return { ...result };
@@ -115,13 +154,13 @@ export class DryRunTransport implements NodeTransport {
       commandLine: writeFileCommand(path, options),
     };
     if (mode !== undefined) record.mode = mode;
-    this.records.push(record);
+    this.remember(record);
   }
 
   async connectUnixSocket(path: string, options: { sudo?: boolean } = {}): Promise<Duplex> {
     const serve = this.socketPeers.get(path);
     const via = options.sudo === undefined ? 'auto' : options.sudo ? 'sudo' : 'direct';
-    this.records.push({ kind: 'connectUnixSocket', path, via, connected: serve !== undefined });
+    this.remember({ kind: 'connectUnixSocket', path, via, connected: serve !== undefined });
     if (!serve) {
       throw new UnixSocketError(path, this.label, 'a dry-run node has no real sockets and no canned peer is configured for this path (setUnixSocketPeer)');
     }

@@ -2,7 +2,10 @@
  * Regression tests for what the fuzz and fault tests found in the server, each reproduced by the one
  * request that triggered it (the fuzz test finds such things at random; these pin them down).
  */
+import { DRY_RUN_RECORD_BUDGET } from '../../src/node/dry-run';
+import { dryRunTransport, parseNode, writeFile } from '../../src/node';
 import { waitFor, startDemoServer, type TestServer } from '../remote/support/servers';
+import { captureNodeLog } from '../support/sshd';
 import { py } from '../support/xmlrpc';
 import { sendRaw } from './support/raw-http';
 
@@ -66,5 +69,23 @@ result = outcomes
     expect(outcomes).toEqual(Array(10).fill(413));
   } finally {
     await small.server.stop();
+  }
+});
+
+test('a dry-run node keeps a bounded record (a soak grew the server by ~23 KB per session cycle): the newest stay', async () => {
+  const log = captureNodeLog();
+  try {
+    const node = parseNode({ host: 'bounded-records', transport: 'dry-run' });
+    const content = 'x'.repeat(100_000);
+    for (let index = 0; index < 100; index++) await writeFile(node, `/etc/file-${index}`, content);
+    const transport = dryRunTransport(node);
+    const kept = transport.records.reduce((sum, record) => sum + (record.kind === 'writeFile' ? record.content.length : 0), 0);
+    expect(kept).toBeLessThanOrEqual(DRY_RUN_RECORD_BUDGET);
+    expect(kept).toBeGreaterThan(DRY_RUN_RECORD_BUDGET / 2);
+    expect(transport.droppedRecords + transport.records.length).toBe(100);
+    expect(transport.records.at(-1)).toEqual(expect.objectContaining({ path: '/etc/file-99' }));
+    expect(log.lines.filter((line) => line.includes('keeping the newest'))).toHaveLength(1);
+  } finally {
+    log.restore();
   }
 });
