@@ -33,11 +33,16 @@ function parseInteger(value: unknown, key: string, min: number, max: number, whe
   return parsed;
 }
 
+/** Keys whose values must never appear in a message (it reaches the Robot log and the server log). */
+const SECRET_KEYS = new Set(['password', 'priv_key']);
+
 function optionalString(dict: Record<string, unknown>, key: string, where: string): string | undefined {
   const value = dict[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') {
-    throw new InvalidNodeError(`Node ${where}: '${key}' must be a string, got ${describe(value)}`, key);
+    // A YAML topology's `password: 123456` arrives as a number: say what it is, never what it says.
+    const got = SECRET_KEYS.has(key) ? `a ${Array.isArray(value) ? 'list' : typeof value === 'object' ? 'dict' : typeof value} (value not shown)` : describe(value);
+    throw new InvalidNodeError(`Node ${where}: '${key}' must be a string, got ${got}`, key);
   }
   return value;
 }

@@ -34,7 +34,8 @@ export interface RemoteServerOptions {
   host?: string;
   /** Default 8270; 0 picks a free port (read it back from `port`). */
   port?: number;
-  /** Whether `stop_remote_server` (method and keyword) may stop the server. Default true. */
+  /** Whether `stop_remote_server` (method and keyword) may stop the server. Default: true on a loopback
+   * `host`, false on any other (whoever reaches a network-facing server could end every suite's run). */
   allowStop?: boolean;
   /** Live sessions allowed at once. Default 64. */
   maxSessions?: number;
@@ -92,7 +93,6 @@ export class ServerConfigurationError extends Error {
 const DEFAULTS = {
   host: '127.0.0.1',
   port: 8270,
-  allowStop: true,
   maxSessions: 64,
   maxBodyBytes: 128 * 1024 * 1024,
   gracePeriodMs: 10_000,
@@ -494,7 +494,7 @@ export async function startRemoteServer<I>(library: RemoteLibrary<I>, options: R
   const resolved = {
     host,
     port,
-    allowStop: options.allowStop ?? DEFAULTS.allowStop,
+    allowStop: options.allowStop ?? isLoopbackHost(host),
     maxSessions,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
     maxNesting: options.maxNesting ?? DEFAULT_MAX_NESTING,
