@@ -2,6 +2,10 @@
 
 Reads {"url", "path", "seconds", "node", "qemu_id"} as JSON on stdin; prints one JSON line with its counts.
 Each call opens a new connection, as Robot's Remote library does.
+
+With "vm": {"init": {...}, "sockets": [...]} it runs a real VM instead: Qemu Init / Add Vhost User If per
+socket / Configure Kernelvm Vnf / Qemu Start / Get Qemu Pids / Qemu Kill / Qemu Close, at least once and
+again while time is left.
 """
 
 import json
@@ -35,7 +39,24 @@ def main():
                 failures.append('%s: %s' % (name, result.get('error')))
         return result
 
-    while time.monotonic() < deadline:
+    vm = request.get('vm')
+    while vm is not None:
+        call('qemu_init', [node], vm['init'])
+        for socket in vm['sockets']:
+            call('qemu_add_vhost_user_if', [socket], {'jumbo_frames': False, 'queues': 1, 'queue_size': 1024})
+        call('configure_kernelvm_vnf', [], {'queues': 1, 'jumbo_frames': False})
+        call('qemu_start', [])
+        pids = call('get_qemu_pids', [])
+        if pids.get('status') == 'PASS' and len(pids.get('return', [])) != vm['init'].get('smp', 1):
+            counts['failed'] += 1
+            failures.append('vCPU threads: %s' % pids.get('return'))
+        call('qemu_kill', [])
+        call('qemu_close', [])
+        counts['iterations'] += 1
+        if time.monotonic() >= deadline:
+            vm = None
+
+    while request.get('vm') is None and time.monotonic() < deadline:
         call('qemu_init', [node], {'qemu_id': qemu_id, 'smp': 2, 'mem': 1024, 'vnf': 'testpmd_io', 'img': '/opt/boot/vmlinuz'})
         call('qemu_add_vhost_user_if', ['/run/vpp/sock-%d-1' % qemu_id])
         call('qemu_add_vhost_user_if', ['/run/vpp/sock-%d-2' % qemu_id], {'jumbo_frames': False, 'queue_size': 1024})
