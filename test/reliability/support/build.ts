@@ -57,7 +57,22 @@ export function builtCli(): string {
     rmSync(scratch, { recursive: true, force: true });
   }
   if (!existsSync(cli)) throw new Error(`Building the CLI into ${base} failed`);
+  pruneOldBuilds(base);
   return cli;
+}
+
+/** Builds of older sources, a day old or more (a parallel test file may still use a recent one). */
+function pruneOldBuilds(current: string): void {
+  const cache = dirname(current);
+  for (const entry of readdirSync(cache)) {
+    const path = join(cache, entry);
+    if (!entry.startsWith('reliability-build-') || path === current) continue;
+    try {
+      if (Date.now() - statSync(path).mtimeMs > 24 * 3600 * 1000) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Removed by another test file meanwhile.
+    }
+  }
 }
 
 /** Resident set size of a process, in bytes (Linux /proc). */
