@@ -11,12 +11,10 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { closeAllTransports } from '../../src/node';
 import { startRemoteServer, type RemoteServer } from '../../src/remote/server';
-import { createServerLog } from '../../src/remote/server-log';
-import { waitFor, type LogRecord } from '../remote/support/servers';
+import { captureServerLog, waitFor } from '../remote/support/servers';
 import { captureNodeLog, describeSsh, passwordNodeDict, sshdEnv, startSshdInstance, stopSshdInstance } from '../support/sshd';
 import { py, runPython } from '../support/xmlrpc';
 
@@ -33,7 +31,7 @@ interface Result {
 let server: RemoteServer;
 let scratch: string;
 let binDir: string;
-const records: LogRecord[] = [];
+const serverLog = captureServerLog();
 let nodeLog: ReturnType<typeof captureNodeLog>;
 
 /** Makes the fake QEMU sleep `seconds` before answering (0: answer at once). */
@@ -67,13 +65,7 @@ beforeAll(async () => {
     `#!/bin/sh\nflag="$(dirname "$0")/slow"\nif [ -e "$flag" ]; then sleep "$(cat "$flag")"; fi\necho "QEMU emulator version ${FAKE_VERSION}"\n`,
   );
   chmodSync(join(binDir, 'qemu-system-x86_64'), 0o755);
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString().split('\n')) if (line.trim()) records.push(JSON.parse(line) as LogRecord);
-      callback();
-    },
-  });
-  server = await startRemoteServer(createQemuLibrary({ accel: 'tcg' }), { port: 0, log: createServerLog({ level: 'debug', json: true, stream }) });
+  server = await startRemoteServer(createQemuLibrary({ accel: 'tcg' }), { port: 0, log: serverLog.log });
 });
 
 afterAll(async () => {
@@ -108,10 +100,10 @@ result = run('qemu_version', path='/gone')
     ['PASS', FAKE_VERSION],
     ['PASS', null],
   ]);
-  const calls = records.filter((record) => record.message === 'call' && record.session === '/gone' && record.keyword === 'qemu_version');
+  const calls = serverLog.records().filter((record) => record.message === 'call' && record.session === '/gone' && record.keyword === 'qemu_version');
   expect(calls.map((record) => record.status)).toEqual(['PASS', 'PASS']);
   expect(Number(calls[0]?.durationMs)).toBeGreaterThanOrEqual(2900);
-  expect(records.some((record) => record.message === 'client left before the result was sent' && record.session === '/gone')).toBe(true);
+  expect(serverLog.records().some((record) => record.message === 'client left before the result was sent' && record.session === '/gone')).toBe(true);
   expect(fakeQemuProcesses()).toEqual([]);
   expect(server.sessions()).toEqual([]);
 }, 60_000);

@@ -10,11 +10,10 @@
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { closeAllTransports, execCmd, parseNode } from '../../src/node';
 import { startRemoteServer, type RemoteServer } from '../../src/remote/server';
-import { createServerLog } from '../../src/remote/server-log';
+import { captureServerLog } from '../remote/support/servers';
 import { captureNodeLog, describeSsh, passwordNodeDict, sshdEnv } from '../support/sshd';
 import { py } from '../support/xmlrpc';
 
@@ -78,20 +77,14 @@ const CLEAR_FAILURE: Record<string, RegExp> = {
 
 let server: RemoteServer;
 let scratch: string;
-const logLines: string[] = [];
+const serverLog = captureServerLog();
 let nodeLog: ReturnType<typeof captureNodeLog>;
 
 beforeAll(async () => {
   nodeLog = captureNodeLog();
   scratch = mkdtempSync('/tmp/qur-inject-');
   chmodSync(scratch, 0o755);
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      logLines.push(chunk.toString());
-      callback();
-    },
-  });
-  server = await startRemoteServer(createQemuLibrary({ accel: 'tcg' }), { port: 0, log: createServerLog({ level: 'debug', json: true, stream }) });
+  server = await startRemoteServer(createQemuLibrary({ accel: 'tcg' }), { port: 0, log: serverLog.log });
 });
 
 afterAll(async () => {
@@ -228,8 +221,7 @@ function checkResults(results: ScenarioResult[], payloadOf: (variant: string) =>
   expect(statuses('template-kwargs')).toEqual(['qemu_init PASS', 'configure_kernelvm_vnf PASS', 'qemu_close PASS']);
   expect(statuses('build-options')).toEqual(['qemu_init PASS', 'build_qemu PASS', 'qemu_close PASS']);
   expect(statuses('vnf-name')).toEqual(['qemu_init PASS', 'configure_kernelvm_vnf FAIL', 'qemu_init PASS', 'configure_kernelvm_vnf PASS', 'qemu_close PASS']);
-  const serverLog = logLines.join('');
-  expect(serverLog).not.toMatch(/internal error/);
+  expect(serverLog.text()).not.toMatch(/internal error/);
 }
 
 describeSsh('payloads in keyword arguments stay data on a real node', () => {

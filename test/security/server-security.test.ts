@@ -12,12 +12,12 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { closeAllTransports } from '../../src/node';
 import { startRemoteServer, type RemoteServer } from '../../src/remote/server';
 import { createServerLog } from '../../src/remote/server-log';
 import { killLeftovers, runCli, startCli } from '../remote/support/cli';
+import { captureServerLog } from '../remote/support/servers';
 import { captureNodeLog, describeSsh, passwordNodeDict, sshdEnv } from '../support/sshd';
 import { py, runPython } from '../support/xmlrpc';
 import { builtCli } from '../reliability/support/build';
@@ -116,15 +116,9 @@ describe('binding', () => {
 
 /** An in-process QEMU-library server whose JSON log lines are kept. */
 async function loggedServer(options: { credentials?: { user: string; password: string } } = {}): Promise<{ server: RemoteServer; log: () => string }> {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      lines.push(chunk.toString());
-      callback();
-    },
-  });
-  const server = await startRemoteServer(createQemuLibrary({ accel: 'tcg' }), { port: 0, log: createServerLog({ level: 'debug', json: true, stream }), ...options });
-  return { server, log: () => lines.join('') };
+  const captured = captureServerLog();
+  const server = await startRemoteServer(createQemuLibrary({ accel: 'tcg' }), { port: 0, log: captured.log, ...options });
+  return { server, log: captured.text };
 }
 
 describe('HTTP Basic auth', () => {

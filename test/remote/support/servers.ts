@@ -19,21 +19,42 @@ export interface TestServer {
   disposed: Counter[];
 }
 
-export async function startDemoServer(options: RemoteServerOptions = {}, level: ServerLogLevel = 'debug'): Promise<TestServer> {
-  const records: LogRecord[] = [];
+/** A JSON server log kept in memory: the raw text and the parsed records. */
+export interface CapturedServerLog {
+  log: ReturnType<typeof createServerLog>;
+  text(): string;
+  records(): LogRecord[];
+}
+
+export function captureServerLog(level: ServerLogLevel = 'debug'): CapturedServerLog {
+  const chunks: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString().split('\n')) if (line.trim()) records.push(JSON.parse(line) as LogRecord);
+      chunks.push(chunk.toString());
       callback();
     },
   });
+  const text = (): string => chunks.join('');
+  return {
+    log: createServerLog({ level, json: true, stream }),
+    text,
+    records: () =>
+      text()
+        .split('\n')
+        .filter((line) => line.trim())
+        .map((line) => JSON.parse(line) as LogRecord),
+  };
+}
+
+export async function startDemoServer(options: RemoteServerOptions = {}, level: ServerLogLevel = 'debug'): Promise<TestServer> {
+  const captured = captureServerLog(level);
   const disposed: Counter[] = [];
   const server = await startRemoteServer(createDemoLibrary({ onDispose: (counter) => disposed.push({ ...counter }) }), {
     port: 0,
-    log: createServerLog({ level, json: true, stream }),
+    log: captured.log,
     ...options,
   });
-  return { server, url: server.url, records: () => [...records], disposed };
+  return { server, url: server.url, records: captured.records, disposed };
 }
 
 /** The per-call log records (`message: 'call'`). */
