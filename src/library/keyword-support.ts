@@ -6,8 +6,18 @@ import { CommandFailedError } from '../node';
 import { QemuConfigError, QemuError, type CallContext } from '../qemu';
 import { KeywordError, type BoundArguments, type KeywordContext } from '../remote/library';
 
-export function callOf<I>(context: KeywordContext<I>): CallContext {
-  return { log: context.log, signal: context.signal };
+/** `keyword`: the published name ('qemu_start'), shown as Robot does ('Qemu Start') in node failures. */
+export function callOf<I>(context: KeywordContext<I>, keyword?: string): CallContext {
+  return { log: context.log, signal: context.signal, ...(keyword === undefined ? {} : { keyword: robotKeywordName(keyword) }) };
+}
+
+/** 'qemu_get_command_line' -> 'Qemu Get Command Line', as Robot shows a remote keyword. */
+export function robotKeywordName(name: string): string {
+  return name
+    .split('_')
+    .filter((word) => word !== '')
+    .map((word) => word[0].toUpperCase() + word.slice(1))
+    .join(' ');
 }
 
 /**

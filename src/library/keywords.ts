@@ -42,7 +42,7 @@ function uses(
     instance: 'uses',
     async run(context, args) {
       try {
-        return await body(instanceOf(context), args, callOf(context));
+        return await body(instanceOf(context), args, callOf(context, definition.name));
       } catch (error) {
         throw asKeywordFailure(error);
       }
@@ -158,7 +158,7 @@ Example:
 | [Teardown] | Qemu Close |`,
     async run(context) {
       try {
-        await context.instance?.close(callOf(context));
+        await context.instance?.close(callOf(context, 'qemu_close'));
       } catch (error) {
         throw asKeywordFailure(error);
       }

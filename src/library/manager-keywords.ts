@@ -82,7 +82,7 @@ function managerKeyword(
     async run(context, args) {
       const manager = managerOf(context, definition.name);
       try {
-        return await body(manager, args, callOf(context));
+        return await body(manager, args, callOf(context, definition.name));
       } catch (error) {
         throw asKeywordFailure(error);
       }

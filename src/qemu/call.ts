@@ -12,6 +12,8 @@ export interface QemuLog {
 export interface CallContext {
   log: QemuLog;
   signal?: AbortSignal;
+  /** The Robot keyword being run ('Qemu Start'), named in node failures with the step that failed. */
+  keyword?: string;
 }
 
 export const SILENT_LOG: QemuLog = {

@@ -1,6 +1,7 @@
 /** The QEMU domain's public surface (the QemuUtils port); `src/library` binds it to Robot keywords. */
 export * from './errors';
 export * from './call';
+export { onNodeStep, withStep } from './node-step';
 export * from './settings';
 export * from './version';
 export { QemuOptions, newestFileMatching, qemuOptText, type HostProfile, type OptionValue } from './options';

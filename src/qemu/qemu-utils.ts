@@ -9,9 +9,12 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  CommandFailedError,
   connectUnixSocket,
   execCmd,
   execCmdNoError,
+  NodeConnectionError,
+  nodeLabel,
   parseNode,
   writeFile,
   type Node,
@@ -22,6 +25,7 @@ import { leftoverProbeCommand, parseVmCleanupOutput, vmCleanupCommand, type Left
 import { NO_CALL_CONTEXT, type CallContext } from './call';
 import { QemuConfigError, QemuStartError, QemuStateError, QemuVersionError } from './errors';
 import { checkHugePages } from './hugepages';
+import { onNodeStep } from './node-step';
 import { QmpClient, type JsonObject, type JsonValue } from './monitor';
 import { QemuOptions, type HostProfile } from './options';
 import {
@@ -59,6 +63,8 @@ const KILL_WAIT_SECONDS = 10;
 const KILL_SHOWN_LINES = 200;
 /** The build script `Build Qemu` ships to the node. */
 export const BUILD_SCRIPT = resolve(__dirname, '..', '..', 'scripts', 'qemu_build.sh');
+/** Lines of the build's output a failed `Build Qemu` shows (configure and make say what broke at the end). */
+const BUILD_TAIL_LINES = 20;
 
 /** The original constructor's arguments (`node` aside). */
 export interface QemuInitArgs {
@@ -278,6 +284,10 @@ export class QemuUtils {
   /** The QEMU version and accelerator the command line is written for; asked of the node once. */
   private async resolveHostProfile(call: CallContext): Promise<HostProfile> {
     if (this.hostProfile) return this.hostProfile;
+    return this.step(call, `asking for the QEMU version and accelerator (${this.qemuBinary()})`, () => this.askHostProfile(call));
+  }
+
+  private async askHostProfile(call: CallContext): Promise<HostProfile> {
     let version = this.settings.qemuVersion === undefined ? undefined : coerceVersion(this.settings.qemuVersion);
     if (version === undefined) {
       const result = await execCmd(this.node, `${shellQuote(this.qemuBinary())} --version`, { sudo: true, timeout: 60, signal: call.signal });
@@ -308,11 +318,18 @@ export class QemuUtils {
   }
 
   /** Writes a file on the node as root, replacing (not writing through) whatever is there. */
-  private async writeNodeFile(path: string, content: string, mode?: string): Promise<void> {
-    // rm first, as the original did: tee would otherwise follow a symlink planted at a predictable path.
-    await execCmdNoError(this.node, `rm -f ${shellQuote(path)}`, { sudo: true });
-    await writeFile(this.node, path, content, { sudo: true, ...(mode === undefined ? {} : { mode }) });
+  private async writeNodeFile(call: CallContext, path: string, content: string, mode?: string): Promise<void> {
+    await this.step(call, `writing ${path}`, async () => {
+      // rm first, as the original did: tee would otherwise follow a symlink planted at a predictable path.
+      await execCmdNoError(this.node, `rm -f ${shellQuote(path)}`, { sudo: true });
+      await writeFile(this.node, path, content, { sudo: true, ...(mode === undefined ? {} : { mode }) });
+    });
     this.created.set(path, 'config');
+  }
+
+  /** One step of the running keyword on this node: a node-layer failure names the keyword, the node and the step. */
+  private step<T>(call: CallContext, step: string, run: () => Promise<T>): Promise<T> {
+    return onNodeStep(call, this.node, step, run);
   }
 
   /** `create_kernelvm_config_vpp`: VPP startup config and the VNF's exec file from its template. */
@@ -330,9 +347,9 @@ export class QemuUtils {
     this.temp.set('startup', startup);
     this.temp.set('running', running);
     this.vnfBin = `/usr/bin/vpp -c ${shellQuote(startup)}`;
-    await execCmdNoError(this.node, 'mkdir -p /etc/vpp', { sudo: true });
-    await this.writeNodeFile(startup, kernelvmVppStartupConfig({ smp: this.layout.smp, runningExec: running, jumboFrames }));
-    await this.writeNodeFile(running, safeSubstitute(template, values));
+    await this.step(call, 'creating /etc/vpp', () => execCmdNoError(this.node, 'mkdir -p /etc/vpp', { sudo: true }));
+    await this.writeNodeFile(call, startup, kernelvmVppStartupConfig({ smp: this.layout.smp, runningExec: running, jumboFrames }));
+    await this.writeNodeFile(call, running, safeSubstitute(template, values));
     call.log.debug(`Wrote ${startup} and ${running} on ${this.node.host}`);
   }
 
@@ -375,7 +392,7 @@ export class QemuUtils {
     this.requireKernelvm(keyword);
     const values = templateValues(kwargs, keyword);
     const template = await this.templates.initTemplate();
-    await this.writeNodeFile(this.layout.ini, safeSubstitute(template, values), '755');
+    await this.writeNodeFile(call, this.layout.ini, safeSubstitute(template, values), '755');
     call.log.debug(`Wrote ${this.layout.ini} on ${this.node.host}`);
   }
 
@@ -402,7 +419,9 @@ export class QemuUtils {
     const command = `${shellQuote(this.qemuBinary())} ${this.params.render(host)}`;
     const started = performance.now();
     try {
-      await checkHugePages(this.node, this.settings.hugepageMount, this.layout.mem, { allocate: this.settings.allocateHugepages }, call);
+      await this.step(call, 'checking huge pages', () =>
+        checkHugePages(this.node, this.settings.hugepageMount, this.layout.mem, { allocate: this.settings.allocateHugepages }, call),
+      );
       this.startAttempted = true;
       this.created.set(this.layout.pidfile, 'runtime');
       this.created.set(this.layout.qmp, 'socket');
@@ -411,7 +430,9 @@ export class QemuUtils {
       for (const socket of this.serverSockets) this.created.set(socket, 'socket');
       call.log.info(`Starting VM ${this.layout.qemuId} on ${this.node.host}: sudo -S ${command}`);
       const launched = performance.now();
-      const result = await execCmd(this.node, command, { sudo: true, timeout: this.settings.startTimeout, signal: call.signal });
+      const result = await this.step(call, `starting QEMU (VM ${this.layout.qemuId})`, () =>
+        execCmd(this.node, command, { sudo: true, timeout: this.settings.startTimeout, signal: call.signal }),
+      );
       if (result.rc !== 0) {
         // QEMU refused (or died before daemonizing): what it said, and whatever the guest printed, in one round trip.
         const report = await this.cleanUpFailedStart(call);
@@ -421,9 +442,9 @@ export class QemuUtils {
         );
       }
       const daemonized = performance.now();
-      this.vmPid = await this.readPid();
+      this.vmPid = await this.readPid(call);
       const timeoutSeconds = this.bootTimeoutSeconds(host.accelerator);
-      const marker = await this.waitUntilVmBoot(timeoutSeconds, call);
+      const marker = await this.step(call, `waiting for VM ${this.layout.qemuId} to boot`, () => this.waitUntilVmBoot(timeoutSeconds, call));
       const booted = performance.now();
       call.log.info(
         `VM ${this.layout.qemuId} (pid ${String(this.vmPid)}) booted on ${this.node.host} in ${seconds(booted - launched)} ` +
@@ -482,7 +503,9 @@ export class QemuUtils {
 
   /** Fails `Qemu Start` while a VM left by a previous server run holds our pid file and sockets. */
   private async refuseLeftover(call: CallContext): Promise<void> {
-    const result = await execCmd(this.node, leftoverProbeCommand(this.layout.pidfile, this.filesOfId()), { sudo: true, timeout: 30, signal: call.signal });
+    const result = await this.step(call, `looking for a VM a previous server run left on ${this.layout.pidfile}`, () =>
+      execCmd(this.node, leftoverProbeCommand(this.layout.pidfile, this.filesOfId()), { sudo: true, timeout: 30, signal: call.signal }),
+    );
     this.noteLeftover(parseVmCleanupOutput(result.stdout).leftover, call);
     if (this.leftover === undefined) return;
     throw new QemuStateError(
@@ -492,14 +515,14 @@ export class QemuUtils {
   }
 
   /** The pid QEMU wrote, or undefined. */
-  private async readPid(): Promise<number | undefined> {
-    const result = await execCmd(this.node, `cat ${shellQuote(this.layout.pidfile)}`, { sudo: true, timeout: 10 });
+  private async readPid(call: CallContext): Promise<number | undefined> {
+    const result = await this.step(call, `reading ${this.layout.pidfile}`, () => execCmd(this.node, `cat ${shellQuote(this.layout.pidfile)}`, { sudo: true, timeout: 10 }));
     const text = result.stdout.trim();
     return result.rc === 0 && /^\d+$/.test(text) ? Number(text) : undefined;
   }
 
-  private async requirePid(keyword: string): Promise<number> {
-    const pid = this.vmPid ?? (this.startAttempted ? await this.readPid() : undefined);
+  private async requirePid(keyword: string, call: CallContext): Promise<number> {
+    const pid = this.vmPid ?? (this.startAttempted ? await this.readPid(call) : undefined);
     if (pid === undefined) throw new QemuStateError(`${keyword}: VM ${this.layout.qemuId} on ${this.node.host} is not running; run Qemu Start first`);
     return pid;
   }
@@ -523,7 +546,12 @@ export class QemuUtils {
       maxWaitSeconds: KILL_WAIT_SECONDS,
     });
     // No abort signal: cleanup must run even when the keyword is being aborted.
-    const result = await execCmd(this.node, command, { sudo: true, timeout: KILL_WAIT_SECONDS + 30 });
+    const what = adopt
+      ? `looking for a VM a previous server run left on ${this.layout.pidfile}${remove.length > 0 ? ` and removing the files of VM ${this.layout.qemuId}` : ''}`
+      : kill
+      ? `killing VM ${this.layout.qemuId}${this.vmPid === undefined ? '' : ` (pid ${this.vmPid})`}${remove.length > 0 ? ' and removing its files' : ''}`
+      : `removing the files of VM ${this.layout.qemuId}`;
+    const result = await this.step(call, what, () => execCmd(this.node, command, { sudo: true, timeout: KILL_WAIT_SECONDS + 30 }));
     const report = parseVmCleanupOutput(result.stdout);
     if (adopt) this.noteLeftover(report.leftover, call);
     if (result.rc !== 0) {
@@ -580,10 +608,12 @@ export class QemuUtils {
   async qemuKillAll(call: CallContext = NO_CALL_CONTEXT): Promise<void> {
     call.log.warn(`Qemu Kill All: killing EVERY process named like "qemu" on ${this.node.host} (pkill -SIGKILL qemu), not only this session's VM`);
     await this.pendingCleanup;
-    const pid = this.vmPid ?? (this.startAttempted ? await this.readPid() : undefined);
-    await execCmd(this.node, 'pkill -SIGKILL qemu', { sudo: true });
+    const pid = this.vmPid ?? (this.startAttempted ? await this.readPid(call) : undefined);
+    await this.step(call, 'killing every QEMU (pkill -SIGKILL qemu)', () => execCmd(this.node, 'pkill -SIGKILL qemu', { sudo: true }));
     if (pid !== undefined) {
-      const gone = await execCmd(this.node, processGoneCommand(pid, KILL_WAIT_SECONDS), { timeout: KILL_WAIT_SECONDS + 30 });
+      const gone = await this.step(call, `waiting for QEMU process ${pid} to go`, () =>
+        execCmd(this.node, processGoneCommand(pid, KILL_WAIT_SECONDS), { timeout: KILL_WAIT_SECONDS + 30 }),
+      );
       if (!saysProcessGone(gone.stdout)) call.log.warn(`QEMU process ${pid} on ${this.node.host} still runs ${KILL_WAIT_SECONDS} s after SIGKILL`);
     }
     this.vmPid = undefined;
@@ -595,14 +625,40 @@ export class QemuUtils {
   async close(call: CallContext = NO_CALL_CONTEXT): Promise<void> {
     await this.pendingCleanup;
     const mayFindLeftover = !this.leftoverChecked || this.leftover !== undefined;
-    if (this.running || this.startAttempted || this.created.size > 0 || mayFindLeftover) await this.qemuKill(call);
+    if (!(this.running || this.startAttempted || this.created.size > 0 || mayFindLeftover)) return;
+    // Whether a VM may run on the node that this instance is answerable for: its own, or a leftover it found.
+    const vmMayRun = this.running || this.startAttempted || this.leftover !== undefined;
+    const pid = this.vmPid ?? this.leftover?.pid;
+    const files = this.createdFiles();
+    try {
+      await this.qemuKill(call);
+    } catch (error) {
+      if (!(error instanceof NodeConnectionError)) throw error;
+      if (vmMayRun) {
+        throw new QemuStateError(
+          `QEMU: VM ${this.layout.qemuId}${pid === undefined ? '' : ` (pid ${pid})`} on ${nodeLabel(this.node)} could not be checked or ` +
+            `killed, it may still be running there; its files stay too. Kill it on the node (${this.layout.pidfile}) or run ` +
+            `Qemu Kill with the same qemu_id in a new session once the node is back. ${error.message}`,
+          { cause: error },
+        );
+      }
+      // Started nothing: only the look for a previous server run's VM (and the removal of guest configuration
+      // files) failed. Closing must not fail a teardown over a node that is down; say what was not done.
+      call.log.warn(
+        `${error.message}\nThis session started no VM there, so it is closed all the same; not checked for a VM a previous ` +
+          `server run left on ${this.layout.pidfile}${files.length > 0 ? `, and not removed: ${files.join(' ')}` : ''}.`,
+      );
+      // Said once: the session's end (which closes again) must not repeat the attempt and the warning.
+      this.leftoverChecked = true;
+      this.created.clear();
+    }
   }
 
   // ---- pinning ------------------------------------------------------------------------------------------
 
   /** `get_qemu_pids`: the vCPU thread ids, in vCPU order (QMP `query-cpus-fast`). */
   async getQemuPids(call: CallContext = NO_CALL_CONTEXT): Promise<string[]> {
-    const pid = await this.requirePid('Get Qemu Pids');
+    const pid = await this.requirePid('Get Qemu Pids', call);
     try {
       const client = await this.connectQmp(call);
       try {
@@ -614,16 +670,18 @@ export class QemuUtils {
     } catch (error) {
       if (call.signal?.aborted) throw error;
       call.log.debug(`QMP query-cpus-fast failed (${(error as Error).message}); reading vCPU threads from /proc/${pid}/task`);
-      return this.vcpuThreadsFromProc(pid);
+      return this.vcpuThreadsFromProc(pid, call);
     }
   }
 
   /** With `debug-threads=on` vCPU threads are named `CPU <n>/KVM` (or `/TCG`); ordered by n. */
-  private async vcpuThreadsFromProc(pid: number): Promise<string[]> {
-    const result = await execCmdNoError(this.node, `sh -c ${shellQuote(`grep -H . /proc/${pid}/task/*/comm`)}`, {
-      sudo: true,
-      message: `QEMU: reading vCPU threads of process ${pid} failed on ${this.node.host}`,
-    });
+  private async vcpuThreadsFromProc(pid: number, call: CallContext): Promise<string[]> {
+    const result = await this.step(call, `reading the vCPU threads of QEMU process ${pid}`, () =>
+      execCmdNoError(this.node, `sh -c ${shellQuote(`grep -H . /proc/${pid}/task/*/comm`)}`, {
+        sudo: true,
+        message: `QEMU: reading vCPU threads of process ${pid} failed on ${this.node.host}`,
+      }),
+    );
     return parseVcpuThreads(result.stdout);
   }
 
@@ -647,7 +705,9 @@ export class QemuUtils {
           continue;
         }
         for (const [index, thread] of threads.entries()) {
-          await execCmdNoError(this.node, `taskset -pc ${cpus[index]} ${thread}`, { sudo: true, message: `QEMU: Set affinity failed on ${this.node.host}!` });
+          await this.step(call, `pinning vCPU thread ${thread} to CPU ${cpus[index]}`, () =>
+            execCmdNoError(this.node, `taskset -pc ${cpus[index]} ${thread}`, { sudo: true, message: `QEMU: Set affinity failed on ${this.node.host}!` }),
+          );
         }
         call.log.info(`Pinned VM ${this.layout.qemuId} vCPUs ${threads.map((thread, index) => `${index}(tid ${thread})->${cpus[index]}`).join(' ')}`);
         return;
@@ -662,7 +722,9 @@ export class QemuUtils {
   async qemuSetSchedulerPolicy(call: CallContext = NO_CALL_CONTEXT): Promise<void> {
     try {
       for (const thread of await this.getQemuPids(call)) {
-        await execCmdNoError(this.node, `chrt -r -p 1 ${thread}`, { sudo: true, message: `QEMU: Set SCHED_RR failed on ${this.node.host}` });
+        await this.step(call, `setting SCHED_RR on vCPU thread ${thread}`, () =>
+          execCmdNoError(this.node, `chrt -r -p 1 ${thread}`, { sudo: true, message: `QEMU: Set SCHED_RR failed on ${this.node.host}` }),
+        );
       }
     } catch (error) {
       await this.killAfterError(call);
@@ -682,7 +744,9 @@ export class QemuUtils {
 
   private async connectQmp(call: CallContext): Promise<QmpClient> {
     const logger = { debug: (message: string) => call.log.debug(message), warn: (message: string) => call.log.warn(message) };
-    return QmpClient.connect(() => connectUnixSocket(this.node, this.layout.qmp, { sudo: true }), { logger, signal: call.signal });
+    return this.step(call, `connecting to QMP on ${this.layout.qmp}`, () =>
+      QmpClient.connect(() => connectUnixSocket(this.node, this.layout.qmp, { sudo: true }), { logger, signal: call.signal }),
+    );
   }
 
   /**
@@ -691,7 +755,7 @@ export class QemuUtils {
    */
   async qemuQmpExec(command: string, args?: JsonObject | null, call: CallContext = NO_CALL_CONTEXT): Promise<{ return: JsonValue }> {
     if (!/^[A-Za-z0-9_-]+$/.test(command)) throw new QemuConfigError(`QMP command must be a name like query-status, got ${JSON.stringify(command)}`);
-    await this.requirePid('Qemu Qmp Exec');
+    await this.requirePid('Qemu Qmp Exec', call);
     const client = await this.connectQmp(call);
     try {
       return { return: await client.execute(command, args ?? undefined, { signal: call.signal }) };
@@ -703,7 +767,9 @@ export class QemuUtils {
   /** `qemu_version`: the version string, or whether it is at least `version`. */
   async qemuVersion(version?: string | null, call: CallContext = NO_CALL_CONTEXT): Promise<string | boolean> {
     const command = `${shellQuote(this.qemuBinary())} --version`;
-    const result = await execCmdNoError(this.node, command, { sudo: true, timeout: 60, signal: call.signal });
+    const result = await this.step(call, `asking for the QEMU version (${this.qemuBinary()} --version)`, () =>
+      execCmdNoError(this.node, command, { sudo: true, timeout: 60, signal: call.signal }),
+    );
     const found = parseQemuVersionOutput(result.stdout);
     if (found === undefined) throw new QemuVersionError(`QEMU: no "QEMU emulator version" in the output of ${command} on ${this.node.host}: ${result.stdout.trim().slice(0, 200)}`);
     return version ? versionAtLeast(found, version) : found;
@@ -715,8 +781,10 @@ export class QemuUtils {
     const scriptDir = this.settings.remoteScriptDir.replace(/\/+$/, '');
     const script = `${scriptDir}/qemu_build.sh`;
     const content = await readFile(BUILD_SCRIPT, 'utf8');
-    await execCmdNoError(node, `mkdir -p ${shellQuote(scriptDir)}`, { sudo: true });
-    await writeFile(node, script, content, { sudo: true, mode: '755' });
+    await onNodeStep(call, node, `copying the build script to ${script}`, async () => {
+      await execCmdNoError(node, `mkdir -p ${shellQuote(scriptDir)}`, { sudo: true });
+      await writeFile(node, script, content, { sudo: true, mode: '755' });
+    });
     const args = [
       `--version=${this.settings.qemuInstallVersion}`,
       `--directory=${this.settings.qemuInstallDir}${options.applyPatch ? '-patch' : '-base'}`,
@@ -727,7 +795,16 @@ export class QemuUtils {
     // `sudo -E` as the original: the build downloads, and proxy settings must reach it.
     const command = `sudo -E sh ${shellJoin([script, ...args])}`;
     call.log.info(`Building QEMU on ${node.host}: ${command}`);
-    const result = await execCmdNoError(node, command, { timeout: 1000, signal: call.signal, message: `QEMU: Build failed on ${node.host}!` });
+    // One stream, so the tail in a failure shows the script's messages in the order they came.
+    const result = await onNodeStep(call, node, 'building QEMU', () => execCmd(node, `${command} 2>&1`, { timeout: 1000, signal: call.signal }));
+    if (result.rc !== 0) {
+      const why = result.aborted ? 'aborted (server shutting down)' : `rc ${String(result.rc)}${result.exitSignal ? ` (${result.exitSignal})` : ''}`;
+      throw new CommandFailedError(
+        command,
+        result,
+        `QEMU: Build failed on ${node.host}! ${command} gave ${why}; last ${BUILD_TAIL_LINES} lines of its output:\n${tailLines(result.stdout, BUILD_TAIL_LINES) || '(no output)'}`,
+      );
+    }
     call.log.debug(result.stdout);
     this.hostProfile = undefined;
   }

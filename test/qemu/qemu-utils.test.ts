@@ -352,7 +352,7 @@ describe('Qemu Version and Build Qemu', () => {
     const buildNodeLines = commandLines(node);
     expect(buildNodeLines).toEqual([
       'sudo -S mkdir -p /tmp/qemu-utils-remote',
-      'sudo -E sh /tmp/qemu-utils-remote/qemu_build.sh --version=qemu-2.11.2 --directory=/opt/qemu-2.11.2-patch --patch --target-list=x86_64-softmmu',
+      'sudo -E sh /tmp/qemu-utils-remote/qemu_build.sh --version=qemu-2.11.2 --directory=/opt/qemu-2.11.2-patch --patch --target-list=x86_64-softmmu 2>&1',
     ]);
     const [script] = writes(node);
     expect(script).toMatchObject({ path: '/tmp/qemu-utils-remote/qemu_build.sh', mode: '755', sudo: true });
@@ -363,6 +363,6 @@ describe('Qemu Version and Build Qemu', () => {
     const node = dryRunNode();
     const vm = new QemuUtils(node, {}, { ...DEFAULT_SETTINGS, qemuInstallVersion: 'qemu-7.2.0', qemuInstallDir: '/opt/q' });
     await vm.buildQemu(node, { forceInstall: true });
-    expect(commandLines(node)[1]).toBe('sudo -E sh /tmp/qemu-utils-remote/qemu_build.sh --version=qemu-7.2.0 --directory=/opt/q-base --force --target-list=x86_64-softmmu');
+    expect(commandLines(node)[1]).toBe('sudo -E sh /tmp/qemu-utils-remote/qemu_build.sh --version=qemu-7.2.0 --directory=/opt/q-base --force --target-list=x86_64-softmmu 2>&1');
   });
 });

@@ -232,7 +232,7 @@ result = out
     const byName = new Map(results);
     // The node was reached (the command line asked it for QEMU's version); QEMU itself is not there.
     expect(byName.get('works')?.map((step) => step.status)).toEqual(['PASS', 'FAIL', 'PASS', 'FAIL', 'PASS']);
-    expect(byName.get('wrong password')?.[1]?.error).toMatch(/^NodeConnectionError: Cannot connect to qurtest@127\.0\.0\.1:\d+: authentication failed/);
+    expect(byName.get('wrong password')?.[1]?.error).toMatch(/^NodeConnectionError: Qemu Version on node qurtest@127\.0\.0\.1:\d+ failed while asking for the QEMU version \(.*\): cannot connect: authentication failed/);
     expect(byName.get('numeric password (YAML)')?.[0]?.error).toBe("InvalidNodeError: Node '127.0.0.1': 'password' must be a string, got a number (value not shown)");
     expect(byName.get('numeric priv_key')?.[0]?.error).toBe("InvalidNodeError: Node '127.0.0.1': 'priv_key' must be a string, got a number (value not shown)");
     expect(byName.get('priv_key that is no key')?.[0]?.error).toMatch(/'priv_key' is not a usable private key/);
