@@ -72,14 +72,21 @@ fi
 
 tarball=/opt/$version.tar.xz
 url=https://download.qemu.org/$version.tar.xz
-if [ ! -f "$tarball" ]; then
+# Downloaded under a temporary name and moved into place only when complete: a failed or interrupted
+# download must not leave an empty or truncated tarball that the next run would take as downloaded.
+if [ ! -s "$tarball" ]; then
+    partial="$tarball.part.$$"
+    trap 'rm -f -- "$partial"' EXIT
+    trap 'exit 1' HUP INT TERM
     if command -v wget >/dev/null 2>&1; then
-        run wget -q -O "$tarball" "$url" || die "download of $url failed"
+        run wget -nv -O "$partial" "$url" || die "download of $url failed (wget exit $?; check the node's network access and https_proxy)"
     elif command -v curl >/dev/null 2>&1; then
-        run curl -fsSL -o "$tarball" "$url" || die "download of $url failed"
+        run curl -fsSL -o "$partial" "$url" || die "download of $url failed (curl exit $?; check the node's network access and https_proxy)"
     else
         die "neither wget nor curl is installed to download $url"
     fi
+    run mv -f -- "$partial" "$tarball"
+    trap - EXIT HUP INT TERM
 fi
 
 work=$(mktemp -d)
