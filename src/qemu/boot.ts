@@ -7,7 +7,7 @@
  * nestedvm: the guest agent is asked (guest-sync, guest-ping) until it answers.
  * Both also watch the QEMU process, so a VM that dies during boot fails the wait at once.
  */
-import { execCmd, connectUnixSocket, type Node } from '../node';
+import { execCmd, connectUnixSocket, nodeLabel, type Node } from '../node';
 import { shellQuote } from '../node/quote';
 import type { CallContext } from './call';
 import { QemuStartError } from './errors';
@@ -261,7 +261,12 @@ export async function waitForNestedvmBoot<T extends VmInterfaceEntry>(
     if (exited) throw new QemuStartError(`QEMU: VM process ${String(options.pid)} exited during boot on ${node.host}.${consoleTail()}`, { cause: error });
     if (error instanceof QemuStartError) throw error;
     if (options.call.signal?.aborted) throw new QemuStartError(`QEMU: boot wait on ${node.host} aborted (server shutting down)`, { cause: error });
-    throw new QemuStartError(`QEMU: Timeout, VM not booted on ${node.host}! ${(error as Error).message}${consoleTail()}`, { cause: error });
+    // The original's first words (suites match on them), then the node, keyword and step, as node failures say them.
+    throw new QemuStartError(
+      `QEMU: Timeout, VM not booted on ${node.host}! ${options.call.keyword ?? 'Qemu Start'} on node ${nodeLabel(node)} failed while ` +
+        `waiting for the guest agent on ${options.qga} (boot_timeout ${options.timeoutSeconds} s): ${(error as Error).message}${consoleTail()}`,
+      { cause: error },
+    );
   } finally {
     await client?.close();
     stop.abort();

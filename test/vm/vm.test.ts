@@ -7,6 +7,7 @@
  * One file on purpose: its scenarios run one after another, so the VMs never fight each other for CI's two
  * cores. Needs the test bed (`bash scripts/testbed/setup.sh`); QUR_SKIP_VM_TESTS=1 skips it (CI never sets it).
  */
+import { rmSync, writeFileSync } from 'node:fs';
 import { closeAllTransports } from '../../src/node';
 import type { RemoteServer } from '../../src/remote';
 import { readHugepages, describeWithTestbed, type TestbedInfo } from '../support/testbed';
@@ -296,6 +297,34 @@ describeWithTestbed('Real VMs through the remote server', (testbed) => {
       expect(leftovers(id)).toEqual([`/etc/vm_init_${id}.conf`]);
       await passes(url, path, 'qemu_close');
     }, 360_000);
+
+    it('a guest agent that never answers (nestedvm whose disk boots nothing): FAIL naming node and step once boot_timeout is up', async () => {
+      const path = '/fail_agent';
+      // QEMU runs, its guest agent socket is there, and nothing in the guest ever answers on it.
+      const disk = `/tmp/qur-noboot-${id}.img`;
+      writeFileSync(disk, Buffer.alloc(1024 * 1024));
+      try {
+        const bootTimeout = 15;
+        await passes(url, path, 'qemu_init', [node], { qemu_id: id, mem: 256, img: disk, vm_type: 'nestedvm', boot_timeout: bootTimeout });
+        const start = await timedRun(url, path, 'qemu_start', [], {}, 120_000);
+        const seconds = (start.returnedAt - start.startedAt) / 1000;
+        figures.push(`guest agent silent (boot_timeout ${bootTimeout} s) -> FAIL after ${seconds.toFixed(1)} s: ${start.run.error?.split('\n')[0]}`);
+        expect(start.run.status).toBe('FAIL');
+        expect(start.run.error).toMatch(
+          new RegExp(
+            `^QEMU: Timeout, VM not booted on 127\\.0\\.0\\.1! Qemu Start on node ${String(node.username)}@127\\.0\\.0\\.1:${String(node.port)} failed while ` +
+              `waiting for the guest agent on /var/run/qga_${id}\\.sock \\(boot_timeout ${bootTimeout} s\\): .*did not answer`,
+          ),
+        );
+        expect(seconds).toBeGreaterThanOrEqual(bootTimeout);
+        expect(seconds).toBeLessThan(bootTimeout + 15);
+        // Killed at once, its files gone; the session goes on.
+        expect(vmProcesses(id)).toEqual([]);
+        await passes(url, path, 'qemu_close');
+      } finally {
+        rmSync(disk, { force: true });
+      }
+    }, 180_000);
 
     it('too few free huge pages fails before anything is started', async () => {
       const path = '/fail_hugepages';
