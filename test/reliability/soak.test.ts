@@ -5,22 +5,42 @@
  * calls; server RSS reported at start, after 60% of the run and at the end, and the growth in between bounded;
  * no session left at the end. QUR_SOAK_VERBOSE=1 prints the RSS of every second.
  *
- * QUR_SOAK_VMS=1 or 2 adds as many sessions running real kernelvm VMs (testpmd, two vhost-user NICs to a
- * host testpmd, over the bed's sshd) through Qemu Start / Get Qemu Pids / Qemu Kill / Qemu Close, at least
- * once each; every VM process and file must be gone at the end. Off by default: a TCG boot takes 30-130 s
- * on CI's two cores, far longer than the CI soak.
+ * Alongside, 2 sessions run real kernelvm VMs (testpmd, two vhost-user NICs to a host testpmd, over the
+ * bed's sshd) through Qemu Start / Get Qemu Pids / Qemu Kill / Qemu Close, at least once each and again
+ * while time is left; every VM process and file must be gone at the end. A TCG boot takes 10-45 s here, so
+ * the VM sessions outlast the 20 s of the others: the whole test stays within about 90 s. QUR_SOAK_VMS=0
+ * (or 1) runs fewer VM sessions, for machines without the test bed; CI never sets it. Needs the test bed
+ * (`bash scripts/testbed/setup.sh`), like test/vm/.
+ *
+ * Huge pages: jest runs two files at once, so this one may overlap any file of test/vm/, test/qemu/ or
+ * test/testbed/ that boots VMs. Each VM reserves its whole `mem` from the bed's 2048 pages of 2 MiB when
+ * QEMU maps it, and `Qemu Start` fails when too few are free. Peaks, in pages: manager-real 1088 (two 1 GiB
+ * VMs and a host testpmd of 128 MiB), test/vm 576, the testbed files 256 at most. This soak's VMs have
+ * 512 MiB each (128 guest huge pages are enough for testpmd's 16384 mbufs), so its peak is 640 and any pair
+ * fits in 2048 (1728 at worst). Sizing is what makes this safe; a cross-file lock would make the soak wait for
+ * a whole VM file, unbounded, and waiting for free pages would still race. Before starting, the soak still
+ * checks the pages are there (waiting up to a minute for a file that is releasing them), so a bed with
+ * fewer pages fails with the numbers instead of a failed Qemu Start.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { killLeftovers, startCli, type StartedCli } from '../remote/support/cli';
-import { loadTestbed, type TestbedInfo } from '../support/testbed';
-import { kernelvmSettings, leftovers, startHostTestpmd, stopHostTestpmd, vmNodeDict } from '../vm/vm-support';
+import { rmSync } from 'node:fs';
+import { loadTestbed, readHugepages, type TestbedInfo } from '../support/testbed';
+import { kernelvmSettings, leftovers, startHostTestpmd, stopHostTestpmd, vmFiles, vmNodeDict, vmProcesses } from '../vm/vm-support';
 import { builtCli, megabytes, rssBytes } from './support/build';
 import { sendRaw } from './support/raw-http';
 
 const SESSIONS = 16;
 const SECONDS = Number(process.env.QUR_SOAK_SECONDS ?? 20);
-const VMS = Math.min(2, Number(process.env.QUR_SOAK_VMS ?? 0));
+const VMS = Math.max(0, Math.min(2, Number(process.env.QUR_SOAK_VMS ?? 2)));
+/** Each soak VM's memory (MiB) and guest huge pages: small enough to share the bed (see above). */
+const VM_MEM = 512;
+const VM_GUEST_HUGEPAGES = 128;
+/** Host pages of 2 MiB the soak needs: its VMs, and a host testpmd of 128 MiB (--socket-mem) per VM. */
+const SOAK_PAGES = VMS * (VM_MEM / 2 + 64);
+/** A VM that hangs fails its Qemu Start (and the soak) after this, rather than the jest timeout. */
+const VM_BOOT_TIMEOUT = 150;
 /** VM ids of the soak's real VMs: apart from the other real-VM tests (41-84). */
 const VM_IDS = [91, 92].slice(0, VMS);
 const CLIENT = join(__dirname, 'support', 'soak_client.py');
@@ -35,6 +55,8 @@ interface ClientReport {
   failures: string[];
   p50_ms: number | null;
   p99_ms: number | null;
+  /** VM sessions: seconds each Qemu Start took (QEMU start and guest boot). */
+  vm_start_s?: number[];
 }
 
 /** A dry-run DUT (nothing runs; every command is recorded) that knows its QEMU version. */
@@ -60,7 +82,12 @@ function vmSockets(id: number): string[] {
 function vmPlan(bed: TestbedInfo, id: number): VmPlan {
   return {
     node: vmNodeDict(),
-    init: { qemu_id: id, smp: 2, mem: 1024, vnf: 'testpmd_io', img: bed.kernel, ...kernelvmSettings(bed) },
+    init: {
+      qemu_id: id, smp: 2, mem: VM_MEM, guest_hugepages: VM_GUEST_HUGEPAGES, boot_timeout: VM_BOOT_TIMEOUT, vnf: 'testpmd_io', img: bed.kernel, ...kernelvmSettings(bed),
+      // The guest kernel's console messages cost seconds of TCG time each boot; testpmd's own lines (the boot
+      // marker) and a panic still reach the serial log.
+      kernel_args: `${bed.kernelExtraArgs} quiet`,
+    },
     sockets: vmSockets(id),
   };
 }
@@ -90,15 +117,47 @@ function runClient(url: string, index: number, vm?: VmPlan): Promise<ClientRepor
 let server: StartedCli;
 let bed: TestbedInfo | undefined;
 
+/** Waits until `pages` huge pages are free and unreserved; fails with the counters after `timeoutMs`. */
+async function waitForHugepages(pages: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const counters = readHugepages();
+    if (counters.free - counters.reserved >= pages) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `The soak's ${VMS} VMs need ${pages} free huge pages of 2 MiB, ${counters.free - counters.reserved} of ${counters.total} were free ` +
+          `for ${timeoutMs / 1000} s (${counters.reserved} reserved). Is a VM of another run still there (pgrep -a qemu-system)? ` +
+          `The test bed sets 2048 (bash scripts/testbed/setup.sh).`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+/** After a failure: a soak VM the server did not clean up is killed here, its files removed. */
+function removeSoakVms(): void {
+  for (const id of VM_IDS) {
+    for (const pid of vmProcesses(id)) process.kill(pid, 'SIGKILL');
+    for (const path of [...vmFiles(id), ...vmSockets(id)]) rmSync(path, { force: true });
+  }
+}
+
 beforeAll(async () => {
   bed = VMS > 0 ? loadTestbed() : undefined;
+  if (VMS > 0) {
+    // Nothing of an earlier, interrupted run may be counted as this run's leftovers (ids 91, 92 are the soak's alone).
+    removeSoakVms();
+    await waitForHugepages(SOAK_PAGES, 60_000);
+  }
   const accel = bed ? ['--qemu-option', `accel=${bed.accel}`, '--qemu-option', `cpu_model=${bed.cpu}`] : ['--qemu-option', 'accel=tcg'];
   server = await startCli(builtCli(), ['--port', '0', '--log-level', 'warn', '--log-json', ...accel]);
-  for (const id of VM_IDS) if (bed) await startHostTestpmd(bed, `soak-${id}`, vmSockets(id));
+  const testbed = bed;
+  if (testbed) await Promise.all(VM_IDS.map((id) => startHostTestpmd(testbed, `soak-${id}`, vmSockets(id))));
 }, 120_000);
 
 afterAll(async () => {
   killLeftovers();
+  removeSoakVms();
   for (const id of VM_IDS) if (bed) await stopHostTestpmd(bed, `soak-${id}`);
 });
 
@@ -128,7 +187,7 @@ test(`${SESSIONS} client processes${VMS > 0 ? ` and ${VMS} real VMs` : ''}, ${SE
   const dryRunCalls = dryRun.reduce((sum, report) => sum + report.calls, 0);
   process.stdout.write(
     `soak: ${SESSIONS} sessions x ${SECONDS} s: ${calls} calls (dry-run sessions ${Math.round(dryRunCalls / SECONDS)}/s), ${iterations} init..close cycles, ` +
-      `${failed} failed${VMS > 0 ? ` (${reports.slice(SESSIONS).map((report) => report.iterations).join(' + ')} real VM start..kill cycles; all done after ${elapsed.toFixed(0)} s)` : ''}; ` +
+      `${failed} failed${VMS > 0 ? ` (${reports.slice(SESSIONS).map((report) => report.iterations).join(' + ')} real VM start..kill cycles, ${VM_MEM} MiB each, Qemu Start ${reports.slice(SESSIONS).flatMap((report) => report.vm_start_s ?? []).join(', ')} s)` : ''}, all done after ${elapsed.toFixed(0)} s; ` +
       `per-client p50 ${Math.min(...dryRun.map((report) => report.p50_ms ?? 0))}-${Math.max(...dryRun.map((report) => report.p50_ms ?? 0))} ms, ` +
       `p99 up to ${Math.max(...dryRun.map((report) => report.p99_ms ?? 0))} ms\n` +
       `  server RSS: start ${megabytes(rssAtStart)}, at 60% ${megabytes(rssWarm)}, end ${megabytes(rssAtEnd)}, ` +
@@ -151,4 +210,4 @@ test(`${SESSIONS} client processes${VMS > 0 ? ` and ${VMS} real VMs` : ''}, ${SE
   server.child.kill('SIGTERM');
   expect(await server.exited).toEqual({ code: 0, signal: null });
   expect(server.stderr()).not.toMatch(/"level":"error"/);
-}, (SECONDS + 120 + (VMS > 0 ? 600 : 0)) * 1000);
+}, (SECONDS + 120 + (VMS > 0 ? 2 * VM_BOOT_TIMEOUT : 0)) * 1000);

@@ -45,7 +45,9 @@ def main():
         for socket in vm['sockets']:
             call('qemu_add_vhost_user_if', [socket], {'jumbo_frames': False, 'queues': 1, 'queue_size': 1024})
         call('configure_kernelvm_vnf', [], {'queues': 1, 'jumbo_frames': False})
+        started = time.monotonic()
         call('qemu_start', [])
+        counts.setdefault('vm_start_s', []).append(round(time.monotonic() - started, 1))
         pids = call('get_qemu_pids', [])
         if pids.get('status') == 'PASS' and len(pids.get('return', [])) != vm['init'].get('smp', 1):
             counts['failed'] += 1
