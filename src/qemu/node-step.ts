@@ -20,9 +20,10 @@ function namesStep(error: unknown): error is NodeError {
 }
 
 /**
- * Puts the keyword, the node and the step in front of a node-layer error's message. The error object is
- * kept, not wrapped: its class is what Robot shows (`ConnectionLostError: ...`), and callers rely on its
- * fields (`failure`, `command`, partial output). Other errors pass unchanged.
+ * A node-layer error with the keyword, the node and the step in front of its message. A copy of the same
+ * class with the same fields (Robot shows the class, `ConnectionLostError: ...`; callers read `failure`,
+ * `command`, the partial output), the original as its `cause`. Never the original changed in place: one
+ * failed connect is handed to every call that waited for it, each in a step of its own. Other errors pass unchanged.
  */
 export function withStep(error: unknown, node: Pick<Node, 'username' | 'host' | 'port'>, step: string, keyword?: string): unknown {
   if (!namesStep(error) || NAMED.has(error)) return error;
@@ -33,10 +34,16 @@ export function withStep(error: unknown, node: Pick<Node, 'username' | 'host' | 
       ? `cannot connect: ${error.message.slice(`Cannot connect to ${target}: `.length)}`
       : error.message;
   const message = `${keyword ?? 'QemuUtils'} on node ${target} failed while ${step}: ${detail}`;
-  if (error.stack?.includes(error.message)) error.stack = error.stack.replace(error.message, message);
-  error.message = message;
-  NAMED.add(error);
-  return error;
+  // Own enumerable fields (`host`, `failure`, `command`, `name`, ...) are copied; message, stack and cause are not enumerable.
+  const named = Object.assign(Object.create(Object.getPrototypeOf(error) as object) as NodeError, error);
+  const hidden = (value: unknown): PropertyDescriptor => ({ value, writable: true, configurable: true, enumerable: false });
+  Object.defineProperties(named, {
+    message: hidden(message),
+    stack: hidden(error.stack?.includes(error.message) ? error.stack.replace(error.message, message) : `${error.name}: ${message}`),
+    cause: hidden(error),
+  });
+  NAMED.add(named);
+  return named;
 }
 
 /** Runs one step of a keyword on `node`; a node-layer failure names the keyword, the node and `step`. */
