@@ -7,6 +7,7 @@
  * One file on purpose: its scenarios run one after another, so the VMs never fight each other for CI's two
  * cores. Needs the test bed (`bash scripts/testbed/setup.sh`); QUR_SKIP_VM_TESTS=1 skips it (CI never sets it).
  */
+import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { closeAllTransports } from '../../src/node';
 import type { RemoteServer } from '../../src/remote';
@@ -318,8 +319,15 @@ describeWithTestbed('Real VMs through the remote server', (testbed) => {
         );
         expect(seconds).toBeGreaterThanOrEqual(bootTimeout);
         expect(seconds).toBeLessThan(bootTimeout + 15);
-        // Killed at once, its files gone; the session goes on.
+        // Killed at once, its files gone, and no reader of its console or agent left on the node; the session goes on.
         expect(vmProcesses(id)).toEqual([]);
+        const readers = (): string[] => {
+          const found = spawnSync('pgrep', ['-af', `/dev/tcp/127\\.0\\.0\\.1/${4555 + id}|qga_${id}\\.sock`], { encoding: 'utf8' });
+          return found.stdout.split('\n').filter((line) => line !== '' && !line.includes('pgrep'));
+        };
+        const deadline = Date.now() + 5000;
+        while (readers().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(readers()).toEqual([]);
         await passes(url, path, 'qemu_close');
       } finally {
         rmSync(disk, { force: true });
