@@ -152,7 +152,9 @@ Example:
     doc: `Ends this session's QemuUtils instance: kills its VM if it still runs and removes the files the
 instance created on the node. Does nothing when there is no instance, so it is safe in any teardown.
 Like \`Qemu Kill\`, it also removes a VM a previous server run left on this \`qemu_id\` (a live QEMU
-started with its pid file), with that id's files, and logs a warning naming them.
+started with its pid file), with that id's files, and logs a warning naming them. On a node that cannot be
+reached it passes with a warning when this session started no VM there, and fails naming the VM, its pid and
+the node when its VM may still run there; the session ends either way.
 
 Example:
 | [Teardown] | Qemu Close |`,

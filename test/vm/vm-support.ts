@@ -12,7 +12,11 @@ import { startRemoteServer, type RemoteServer } from '../../src/remote';
 import { passwordNodeDict, sshdEnv } from '../support/sshd';
 import type { TestbedInfo } from '../support/testbed';
 
-/** qemu_ids of these tests: apart from the manager tests (41, 42), the Robot suite (51, 52) and the bench (81-84). */
+/**
+ * qemu_ids of these tests: apart from the manager tests (41, 42), the Robot suite (51, 52), the bench (81-84)
+ * and the soak (91, 92). Huge pages are shared with whichever file jest runs alongside: keep a file's peak
+ * within the budget test/reliability/soak.test.ts sets out.
+ */
 export const VM_IDS = { kernelvm: 71, nestedvm: 72, failures: 73, shutdownBooted: 74, shutdownBooting: 75 } as const;
 
 export async function startVmServer(testbed: TestbedInfo): Promise<RemoteServer> {
