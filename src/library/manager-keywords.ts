@@ -59,7 +59,13 @@ export function forVmSessions(keywords: readonly KeywordDefinition<QemuUtils>[])
     run(context: KeywordContext<QemuSession>, args: BoundArguments): Promise<unknown> {
       const instance = context.instance;
       if (instance instanceof QemuManager && keyword.instance === 'uses') throw new KeywordError(wrongKindForVm(keyword.name));
-      return keyword.run({ ...context, instance: instance instanceof QemuUtils ? instance : undefined }, args);
+      const vmContext = {
+        instance: instance instanceof QemuUtils ? instance : undefined,
+        session: context.session,
+        log: context.log,
+        signal: context.signal,
+      };
+      return keyword.run(vmContext, args);
     },
   }));
 }

@@ -55,7 +55,10 @@ export interface KeywordContext<I> {
   /** The session name: `''` for the default session (`/`, `/RPC2`), else the URL path without `/`. */
   readonly session: string;
   readonly log: KeywordLogger;
-  /** Aborted when the server shuts down; long keywords should stop waiting and clean up. */
+  /**
+   * Aborted when the server shuts down; long keywords should stop waiting and clean up. Made on first use
+   * (a getter), so a copy of the context must name it (`{ ...context }` would drop it).
+   */
   readonly signal: AbortSignal;
 }
 

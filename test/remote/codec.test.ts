@@ -281,6 +281,24 @@ describe('decoding calls', () => {
     expect(decodeError(call('<string>a\uFFFE</string>'))).toMatch(/U\+FFFE/);
   });
 
+  test('a document written with CRLF line endings parses, and a carriage return inside strings survives', () => {
+    const xml =
+      "<?xml version='1.0'?>\r\n<methodCall>\r\n<methodName>run_keyword</methodName>\r\n<params>\r\n<param>\r\n" +
+      '<value><string>kw</string></value>\r\n</param>\r\n<param>\r\n<value><array><data>\r\n' +
+      '<value><string>a\rb\r\nc</string></value>\r\n<value>x\ry</value>\r\n</data></array></value>\r\n</param>\r\n' +
+      '</params>\r\n</methodCall>\r\n';
+    expect(decodeMethodCall(xml)).toEqual({ method: 'run_keyword', params: ['kw', ['a\rb\r\nc', 'x\ry']] });
+  });
+
+  test('a call stopped midway by an error leaves nothing behind for the next call', () => {
+    const good = call('<string>after</string>');
+    const broken = [call('<string>&#-1;</string>'), '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><methodCall/>', call('<struct><member>'), '<methodCall><methodName>x'];
+    for (const xml of broken) {
+      expect(() => decodeMethodCall(xml)).toThrow(XmlRpcDecodeError);
+      expect(decodeMethodCall(good)).toEqual({ method: 'm', params: ['after'] });
+    }
+  });
+
   test('malformed documents give a reason', () => {
     expect(decodeError('<methodCall><methodName>x</methodName>')).toBeTruthy();
     expect(decodeError('<methodCall><methodName>x</methodCall>')).toMatch(/close tag|Unexpected/i);
@@ -292,7 +310,7 @@ describe('decoding calls', () => {
     expect(decodeError(call('<double>1.2.3</double>'))).toMatch(/<double> must be a number/);
     expect(decodeError(call('<struct><member><value>1</value></member></struct>'))).toMatch(/struct/);
     expect(decodeError(call('<dateTime.iso8601>yesterday</dateTime.iso8601>'))).toMatch(/ISO8601|dateTime/);
-    expect(decodeError(call('<string>&#-1;</string>'))).toMatch(/character reference names no Unicode character/);
-    expect(decodeError(call('<string>&#x110000;</string>'))).toMatch(/character reference/);
+    expect(decodeError(call('<string>&#-1;</string>'))).toMatch(/character reference \(&#...;\) is malformed or names no character XML allows.*\(line 1, column \d+\)/);
+    expect(decodeError(call('<string>&#x110000;</string>'))).toMatch(/character reference \(&#...;\) is malformed or names no character XML allows.*\(line 1, column \d+\)/);
   });
 });
