@@ -40,18 +40,27 @@ export function redact(value: unknown, name = '', depth = 0): unknown {
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redact(item, key, depth + 1)]));
 }
 
+const BARE_FIELD = /^[^\s"=]+$/;
+const MESSAGE = Symbol.for('message');
+
 function renderField(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return /^[^\s"=]+$/.test(text) ? text : JSON.stringify(text);
+  const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : JSON.stringify(value);
+  return BARE_FIELD.test(text) ? text : JSON.stringify(text);
 }
 
-const textFormat = winston.format.printf((info) => {
-  const { level, message, timestamp, ...fields } = info;
-  const rendered = Object.entries(fields)
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => ` ${key}=${renderField(value)}`)
-    .join('');
-  return `${String(timestamp)} ${level.toUpperCase()} ${String(message)}${rendered}`;
+/**
+ * `time LEVEL message key=value ...`, timestamp included, in one pass: this line is written for every call,
+ * and winston's `combine(timestamp(), printf(...))` costs twice as much for the same text.
+ */
+const textFormat = winston.format((info) => {
+  let line = `${new Date().toISOString()} ${info.level.toUpperCase()} ${String(info.message)}`;
+  for (const key in info) {
+    if (key === 'level' || key === 'message') continue;
+    const value: unknown = info[key];
+    if (value !== undefined) line += ` ${key}=${renderField(value)}`;
+  }
+  (info as unknown as Record<symbol, string>)[MESSAGE] = line;
+  return info;
 });
 
 /** A winston logger for the server. */
@@ -63,7 +72,7 @@ export function createServerLog(options: ServerLogOptions = {}): winston.Logger 
   return winston.createLogger({
     level: level === 'silent' ? 'error' : level,
     silent: level === 'silent',
-    format: winston.format.combine(winston.format.timestamp(), options.json ? winston.format.json() : textFormat),
+    format: options.json ? winston.format.combine(winston.format.timestamp(), winston.format.json()) : textFormat(),
     transports: [transport],
   });
 }
