@@ -5,13 +5,21 @@ Each call opens a new connection, as Robot's Remote library does.
 
 With "vm": {"init": {...}, "sockets": [...]} it runs a real VM instead: Qemu Init / Add Vhost User If per
 socket / Configure Kernelvm Vnf / Qemu Start / Get Qemu Pids / Qemu Kill / Qemu Close, at least once and
-again while time is left.
+again while time is left. A failed Qemu Start or Get Qemu Pids that the host kernel log explains as QEMU
+itself crashing (see qemu_crash.py) is listed in "qemu_crashes" instead of counted as failed; the VM is
+cleaned up through Qemu Kill / Qemu Close as usual, and the session tries again (up to MAX_QEMU_CRASHES
+crashes) so that it still completes at least one whole cycle. Any other failure counts.
 """
 
 import json
 import sys
 import time
 import xmlrpc.client
+
+from qemu_crash import KernelLog, ThreadWatch, crash_report
+
+# QEMU crashes one VM session tolerates: each costs a boot, and a QEMU that keeps crashing is worth a look.
+MAX_QEMU_CRASHES = 2
 
 
 def main():
@@ -22,7 +30,13 @@ def main():
     failures = []
     latencies = []
 
-    def call(name, args, kwargs=None):
+    def record_failure(name, result):
+        counts['failed'] += 1
+        if len(failures) < 5:
+            failures.append('%s: %s' % (name, result.get('error')))
+
+    def call(name, args, kwargs=None, judge=True):
+        """Runs one keyword; with judge=False a failure is left for the caller to record."""
         proxy = xmlrpc.client.ServerProxy(url + path, encoding='UTF-8', use_builtin_types=True)
         started = time.monotonic()
         try:
@@ -33,30 +47,51 @@ def main():
             proxy('close')()
         latencies.append(time.monotonic() - started)
         counts['calls'] += 1
-        if result.get('status') != 'PASS':
-            counts['failed'] += 1
-            if len(failures) < 5:
-                failures.append('%s: %s' % (name, result.get('error')))
+        if judge and result.get('status') != 'PASS':
+            record_failure(name, result)
         return result
 
     vm = request.get('vm')
+    crashes = []
     while vm is not None:
         call('qemu_init', [node], vm['init'])
         for socket in vm['sockets']:
             call('qemu_add_vhost_user_if', [socket], {'jumbo_frames': False, 'queues': 1, 'queue_size': 1024})
         call('configure_kernelvm_vnf', [], {'queues': 1, 'jumbo_frames': False})
+        kernel_log = KernelLog()
+        watch = ThreadWatch(vm['pid_file'])
+        failed_calls = []
         started = time.monotonic()
-        call('qemu_start', [])
+        start = call('qemu_start', [], judge=False)
         counts.setdefault('vm_start_s', []).append(round(time.monotonic() - started, 1))
-        pids = call('get_qemu_pids', [])
-        if pids.get('status') == 'PASS' and len(pids.get('return', [])) != vm['init'].get('smp', 1):
-            counts['failed'] += 1
-            failures.append('vCPU threads: %s' % pids.get('return'))
+        if start.get('status') != 'PASS':
+            failed_calls.append(('qemu_start', start))
+        else:
+            pids = call('get_qemu_pids', [], judge=False)
+            if pids.get('status') != 'PASS':
+                failed_calls.append(('get_qemu_pids', pids))
+            elif len(pids.get('return', [])) != vm['init'].get('smp', 1):
+                counts['failed'] += 1
+                failures.append('vCPU threads: %s' % pids.get('return'))
+        watch.stop()
+        # Shows the watch works with a real QEMU (pid file readable, threads seen): the test requires it.
+        counts.setdefault('vm_threads_seen', []).append(len(watch.thread_ids))
+        crash = crash_report(kernel_log, watch, [result.get('error') for _, result in failed_calls]) if failed_calls else None
+        kernel_log.close()
+        if crash:
+            crashes.append(crash)
+        else:
+            for name, result in failed_calls:
+                record_failure(name, result)
         call('qemu_kill', [])
         call('qemu_close', [])
-        counts['iterations'] += 1
-        if time.monotonic() >= deadline:
+        if not crash:
+            counts['iterations'] += 1
+        # A crashed cycle does not count: past the deadline, the session still needs one whole cycle.
+        if len(crashes) >= MAX_QEMU_CRASHES or (time.monotonic() >= deadline and counts['iterations'] > 0):
             vm = None
+    if request.get('vm') is not None:
+        counts['qemu_crashes'] = crashes
 
     while request.get('vm') is None and time.monotonic() < deadline:
         call('qemu_init', [node], {'qemu_id': qemu_id, 'smp': 2, 'mem': 1024, 'vnf': 'testpmd_io', 'img': '/opt/boot/vmlinuz'})
