@@ -156,14 +156,16 @@ export async function waitForKernelvmBoot(node: Node, options: KernelvmBootOptio
     }
     const tail = scanner.tail();
     const where = `${node.host}`;
+    // The original's first words (suites match on them), then the keyword, node and step, as node failures say them.
+    const step = `${options.call.keyword ?? 'Qemu Start'} on node ${nodeLabel(node)} failed while waiting for the VM to boot (serial log ${options.log})`;
     if (result.verdict?.kind === 'failed') {
-      throw new QemuStartError(`QEMU: NF failed to run on ${where}! ${result.verdict.reason}: ${result.verdict.line}\nSerial log tail:\n${tail}`);
+      throw new QemuStartError(`QEMU: NF failed to run on ${where}! ${result.verdict.reason}: ${result.verdict.line}\n${step}.\nSerial log tail:\n${tail}`);
     }
-    if (result.exited) throw new QemuStartError(`QEMU: VM process ${String(options.pid)} exited during boot on ${where}.\nSerial log tail:\n${tail}`);
+    if (result.exited) throw new QemuStartError(`QEMU: VM process ${String(options.pid)} exited during boot on ${where}. ${step}.\nSerial log tail:\n${tail}`);
     if (result.timedOut) {
       throw new QemuStartError(
-        `QEMU: Timeout, VM not booted on ${where}! No VNF start-up text ('Press enter to exit' or VPP's version banner) ` +
-          `in ${options.log} within ${options.timeoutSeconds} s.\nSerial log tail:\n${tail}`,
+        `QEMU: Timeout, VM not booted on ${where}! ${step}: no VNF start-up text ('Press enter to exit' or VPP's ` +
+          `version banner) within boot_timeout ${options.timeoutSeconds} s.\nSerial log tail:\n${tail}`,
       );
     }
     if (options.call.signal?.aborted) throw new QemuStartError(`QEMU: boot wait on ${where} aborted (server shutting down)`);

@@ -253,7 +253,9 @@ describeWithTestbed('Real VMs through the remote server', (testbed) => {
       const start = await timedRun(url, path, 'qemu_start', [], {}, 330_000);
       panic.stop();
       expect(start.run.status).toBe('FAIL');
-      expect(start.run.error).toMatch(/^QEMU: NF failed to run on .*! the guest kernel panicked: Kernel panic - not syncing: System is deadlocked on memory\nSerial log tail:\n/);
+      expect(start.run.error).toMatch(
+        /^QEMU: NF failed to run on .*! the guest kernel panicked: Kernel panic - not syncing: System is deadlocked on memory\nQemu Start on node \S+@\S+:\d+ failed while waiting for the VM to boot \(serial log \S+\)\.\nSerial log tail:\n/,
+      );
       const panicAt = await panic.seen;
       figures.push(`panic printed -> FAIL at the client: ${(start.returnedAt - panicAt).toFixed(0)} ms`);
       expect(start.returnedAt - panicAt).toBeLessThan(5000);
@@ -292,7 +294,9 @@ describeWithTestbed('Real VMs through the remote server', (testbed) => {
       process.kill(pid, 'SIGKILL');
       const outcome = await start;
       expect(outcome.run.status).toBe('FAIL');
-      expect(outcome.run.error).toMatch(new RegExp(`^QEMU: VM process ${pid} exited during boot on .*\\.\\nSerial log tail:\\n(.|\\n)*\\[ *\\d+\\.\\d+\\]`));
+      expect(outcome.run.error).toMatch(
+        new RegExp(`^QEMU: VM process ${pid} exited during boot on \\S+\\. Qemu Start on node \\S+@\\S+:\\d+ failed while waiting for the VM to boot \\(serial log \\S+\\)\\.\\nSerial log tail:\\n(.|\\n)*\\[ *\\d+\\.\\d+\\]`),
+      );
       figures.push(`QEMU killed during boot -> FAIL at the client: ${(outcome.returnedAt - killedAt).toFixed(0)} ms`);
       expect(outcome.returnedAt - killedAt).toBeLessThan(5000);
       expect(leftovers(id)).toEqual([`/etc/vm_init_${id}.conf`]);
