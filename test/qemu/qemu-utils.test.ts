@@ -228,7 +228,9 @@ describe('Qemu Start, Qemu Kill on a dry-run node', () => {
     await vm.configureKernelvmVnf({ queues: 1, jumbo_frames: false });
     const failure = vm.qemuStart();
     await expect(failure).rejects.toThrow(QemuStartError);
-    await expect(failure).rejects.toThrow(/the guest kernel panicked: Kernel panic - not syncing: System is deadlocked on memory\nSerial log tail:\nHugeTLB/);
+    await expect(failure).rejects.toThrow(
+      /the guest kernel panicked: Kernel panic - not syncing: System is deadlocked on memory\nQemu Start on node testuser@dut-\S+:22 failed while waiting for the VM to boot \(serial log \/tmp\/serial_1\.log\)\.\nSerial log tail:\nHugeTLB/,
+    );
     const last = commandLines(node).pop();
     expect(last).toContain('kill -KILL "$pid"');
     expect(last).toMatch(/\nrm -f -- \/var\/run\/qemu_1\.pid \/var\/run\/qmp_1\.sock \/tmp\/serial_1\.log'$/);
