@@ -106,9 +106,8 @@ function answerAfterDrain(req: IncomingMessage, res: ServerResponse, status: num
 const CLIENT_LEFT = 'client-left';
 
 /**
- * Reads the request body. Its listeners are removed once it is read: a closed socket's objects outlive the
- * call until V8's next full collection, and whatever they still reference (here: the chunks and the whole
- * call waiting on this promise) would be promoted with them, making every young-generation GC slower.
+ * Reads the request body. Its listeners are removed once it is read, so that the request, whose objects
+ * can outlive the call until V8's next full collection, holds nothing of the call (see `ReceivedCall`).
  */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | typeof CLIENT_LEFT> {
   return new Promise((resolve, reject) => {
@@ -250,8 +249,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: HttpOpt
     return;
   }
   if (after) {
-    // Only when there is something to run: a listener on the response keeps what it captures alive as long
-    // as the socket's objects (see readBody).
+    // Only when there is something to run: the response would otherwise hold this closure (see readBody).
     let afterRan = false;
     const runAfter = (): void => {
       if (!afterRan) {

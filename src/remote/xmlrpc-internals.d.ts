@@ -1,29 +1,6 @@
 // Types for the parts of the `xmlrpc` package that `codec.ts` builds on. @types/xmlrpc only covers its client
 // and server, which we do not use: Robot's protocol needs per-path sessions, auth and limits they lack.
 
-declare module 'xmlrpc/lib/customtype' {
-  /** A value the serializer writes by calling `serialize(xmlElement)` instead of its own rules. */
-  class CustomType {
-    constructor(raw: string);
-    raw: string;
-    tagName: string;
-    serialize(xml: XmlBuilderElement): XmlBuilderElement;
-  }
-  /** The subset of xmlbuilder's element API that custom types use. */
-  interface XmlBuilderElement {
-    ele(name: string): XmlBuilderElement;
-    txt(text: string): XmlBuilderElement;
-    raw(text: string): XmlBuilderElement;
-  }
-  export = CustomType;
-}
-
-declare module 'xmlrpc/lib/serializer' {
-  export function serializeMethodResponse(value: unknown): string;
-  export function serializeFault(fault: { faultCode: number; faultString: string }): string;
-  export function serializeMethodCall(method: string, params: unknown[], encoding?: string): string;
-}
-
 declare module 'xmlrpc/lib/date_formatter' {
   const dateFormatter: {
     decodeIso8601(text: string): Date;
