@@ -9,4 +9,6 @@ module.exports = {
   // Integration tests start real sshd, QEMU and servers: give them room, and run files in parallel on CI's 2 cores.
   testTimeout: 60000,
   maxWorkers: 2,
+  // VM-booting files never run together (see jest.sequencer.js).
+  testSequencer: '<rootDir>/jest.sequencer.js',
 };
