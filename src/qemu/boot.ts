@@ -47,8 +47,11 @@ export class SerialLogScanner {
     // Rescan from the start of the last incomplete line, so a marker split across chunks is still seen.
     const from = this.text.lastIndexOf('\n', this.scannedUpTo - 1) + 1;
     const window = this.text.slice(from);
+    // Failures are read from complete lines only: a panic line cut at a chunk boundary would be reported cut.
+    // (The kernel goes on printing after either failure, so its line is always completed.)
+    const completeLines = window.slice(0, window.lastIndexOf('\n') + 1);
     for (const { pattern, reason } of BOOT_FAILURE_PATTERNS) {
-      const found = pattern.exec(window);
+      const found = pattern.exec(completeLines);
       if (found) return (this.verdictValue = { kind: 'failed', reason, line: found[0] });
     }
     for (const pattern of this.successPatterns) {
@@ -60,6 +63,20 @@ export class SerialLogScanner {
       const drop = this.text.length - KEPT_LOG_CHARS;
       this.text = this.text.slice(drop);
       this.scannedUpTo -= drop;
+    }
+    return undefined;
+  }
+
+  /**
+   * The failure an incomplete last line shows, once nothing more will come (the process exited, the wait
+   * timed out): its cut line is better than no reason.
+   */
+  failureInLastLine(): SerialVerdict | undefined {
+    if (this.verdictValue) return this.verdictValue;
+    const window = this.text.slice(this.text.lastIndexOf('\n') + 1);
+    for (const { pattern, reason } of BOOT_FAILURE_PATTERNS) {
+      const found = pattern.exec(window);
+      if (found) return (this.verdictValue = { kind: 'failed', reason, line: found[0] });
     }
     return undefined;
   }
@@ -154,12 +171,13 @@ export async function waitForKernelvmBoot(node: Node, options: KernelvmBootOptio
       options.call.log.debug(`Boot marker seen in ${options.log}: ${result.verdict.marker}`);
       return result.verdict.marker;
     }
+    const verdict = result.verdict ?? scanner.failureInLastLine();
     const tail = scanner.tail();
     const where = `${node.host}`;
     // The original's first words (suites match on them), then the keyword, node and step, as node failures say them.
     const step = `${options.call.keyword ?? 'Qemu Start'} on node ${nodeLabel(node)} failed while waiting for the VM to boot (serial log ${options.log})`;
-    if (result.verdict?.kind === 'failed') {
-      throw new QemuStartError(`QEMU: NF failed to run on ${where}! ${result.verdict.reason}: ${result.verdict.line}\n${step}.\nSerial log tail:\n${tail}`);
+    if (verdict?.kind === 'failed') {
+      throw new QemuStartError(`QEMU: NF failed to run on ${where}! ${verdict.reason}: ${verdict.line}\n${step}.\nSerial log tail:\n${tail}`);
     }
     if (result.exited) throw new QemuStartError(`QEMU: VM process ${String(options.pid)} exited during boot on ${where}. ${step}.\nSerial log tail:\n${tail}`);
     if (result.timedOut) {

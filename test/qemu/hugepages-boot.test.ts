@@ -85,12 +85,30 @@ describe('SerialLogScanner', () => {
 
   it("drops the console's carriage returns, also when CR and LF arrive in different chunks", () => {
     const scanner = new SerialLogScanner();
-    expect(scanner.push('[    4.1] Out of memory\r\n[    4.2] Kernel panic - not syncing: System is deadlocked on memory\r')).toEqual({
+    expect(scanner.push('[    4.1] Out of memory\r\n[    4.2] Kernel panic - not syncing: System is deadlocked on memory\r')).toBeUndefined();
+    expect(scanner.push('\n')).toEqual({
       kind: 'failed',
       reason: 'the guest kernel panicked',
       line: 'Kernel panic - not syncing: System is deadlocked on memory',
     });
-    expect(scanner.tail()).toBe('[    4.1] Out of memory\n[    4.2] Kernel panic - not syncing: System is deadlocked on memory');
+    expect(scanner.tail()).toBe('[    4.1] Out of memory\n[    4.2] Kernel panic - not syncing: System is deadlocked on memory\n');
+  });
+
+  it('reports a failure line whole: a line cut at a chunk boundary waits for its end', () => {
+    const scanner = new SerialLogScanner();
+    expect(scanner.push('[    1.2] Kernel panic - not sy')).toBeUndefined();
+    expect(scanner.push('ncing: System is deadlocked on memory\n[    1.3] CPU: 0 PID: 1\n')).toMatchObject({
+      line: 'Kernel panic - not syncing: System is deadlocked on memory',
+    });
+  });
+
+  it('gives the cut line of a failure once nothing more will come, and nothing when there is none', () => {
+    const cut = new SerialLogScanner();
+    expect(cut.push('booting\nKernel panic - not sy')).toBeUndefined();
+    expect(cut.failureInLastLine()).toMatchObject({ kind: 'failed', line: 'Kernel panic - not sy' });
+    const quiet = new SerialLogScanner();
+    quiet.push('booting\nstill booting');
+    expect(quiet.failureInLastLine()).toBeUndefined();
   });
 
   it('keeps the tail for error messages', () => {
