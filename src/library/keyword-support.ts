@@ -1,10 +1,10 @@
 /**
- * What every QemuUtils-library keyword module needs: the call context the domain takes, the way domain
- * failures reach Robot, and reading optional text arguments.
+ * What every QemuUtils-library keyword module needs: the call context the domain takes and the way domain
+ * failures reach Robot.
  */
 import { CommandFailedError } from '../node';
-import { QemuConfigError, QemuError, type CallContext } from '../qemu';
-import { KeywordError, type BoundArguments, type KeywordContext } from '../remote/library';
+import { QemuError, type CallContext } from '../qemu';
+import { KeywordError, type KeywordContext } from '../remote/library';
 
 /** `keyword`: the published name ('qemu_start'), shown as Robot does ('Qemu Start') in node failures. */
 export function callOf<I>(context: KeywordContext<I>, keyword?: string): CallContext {
@@ -27,12 +27,4 @@ export function robotKeywordName(name: string): string {
 export function asKeywordFailure(error: unknown): unknown {
   if (error instanceof QemuError || error instanceof CommandFailedError) return new KeywordError(error.message, { cause: error });
   return error;
-}
-
-/** A text argument that may be left out: `undefined` for absent, None and empty. */
-export function optionalText(args: BoundArguments, name: string): string | undefined {
-  const value = args[name];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new QemuConfigError(`${name} must be text, got ${typeof value}`);
-  return value;
 }

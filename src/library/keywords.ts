@@ -4,25 +4,49 @@
  * the session's QemuUtils instance.
  */
 import {
-  DEFAULT_BIN_PATH,
-  DEFAULT_IMAGE,
-  QemuConfigError,
+  BUILD_QEMU_DEFAULTS,
+  QEMU_INIT_DEFAULTS,
   QemuUtils,
-  SETTING_DESCRIPTORS,
+  VHOST_USER_IF_DEFAULTS,
   VM_TYPES,
   mergeSettings,
-  parseInteger,
-  parseRobotBool,
-  parseSettings,
   type CallContext,
   type JsonObject,
   type QemuSettings,
   type VmType,
 } from '../qemu';
-import { asKeywordFailure, callOf, optionalText } from './keyword-support';
+import { asKeywordFailure, callOf } from './keyword-support';
+import { integerFromText, robotArguments, robotBool } from './robot-values';
+import { SETTING_PARAMETERS, settingsFromArguments } from './settings-arguments';
 import { KeywordError, type BoundArguments, type KeywordContext, type KeywordDefinition, type ParameterDefinition } from '../remote/library';
 
 export type QemuKeyword = KeywordDefinition<QemuUtils>;
+
+/** What the binding hands `Qemu Init`, converted to the declared types (`robotArguments`). */
+interface InitArguments {
+  node: Record<string, unknown>;
+  qemu_id?: number | null;
+  smp?: number | null;
+  mem?: number | null;
+  vnf?: string | null;
+  img?: string | null;
+  bin_path?: string | null;
+  vm_type?: VmType | null;
+}
+
+interface VhostUserIfArguments {
+  socket: string;
+  server?: boolean | null;
+  jumbo_frames?: boolean | null;
+  queue_size?: number | null;
+  queues?: number | null;
+}
+
+interface BuildQemuArguments {
+  node: Record<string, unknown>;
+  force_install?: boolean | null;
+  apply_patch?: boolean | null;
+}
 
 
 
@@ -51,19 +75,15 @@ function uses(
 }
 
 
-function text(args: BoundArguments, name: string): string {
-  const value = args[name];
-  if (typeof value !== 'string') throw new QemuConfigError(`${name} must be text, got ${value === undefined || value === null ? 'None' : typeof value}`);
-  return value;
-}
-
-function record(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new QemuConfigError(`${what} must be a dict`);
-  return value as Record<string, unknown>;
-}
-
-function kwargsOf(args: BoundArguments): Record<string, unknown> {
-  return args.kwargs === undefined ? {} : record(args.kwargs, 'kwargs');
+/**
+ * The free named arguments of the kernelvm keywords reach the library unconverted (`jumbo_frames=False` is
+ * the text 'False', which the original took for true): the known ones are converted by Robot's rules.
+ */
+function vnfKwargs(args: BoundArguments, keyword: string): Record<string, unknown> {
+  const kwargs = { ...(args.kwargs as Record<string, unknown> | undefined) };
+  if (kwargs.jumbo_frames !== undefined) kwargs.jumbo_frames = robotBool(kwargs.jumbo_frames, `${keyword}: jumbo_frames`);
+  if (kwargs.queues !== undefined) kwargs.queues = integerFromText(kwargs.queues);
+  return kwargs;
 }
 
 const NODE_PARAMETER: ParameterDefinition = { name: 'node', type: 'dict' };
@@ -72,7 +92,7 @@ const KWARGS: ParameterDefinition = { name: 'kwargs', kind: 'var-named' };
 /** Named-only `Qemu Init` arguments: `vm_type` and every setting, all defaulting to None (= server-wide/default). */
 const INIT_SETTING_PARAMETERS: ParameterDefinition[] = [
   { name: 'vm_type', kind: 'named-only', default: null, type: `Literal[${VM_TYPES.map((type) => `'${type}'`).join(', ')}] | None` },
-  ...SETTING_DESCRIPTORS.map((setting): ParameterDefinition => ({ name: setting.key, kind: 'named-only', default: null, type: setting.robotType })),
+  ...SETTING_PARAMETERS,
 ];
 
 const KERNELVM_KWARGS_DOC = `Free named arguments, as in the original: \`jumbo_frames\` (always needed, converted with Robot's boolean
@@ -87,12 +107,12 @@ export function qemuKeywords(serverSettings: Partial<QemuSettings>): QemuKeyword
     tags: ['session'],
     parameters: [
       NODE_PARAMETER,
-      { name: 'qemu_id', default: 1, type: 'int' },
-      { name: 'smp', default: 1, type: 'int' },
-      { name: 'mem', default: 512, type: 'int' },
-      { name: 'vnf', default: null, type: 'str | None' },
-      { name: 'img', default: DEFAULT_IMAGE, type: 'str' },
-      { name: 'bin_path', default: DEFAULT_BIN_PATH, type: 'str' },
+      { name: 'qemu_id', default: QEMU_INIT_DEFAULTS.qemuId, type: 'int' },
+      { name: 'smp', default: QEMU_INIT_DEFAULTS.smp, type: 'int' },
+      { name: 'mem', default: QEMU_INIT_DEFAULTS.mem, type: 'int' },
+      { name: 'vnf', default: QEMU_INIT_DEFAULTS.vnf, type: 'str | None' },
+      { name: 'img', default: QEMU_INIT_DEFAULTS.img, type: 'str' },
+      { name: 'bin_path', default: QEMU_INIT_DEFAULTS.binPath, type: 'str' },
       ...INIT_SETTING_PARAMETERS,
     ],
     doc: `Creates this session's QemuUtils instance: one VM on \`node\` (the original constructor).
@@ -115,27 +135,9 @@ Example:
 | Qemu Init | \${nodes['DUT1']} | img=/opt/boot/vmlinuz-testbed | accel=tcg | kernel_args=pci=nomsi |`,
     async run(context, args) {
       try {
-        const initSettings = parseSettings(
-          Object.fromEntries(SETTING_DESCRIPTORS.map((setting) => [setting.key, args[setting.key] === '' ? null : args[setting.key]])),
-          'Qemu Init',
-        );
-        const vmType = optionalText(args, 'vm_type');
-        if (vmType !== undefined && !(VM_TYPES as readonly string[]).includes(vmType)) {
-          throw new QemuConfigError(`Qemu Init: vm_type must be one of ${VM_TYPES.join(', ')}, got ${JSON.stringify(vmType)}`);
-        }
-        const instance = new QemuUtils(
-          record(args.node, 'node'),
-          {
-            qemuId: parseInteger(args.qemu_id ?? 1, 'qemu_id', 0, 255),
-            smp: parseInteger(args.smp ?? 1, 'smp', 1, 1024),
-            mem: parseInteger(args.mem ?? 512, 'mem', 1),
-            vnf: optionalText(args, 'vnf') ?? null,
-            img: optionalText(args, 'img') ?? DEFAULT_IMAGE,
-            binPath: optionalText(args, 'bin_path') ?? DEFAULT_BIN_PATH,
-            vmType: (vmType as VmType | undefined) ?? null,
-          },
-          mergeSettings(serverSettings, initSettings),
-        );
+        const a = robotArguments<InitArguments>(args);
+        const vmArgs = { qemuId: a.qemu_id, smp: a.smp, mem: a.mem, vnf: a.vnf, img: a.img, binPath: a.bin_path, vmType: a.vm_type };
+        const instance = new QemuUtils(a.node, vmArgs, mergeSettings(serverSettings, settingsFromArguments(args, 'Qemu Init')));
         context.log.debug(`QemuUtils instance for VM ${instance.qemuId} (${instance.vmType}) on ${instance.node.host}`);
         return { instance };
       } catch (error) {
@@ -172,7 +174,7 @@ Example:
 
   const withKwargs = (name: string, doc: string, body: (vm: QemuUtils, kwargs: Record<string, unknown>, call: CallContext) => Promise<unknown> | unknown): QemuKeyword =>
     uses({ name, tags: ['kernelvm'], parameters: [KWARGS], doc }, async (vm, args, call) => {
-      await body(vm, kwargsOf(args), call);
+      await body(vm, vnfKwargs(args, call.keyword ?? name), call);
       return undefined;
     });
 
@@ -300,11 +302,7 @@ Example:
 | Qemu Set Affinity | 2 | 3 |
 | Qemu Set Affinity | @{nf_cpus} |`,
       },
-      async (vm, args, call) => {
-        const cpus = args.host_cpus;
-        if (!Array.isArray(cpus)) throw new QemuConfigError('host_cpus must be a list of CPUs');
-        await vm.qemuSetAffinity(cpus.map((cpu) => (typeof cpu === 'number' ? cpu : String(cpu))), call);
-      },
+      (vm, args, call) => vm.qemuSetAffinity(args.host_cpus as (string | number)[], call),
     ),
     noArgs(
       'qemu_set_scheduler_policy',
@@ -323,10 +321,10 @@ Example:
         tags: ['vhost-user', 'command line'],
         parameters: [
           { name: 'socket', type: 'str' },
-          { name: 'server', default: true, type: 'bool' },
-          { name: 'jumbo_frames', default: false, type: 'bool' },
-          { name: 'queue_size', default: null, type: 'int | None' },
-          { name: 'queues', default: 1, type: 'int' },
+          { name: 'server', default: VHOST_USER_IF_DEFAULTS.server, type: 'bool' },
+          { name: 'jumbo_frames', default: VHOST_USER_IF_DEFAULTS.jumboFrames, type: 'bool' },
+          { name: 'queue_size', default: VHOST_USER_IF_DEFAULTS.queueSize, type: 'int | None' },
+          { name: 'queues', default: VHOST_USER_IF_DEFAULTS.queues, type: 'int' },
         ],
         doc: `Adds a vhost-user NIC on the unix socket \`socket\`: QEMU listens on it when \`server\` is true
 (QEMU's start then waits until the peer, e.g. VPP, connects), else connects to it. NIC n gets MAC
@@ -339,14 +337,8 @@ Example:
 | Qemu Add Vhost User If | /run/vpp/sock-1-2 | jumbo_frames=\${False} | queue_size=\${1024} | queues=\${1} |`,
       },
       (vm, args) => {
-        const queueSize = args.queue_size;
-        vm.qemuAddVhostUserIf(text(args, 'socket'), {
-          server: parseRobotBool(args.server ?? true, 'server'),
-          jumboFrames: parseRobotBool(args.jumbo_frames ?? false, 'jumbo_frames'),
-          queueSize: queueSize === undefined || queueSize === null || queueSize === '' ? null : parseInteger(queueSize, 'queue_size', 1),
-          queues: parseInteger(args.queues ?? 1, 'queues', 1),
-        });
-        return undefined;
+        const a = robotArguments<VhostUserIfArguments>(args);
+        vm.qemuAddVhostUserIf(a.socket, { server: a.server, jumboFrames: a.jumbo_frames, queueSize: a.queue_size, queues: a.queues });
       },
     ),
     noArgs(
@@ -407,13 +399,13 @@ Example:
 | \${ver}= | Qemu Version |
 | \${new}= | Qemu Version | version=4.2 |`,
       },
-      (vm, args, call) => vm.qemuVersion(optionalText(args, 'version'), call),
+      (vm, args, call) => vm.qemuVersion(robotArguments<{ version?: string | null }>(args).version, call),
     ),
     uses(
       {
         name: 'build_qemu',
         tags: ['build'],
-        parameters: [NODE_PARAMETER, { name: 'force_install', default: false, type: 'bool' }, { name: 'apply_patch', default: false, type: 'bool' }],
+        parameters: [NODE_PARAMETER, { name: 'force_install', default: BUILD_QEMU_DEFAULTS.forceInstall, type: 'bool' }, { name: 'apply_patch', default: BUILD_QEMU_DEFAULTS.applyPatch, type: 'bool' }],
         doc: `Builds QEMU from its release tarball on \`node\` with the build script this project ships, installed
 under \`<qemu_install_dir>-base\` (or \`-patch\` with \`apply_patch\`, which applies the node's
 \`qemu_patches/<version>/*.patch\` and fails when there are none). \`force_install\` rebuilds over an existing
@@ -423,10 +415,8 @@ Example:
 | Build Qemu | \${nodes['DUT1']} | apply_patch=\${False} |`,
       },
       async (vm, args, call) => {
-        await vm.buildQemu(record(args.node, 'node'), {
-          forceInstall: parseRobotBool(args.force_install ?? false, 'force_install'),
-          applyPatch: parseRobotBool(args.apply_patch ?? false, 'apply_patch'),
-        }, call);
+        const a = robotArguments<BuildQemuArguments>(args);
+        await vm.buildQemu(a.node, { forceInstall: a.force_install, applyPatch: a.apply_patch }, call);
       },
     ),
     noArgs(
@@ -459,8 +449,8 @@ Example:
 | Qemu Qmp Exec | human-monitor-command | arguments=\${{ {'command-line': 'info cpus'} }} |`,
       },
       (vm, args, call) => {
-        const commandArguments = args.arguments === undefined || args.arguments === null || args.arguments === '' ? null : (record(args.arguments, 'arguments') as JsonObject);
-        return vm.qemuQmpExec(text(args, 'command'), commandArguments, call);
+        const a = robotArguments<{ command: string; arguments?: JsonObject | null }>(args);
+        return vm.qemuQmpExec(a.command, a.arguments, call);
       },
     ),
   ];

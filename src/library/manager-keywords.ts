@@ -3,22 +3,14 @@
  * a session holds either one VM (`Qemu Init`) or one VM manager (`Qemu Manager Init`), and each keyword
  * checks it met the kind it works on.
  */
-import {
-  QemuConfigError,
-  QemuUtils,
-  SETTING_DESCRIPTORS,
-  mergeSettings,
-  parseInteger,
-  parseRobotBool,
-  parseSettings,
-  type CallContext,
-  type QemuSettings,
-} from '../qemu';
-import { asKeywordFailure, callOf, optionalText } from './keyword-support';
-import { MANAGER_DEFAULT_KERNEL, MANAGER_DEFAULT_MEM, MANAGER_DEFAULT_SOCKET_DIR, QemuManager, parseCpuList, type NfCpus } from '../qemu/manager';
-import { vmDiagnostics } from '../qemu/manager/diagnostics';
+import { QemuUtils, mergeSettings, type CallContext, type QemuSettings } from '../qemu';
+import { asKeywordFailure, callOf } from './keyword-support';
+import { CONSTRUCT_VMS_DEFAULTS, QemuManager, type ConstructVmsArgs } from '../qemu/manager';
+import { DIAGNOSTICS_DEFAULT_LINES, vmDiagnostics } from '../qemu/manager/diagnostics';
 import { printableName } from '../remote';
-import { KeywordError, type BoundArguments, type KeywordContext, type KeywordDefinition, type ParameterDefinition } from '../remote/library';
+import { KeywordError, type BoundArguments, type KeywordContext, type KeywordDefinition } from '../remote/library';
+import { robotArguments } from './robot-values';
+import { SETTING_PARAMETERS, settingsFromArguments } from './settings-arguments';
 
 /** What a session holds: one VM, or a manager of many. */
 export type QemuSession = QemuUtils | QemuManager;
@@ -97,37 +89,49 @@ function managerKeyword(
 }
 
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** What the binding hands `Construct VMs On All Nodes`, converted to the declared types. */
+interface ConstructArguments {
+  nf_chains?: number | null;
+  nf_nodes?: number | null;
+  jumbo?: boolean | null;
+  perf_qemu_qsz?: number | null;
+  auto_scale?: boolean | null;
+  vnf?: string | null;
+  tg_if1_mac?: string | null;
+  tg_if2_mac?: string | null;
+  cpu_count_int?: number | null;
+  rxq_count_int?: number | null;
+  nf_cpus?: ConstructVmsArgs['nfCpus'];
+  host_cpus?: ConstructVmsArgs['hostCpus'];
+  skip_cpus?: number | null;
+  mem?: number | null;
+  img?: string | null;
+  socket_dir?: string | null;
+  first_qemu_id?: number | null;
 }
 
-function nfCpusArg(value: unknown): NfCpus | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (Array.isArray(value)) {
-    return value.map((entry, index) => {
-      if (!Array.isArray(entry)) throw new QemuConfigError(`nf_cpus[${index}] must be a list of CPUs (one per vCPU), got ${JSON.stringify(entry)}`);
-      return entry as (string | number)[];
-    });
-  }
-  if (isRecord(value)) {
-    return Object.fromEntries(
-      Object.entries(value).map(([name, entry]) => {
-        if (!Array.isArray(entry)) throw new QemuConfigError(`nf_cpus['${name}'] must be a list of CPUs (one per vCPU), got ${JSON.stringify(entry)}`);
-        return [name, entry as (string | number)[]];
-      }),
-    );
-  }
-  throw new QemuConfigError('nf_cpus must be a list of CPU lists (one per VM, in order) or a dict of CPU lists by VM name (DUT1_1: [2, 3])');
+/** The keyword's snake_case arguments as the domain's; `use_tuned_cfs` changes nothing and is left out. */
+function constructArgs(a: ConstructArguments): ConstructVmsArgs {
+  return {
+    nfChains: a.nf_chains,
+    nfNodes: a.nf_nodes,
+    jumbo: a.jumbo,
+    perfQemuQsz: a.perf_qemu_qsz,
+    autoScale: a.auto_scale,
+    vnf: a.vnf,
+    tgIf1Mac: a.tg_if1_mac,
+    tgIf2Mac: a.tg_if2_mac,
+    cpuCountInt: a.cpu_count_int,
+    rxqCountInt: a.rxq_count_int,
+    nfCpus: a.nf_cpus,
+    hostCpus: a.host_cpus,
+    skipCpus: a.skip_cpus,
+    mem: a.mem,
+    img: a.img,
+    socketDir: a.socket_dir,
+    firstQemuId: a.first_qemu_id,
+  };
 }
-
-function hostCpusArg(value: unknown): number[] | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value === 'string') return parseCpuList(value, 'host_cpus');
-  if (Array.isArray(value)) return value.map((cpu, index) => parseInteger(cpu, `host_cpus[${index}]`, 0));
-  throw new QemuConfigError('host_cpus must be a list of CPU numbers or a CPU list like 2-7');
-}
-
-const SETTING_PARAMETERS: ParameterDefinition[] = SETTING_DESCRIPTORS.map((setting) => ({ name: setting.key, kind: 'named-only', default: null, type: setting.robotType }));
 
 export const MANAGER_INTRO = `= VM manager (QemuManager) =
 
@@ -163,10 +167,7 @@ Example:
 | vnf_manager.Qemu Manager Init | \${nodes} | accel=tcg | kernel_args=pci=nomsi | boot_timeout=\${120} |`,
     async run(context, args) {
       try {
-        const nodes = args.nodes;
-        if (!isRecord(nodes)) throw new QemuConfigError('Qemu Manager Init: nodes must be the topology nodes dict ({DUT1: {...}, TG: {...}})');
-        const settings = parseSettings(Object.fromEntries(SETTING_DESCRIPTORS.map((setting) => [setting.key, args[setting.key] === '' ? null : args[setting.key]])), 'Qemu Manager Init');
-        const manager = new QemuManager(nodes, mergeSettings(serverSettings, settings));
+        const manager = new QemuManager(args.nodes as Record<string, unknown>, mergeSettings(serverSettings, settingsFromArguments(args, 'Qemu Manager Init')));
         context.log.debug(`VM manager for ${manager.dutKeys.join(', ')}`);
         return { instance: manager };
       } catch (error) {
@@ -201,24 +202,24 @@ Example:
       tags: ['lifecycle'],
       returnType: 'list[dict]',
       parameters: [
-        { name: 'nf_chains', default: 1, type: 'int' },
-        { name: 'nf_nodes', default: 1, type: 'int' },
-        { name: 'jumbo', default: false, type: 'bool' },
-        { name: 'perf_qemu_qsz', default: 1024, type: 'int | None' },
+        { name: 'nf_chains', default: CONSTRUCT_VMS_DEFAULTS.nfChains, type: 'int' },
+        { name: 'nf_nodes', default: CONSTRUCT_VMS_DEFAULTS.nfNodes, type: 'int' },
+        { name: 'jumbo', default: CONSTRUCT_VMS_DEFAULTS.jumbo, type: 'bool' },
+        { name: 'perf_qemu_qsz', default: CONSTRUCT_VMS_DEFAULTS.perfQemuQsz, type: 'int | None' },
         { name: 'use_tuned_cfs', default: false, type: 'bool' },
-        { name: 'auto_scale', default: true, type: 'bool' },
-        { name: 'vnf', default: 'vpp', type: 'str' },
+        { name: 'auto_scale', default: CONSTRUCT_VMS_DEFAULTS.autoScale, type: 'bool' },
+        { name: 'vnf', default: CONSTRUCT_VMS_DEFAULTS.vnf, type: 'str' },
         { name: 'tg_if1_mac', default: null, type: 'str | None' },
         { name: 'tg_if2_mac', default: null, type: 'str | None' },
-        { name: 'cpu_count_int', default: 1, type: 'int' },
-        { name: 'rxq_count_int', default: 1, type: 'int' },
+        { name: 'cpu_count_int', default: CONSTRUCT_VMS_DEFAULTS.cpuCountInt, type: 'int' },
+        { name: 'rxq_count_int', default: CONSTRUCT_VMS_DEFAULTS.rxqCountInt, type: 'int' },
         { name: 'nf_cpus', kind: 'named-only', default: null, type: 'list | dict | None' },
         { name: 'host_cpus', kind: 'named-only', default: null, type: 'list | str | None' },
         { name: 'skip_cpus', kind: 'named-only', default: null, type: 'int | None' },
-        { name: 'mem', kind: 'named-only', default: MANAGER_DEFAULT_MEM, type: 'int' },
-        { name: 'img', kind: 'named-only', default: MANAGER_DEFAULT_KERNEL, type: 'str' },
-        { name: 'socket_dir', kind: 'named-only', default: MANAGER_DEFAULT_SOCKET_DIR, type: 'str' },
-        { name: 'first_qemu_id', kind: 'named-only', default: 1, type: 'int' },
+        { name: 'mem', kind: 'named-only', default: CONSTRUCT_VMS_DEFAULTS.mem, type: 'int' },
+        { name: 'img', kind: 'named-only', default: CONSTRUCT_VMS_DEFAULTS.img, type: 'str' },
+        { name: 'socket_dir', kind: 'named-only', default: CONSTRUCT_VMS_DEFAULTS.socketDir, type: 'str' },
+        { name: 'first_qemu_id', kind: 'named-only', default: CONSTRUCT_VMS_DEFAULTS.firstQemuId, type: 'int' },
       ],
       doc: `Builds the kernel VMs of \`nf_chains\` chains of \`nf_nodes\` NFs on every DUT, as CSIT's QemuManager
 did, writes their guest configuration on the nodes and returns one dict per VM (\`name\`, \`node\`, \`host\`,
@@ -247,31 +248,7 @@ Example:
 | vnf_manager.Construct VMs On All Nodes | nf_chains=\${1} | nf_nodes=\${2} | jumbo=\${False} | perf_qemu_qsz=\${1024} | auto_scale=\${False} | vnf=testpmd_mac | tg_if1_mac=\${tg_if1_mac} | tg_if2_mac=\${tg_if2_mac} | cpu_count_int=\${1} | rxq_count_int=\${1} |
 | \${vms}= | vnf_manager.Construct VMs On All Nodes | nf_nodes=\${2} | vnf=testpmd_io | nf_cpus=\${{ [[0, 1], [0, 1]] }} | mem=\${1024} |`,
     },
-    async (manager, args, call) => {
-      const qsz = args.perf_qemu_qsz;
-      return manager.constructVmsOnAllNodes(
-        {
-          nfChains: parseInteger(args.nf_chains ?? 1, 'nf_chains', 1, 255),
-          nfNodes: parseInteger(args.nf_nodes ?? 1, 'nf_nodes', 1, 255),
-          jumbo: parseRobotBool(args.jumbo ?? false, 'jumbo'),
-          perfQemuQsz: qsz === undefined || qsz === null || qsz === '' ? null : parseInteger(qsz, 'perf_qemu_qsz', 1),
-          autoScale: parseRobotBool(args.auto_scale ?? true, 'auto_scale'),
-          vnf: optionalText(args, 'vnf') ?? 'vpp',
-          tgIf1Mac: optionalText(args, 'tg_if1_mac') ?? null,
-          tgIf2Mac: optionalText(args, 'tg_if2_mac') ?? null,
-          cpuCountInt: parseInteger(args.cpu_count_int ?? 1, 'cpu_count_int', 1, 1024),
-          rxqCountInt: parseInteger(args.rxq_count_int ?? 1, 'rxq_count_int', 1, 1024),
-          nfCpus: nfCpusArg(args.nf_cpus) ?? null,
-          hostCpus: hostCpusArg(args.host_cpus) ?? null,
-          skipCpus: args.skip_cpus === undefined || args.skip_cpus === null || args.skip_cpus === '' ? null : parseInteger(args.skip_cpus, 'skip_cpus', 0),
-          mem: parseInteger(args.mem ?? MANAGER_DEFAULT_MEM, 'mem', 1),
-          img: optionalText(args, 'img') ?? MANAGER_DEFAULT_KERNEL,
-          socketDir: optionalText(args, 'socket_dir') ?? MANAGER_DEFAULT_SOCKET_DIR,
-          firstQemuId: parseInteger(args.first_qemu_id ?? 1, 'first_qemu_id', 1, 255),
-        },
-        call,
-      );
-    },
+    (manager, args, call) => manager.constructVmsOnAllNodes(constructArgs(robotArguments<ConstructArguments>(args)), call),
   );
 
   const start = managerKeyword(
@@ -292,7 +269,7 @@ Example:
 | \${vms}= | vnf_manager.Start All VMs | pinning=\${True} |
 | Log | \${vms['DUT1_1']['interfaces']} |`,
     },
-    (manager, args, call) => manager.startAllVms({ pinning: parseRobotBool(args.pinning ?? false, 'pinning') }, call),
+    (manager, args, call) => manager.startAllVms({ pinning: args.pinning === true }, call),
   );
 
   const scheduler = managerKeyword(
@@ -326,7 +303,7 @@ Example:
 | vnf_manager.Kill All VMs | force=\${True} |`,
     },
     async (manager, args, call) => {
-      await manager.killAllVms({ force: parseRobotBool(args.force ?? false, 'force') }, call);
+      await manager.killAllVms({ force: args.force === true }, call);
     },
   );
 
@@ -334,7 +311,7 @@ Example:
     name: 'qemu_log_diagnostics',
     instance: 'uses',
     tags: ['diagnostics'],
-    parameters: [{ name: 'lines', default: 20, type: 'int' }],
+    parameters: [{ name: 'lines', default: DIAGNOSTICS_DEFAULT_LINES, type: 'int' }],
     returnType: 'str',
     doc: `Logs, and returns, what helps understand a failed VM test: for the session's VM, or each VM of a VM
 manager, whether its QEMU process runs, its files, its exact command line and (kernelvm) the last \`lines\` lines of
@@ -344,7 +321,7 @@ Example:
 | Run Keyword If Test Failed | DUT1_vm1.Qemu Log Diagnostics |
 | \${report}= | vnf_manager.Qemu Log Diagnostics | lines=\${50} |`,
     async run(context, args) {
-      const lines = parseInteger(args.lines ?? 20, 'lines', 1, 10_000);
+      const { lines } = robotArguments<{ lines?: number | null }>(args);
       const instance = context.instance;
       let report: string;
       if (instance instanceof QemuManager) report = await instance.diagnostics(lines, callOf(context));

@@ -25,3 +25,17 @@ export class HugePageError extends QemuError {}
 
 /** The QEMU version could not be determined or compared. */
 export class QemuVersionError extends QemuError {}
+
+/**
+ * A lifecycle step met the VM in a runstate it cannot run in (as QEMU's python `qemu.qmp` `StateError`):
+ * `current` is where the VM is, `needed` where the step can run.
+ */
+export class QemuRunstateError extends QemuStateError {
+  constructor(
+    message: string,
+    readonly current: string,
+    readonly needed: readonly string[],
+  ) {
+    super(message);
+  }
+}

@@ -1,5 +1,6 @@
 /** The QEMU domain's public surface (the QemuUtils port); `src/library` binds it to Robot keywords. */
 export * from './errors';
+export * from './checks';
 export * from './call';
 export { onNodeStep, withStep } from './node-step';
 export * from './settings';

@@ -6,52 +6,14 @@
  */
 import { execCmd, execCmdNoError, parseNode } from '../node';
 import { shellQuote } from '../node/quote';
-import type { CallContext, QemuLog } from './call';
+import type { CallContext } from './call';
 import { QemuConfigError, QemuError, QemuStartError, QemuStateError } from './errors';
+import { constructPlan, MANAGER_DEFAULT_MEM, MANAGER_DEFAULT_SOCKET_DIR, type ConstructPlan, type ConstructVmsArgs, type NfCpus } from './manager/construct-args';
 import { formatCpuList, hostCpuArg, nfCpuSlice, parseCpuList } from './manager/cpus';
-import { vmDiagnostics } from './manager/diagnostics';
+import { diagnosticsLines, vmDiagnostics } from './manager/diagnostics';
+import { reason, vmCall } from './manager/vm-call';
 import { QemuUtils, type VmInfo } from './qemu-utils';
 import { DEFAULT_SETTINGS, type QemuSettings } from './settings';
-
-/** The original's kernel path (`Constants.QEMU_VM_KERNEL`): the newest `/opt/boot/vmlinuz*` is booted. */
-export const MANAGER_DEFAULT_KERNEL = '/opt/boot/vmlinuz';
-export const MANAGER_DEFAULT_SOCKET_DIR = '/var/run/vpp';
-export const MANAGER_DEFAULT_MEM = 4096;
-
-/** Per-VM host CPUs: a list per VM in construction order (the same on every DUT), or by VM name (`DUT1_1`). */
-export type NfCpus = readonly (readonly (string | number)[])[] | Readonly<Record<string, readonly (string | number)[]>>;
-
-/** `Construct VMs On All Nodes` arguments (the original's keyword arguments, plus the placement knobs). */
-export interface ConstructVmsArgs {
-  nfChains: number;
-  nfNodes: number;
-  jumbo: boolean;
-  /** vhost-user ring size; `null` leaves QEMU's default. */
-  perfQemuQsz: number | null;
-  /** Queue pairs come from `rxqCountInt` when true, else 1; data-plane cores from `cpuCountInt` likewise. */
-  autoScale: boolean;
-  vnf: string;
-  /** MAC the first NF of each chain sends port-0 traffic to (the TG's first interface). */
-  tgIf1Mac?: string | null;
-  /** MAC the last NF of each chain sends port-1 traffic to (the TG's second interface). */
-  tgIf2Mac?: string | null;
-  cpuCountInt: number;
-  rxqCountInt: number;
-  /** Explicit CPUs per VM; otherwise derived from `hostCpus` or the node's online CPUs. */
-  nfCpus?: NfCpus | null;
-  /** CPUs to derive from, instead of the node's `/sys/devices/system/cpu/online`. */
-  hostCpus?: readonly number[] | null;
-  /** CPUs skipped before NF placement; the original's `2 + cpu_count_int` when absent. */
-  skipCpus?: number | null;
-  mem?: number;
-  img?: string;
-  socketDir?: string;
-  /**
-   * Id of the first VM on each DUT (default 1, as the original). Ids, names, files, sockets and MACs follow
-   * from it, so managers of concurrent test runs sharing a host can keep apart.
-   */
-  firstQemuId?: number;
-}
 
 export interface ManagedVm {
   /** `<DUT key>_<qemu id>`, the original's machine name. */
@@ -105,28 +67,8 @@ function hex2(value: number): string {
   return value.toString(16).padStart(2, '0');
 }
 
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const MAC = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/;
-
-/** Lines from concurrent VMs reach one Robot log: each carries its VM's name. */
-function prefixedLog(log: QemuLog, prefix: string): QemuLog {
-  return {
-    trace: (message) => log.trace(`[${prefix}] ${message}`),
-    debug: (message) => log.debug(`[${prefix}] ${message}`),
-    info: (message) => log.info(`[${prefix}] ${message}`),
-    warn: (message) => log.warn(`[${prefix}] ${message}`),
-  };
-}
-
-function vmCall(call: CallContext, name: string, signal: AbortSignal | undefined = call.signal): CallContext {
-  return { log: prefixedLog(call.log, name), ...(signal === undefined ? {} : { signal }) };
 }
 
 /** `nf_chains` x `nf_nodes` VMs need at most 255 ids (MACs carry the id in one byte). */
@@ -187,35 +129,25 @@ export class QemuManager {
    * `construct_vms_on_all_nodes`: builds (and configures on the nodes) the VMs of every DUT. VMs constructed
    * before are ended first (killed if running, their files removed); the original merely forgot them.
    */
-  async constructVmsOnAllNodes(args: ConstructVmsArgs, call: CallContext): Promise<ManagedVmSummary[]> {
+  async constructVmsOnAllNodes(input: ConstructVmsArgs, call: CallContext): Promise<ManagedVmSummary[]> {
     const keyword = 'Construct VMs On All Nodes';
+    const args = constructPlan(input, keyword);
     if (this.machines.length > 0) {
       call.log.info(`${keyword}: ending the ${this.machines.length} VM(s) constructed before`);
       await this.close(call);
     }
     const perNode = args.nfChains * args.nfNodes;
-    if (!Number.isInteger(args.nfChains) || args.nfChains < 1 || !Number.isInteger(args.nfNodes) || args.nfNodes < 1) {
-      throw new QemuConfigError(`${keyword}: nf_chains and nf_nodes must be integers >= 1, got ${args.nfChains} and ${args.nfNodes}`);
-    }
-    const idBase = (args.firstQemuId ?? 1) - 1;
-    if (!Number.isInteger(idBase) || idBase < 0 || idBase + perNode > MAX_VMS_PER_NODE) {
+    const idBase = args.firstQemuId - 1;
+    if (idBase + perNode > MAX_VMS_PER_NODE) {
       throw new QemuConfigError(`${keyword}: ${perNode} VMs per node from first_qemu_id ${idBase + 1}; the last id may be at most ${MAX_VMS_PER_NODE} (the qemu id is one byte of the MACs)`);
     }
-    const needsPeers = args.vnf.includes('vpp') || args.vnf.includes('testpmd_mac');
-    for (const [key, value] of [['tg_if1_mac', args.tgIf1Mac], ['tg_if2_mac', args.tgIf2Mac]] as const) {
-      if (value !== undefined && value !== null && !MAC.test(value)) throw new QemuConfigError(`${keyword}: ${key} must be a MAC address like 3c:fd:fe:00:00:01, got ${JSON.stringify(value)}`);
-      if ((value === undefined || value === null) && needsPeers) {
-        throw new QemuConfigError(`${keyword}: vnf=${args.vnf} needs ${key}=... (the MAC the ${key === 'tg_if1_mac' ? 'first' : 'last'} NF of each chain sends to, the TG's interface)`);
-      }
-    }
     this.vnf = args.vnf;
-    this.mem = args.mem ?? MANAGER_DEFAULT_MEM;
-    this.socketDir = (args.socketDir ?? MANAGER_DEFAULT_SOCKET_DIR).replace(/\/+$/, '') || '/';
-    if (/[\0\n]/.test(this.socketDir) || !this.socketDir.startsWith('/')) throw new QemuConfigError(`${keyword}: socket_dir must be an absolute path, got ${JSON.stringify(args.socketDir)}`);
+    this.mem = args.mem;
+    this.socketDir = args.socketDir;
     const queues = args.autoScale ? args.rxqCountInt : 1;
     const dataCores = args.autoScale ? args.cpuCountInt : 1;
     const skip = args.skipCpus ?? 2 + args.cpuCountInt;
-    const explicit = args.nfCpus === undefined || args.nfCpus === null ? undefined : args.nfCpus;
+    const explicit = args.nfCpus;
     if (Array.isArray(explicit) && explicit.length !== perNode) {
       throw new QemuConfigError(`${keyword}: nf_cpus has ${explicit.length} CPU list(s), but each DUT gets ${perNode} VM(s) (nf_chains ${args.nfChains} x nf_nodes ${args.nfNodes})`);
     }
@@ -271,13 +203,13 @@ export class QemuManager {
   }
 
   private async constructVm(
-    spec: { dut: string; name: string; qemuId: number; cpus: string[]; vif1Mac: string | null; vif2Mac: string | null; queues: number; args: ConstructVmsArgs },
+    spec: { dut: string; name: string; qemuId: number; cpus: string[]; vif1Mac: string | null; vif2Mac: string | null; queues: number; args: ConstructPlan },
     call: CallContext,
   ): Promise<void> {
     const { dut, name, qemuId, cpus, vif1Mac, vif2Mac, queues, args } = spec;
     const vm = new QemuUtils(
       this.nodes[dut] as Record<string, unknown>,
-      { qemuId, smp: cpus.length, mem: this.mem, vnf: args.vnf, img: args.img ?? MANAGER_DEFAULT_KERNEL, vmType: 'kernelvm' },
+      { qemuId, smp: cpus.length, mem: this.mem, vnf: args.vnf, img: args.img, vmType: 'kernelvm' },
       this.settings,
     );
     const mac1 = `52:54:00:00:${hex2(qemuId)}:01`;
@@ -417,7 +349,8 @@ export class QemuManager {
   }
 
   /** Diagnostics of every VM (see `vmDiagnostics`). */
-  async diagnostics(lines: number, call: CallContext): Promise<string> {
+  async diagnostics(lines: number | null | undefined, call: CallContext): Promise<string> {
+    diagnosticsLines(lines);
     if (this.machines.length === 0) return 'VM manager: no VMs constructed';
     const reports: string[] = [];
     for (const machine of this.machines) reports.push(await vmDiagnostics(machine.vm, machine.name, { lines }, call));
@@ -436,3 +369,4 @@ export class QemuManager {
 }
 
 export { formatCpuList, parseCpuList, nfCpuSlice };
+export { CONSTRUCT_VMS_DEFAULTS, MANAGER_DEFAULT_KERNEL, MANAGER_DEFAULT_MEM, MANAGER_DEFAULT_SOCKET_DIR, type ConstructVmsArgs, type NfCpus } from './manager/construct-args';

@@ -3,6 +3,7 @@
  * `Qemu Init` (named arguments of the same names). Every default reproduces the 2019 original.
  */
 import { resolve } from 'node:path';
+import { describeValue, requireBoolean, requireInteger } from './checks';
 import { QemuConfigError } from './errors';
 
 export type Accelerator = 'kvm' | 'tcg' | 'auto';
@@ -63,81 +64,44 @@ export const DEFAULT_SETTINGS: Readonly<QemuSettings> = Object.freeze({
   remoteScriptDir: '/tmp/qemu-utils-remote',
 });
 
-type SettingKind = 'string' | 'path' | 'positive-int' | 'non-negative-int' | 'bool' | 'accel' | 'lcore-flag' | 'version';
+export type SettingKind = 'string' | 'path' | 'positive-int' | 'non-negative-int' | 'bool' | 'accel' | 'lcore-flag' | 'version';
 
 export interface SettingDescriptor {
   /** The name users write: `--qemu-option <key>=...` and `Qemu Init ... <key>=...`. */
   key: string;
   field: keyof QemuSettings;
   kind: SettingKind;
-  /** The Robot type published for the `Qemu Init` argument. */
-  robotType: string;
   doc: string;
 }
 
 export const SETTING_DESCRIPTORS: readonly SettingDescriptor[] = [
-  { key: 'accel', field: 'accel', kind: 'accel', robotType: 'str | None', doc: '`kvm` (default, as the original), `tcg`, or `auto`: KVM only when `/dev/kvm` exists, the CPU has hardware virtualization (vmx/svm on x86) and a paused QEMU starts under KVM with the chosen CPU model.' },
-  { key: 'cpu_model', field: 'cpuModel', kind: 'string', robotType: 'str | None', doc: '`-cpu` model. Default `host` under KVM, `max` under TCG. Some KVM hosts need `host,-arch-capabilities`.' },
-  { key: 'hugepage_mount', field: 'hugepageMount', kind: 'path', robotType: 'str | None', doc: 'hugetlbfs mount point on the host (default `/dev/hugepages`).' },
-  { key: 'allocate_hugepages', field: 'allocateHugepages', kind: 'bool', robotType: 'bool | None', doc: 'When too few huge pages are free, raise `vm.nr_hugepages` instead of failing (default False).' },
-  { key: 'boot_timeout', field: 'bootTimeout', kind: 'positive-int', robotType: 'int | None', doc: 'Seconds to wait for the guest (default 60 for kernelvm, 120 for nestedvm, as the original retries; 300 for both under TCG). Failures (QEMU exiting, a kernel panic, a power-down) end the wait at once whatever the budget.' },
-  { key: 'start_timeout', field: 'startTimeout', kind: 'positive-int', robotType: 'int | None', doc: 'Seconds the QEMU start command may take (default 300).' },
-  { key: 'kernel_args', field: 'kernelArgs', kind: 'string', robotType: 'str | None', doc: 'Extra kernelvm guest kernel arguments, appended to `-append` (e.g. `pci=nomsi`).' },
-  { key: 'guest_hugepages', field: 'guestHugepages', kind: 'non-negative-int', robotType: 'int | None', doc: 'Huge pages the kernelvm guest reserves (`hugepages=`, default 256; needs `mem` of at least 1024 MB).' },
-  { key: 'qemu_version', field: 'qemuVersion', kind: 'version', robotType: 'str | None', doc: 'QEMU version to assume instead of running `qemu-system-<arch> --version` on the node.' },
-  { key: 'dpdk_path', field: 'dpdkPath', kind: 'path', robotType: 'str | None', doc: 'DPDK directory seen by the kernelvm guest (default `/opt/dpdk-19.02`).' },
-  { key: 'testpmd_bin', field: 'testpmdBin', kind: 'path', robotType: 'str | None', doc: 'testpmd binary for the guest (default `<dpdk_path>/<arch>-native-linuxapp-gcc/app/testpmd`; Debian: `/usr/bin/dpdk-testpmd`).' },
-  { key: 'testpmd_main_lcore_flag', field: 'testpmdMainLcoreFlag', kind: 'lcore-flag', robotType: 'str | None', doc: '`--master-lcore` (default, DPDK < 20.11) or `--main-lcore` (DPDK >= 20.11).' },
-  { key: 'template_dir', field: 'templateDir', kind: 'path', robotType: 'str | None', doc: 'Directory (on the server) with `init.sh` and the VNF `.exec` templates (default: the project\'s `templates/vm`).' },
-  { key: 'qemu_install_version', field: 'qemuInstallVersion', kind: 'string', robotType: 'str | None', doc: '`Build Qemu`: release to build (default `qemu-2.11.2`).' },
-  { key: 'qemu_install_dir', field: 'qemuInstallDir', kind: 'path', robotType: 'str | None', doc: '`Build Qemu`: install prefix, `-base` or `-patch` appended (default `/opt/qemu-2.11.2`).' },
-  { key: 'remote_script_dir', field: 'remoteScriptDir', kind: 'path', robotType: 'str | None', doc: '`Build Qemu`: node directory the build script is copied to (default `/tmp/qemu-utils-remote`).' },
+  { key: 'accel', field: 'accel', kind: 'accel', doc: '`kvm` (default, as the original), `tcg`, or `auto`: KVM only when `/dev/kvm` exists, the CPU has hardware virtualization (vmx/svm on x86) and a paused QEMU starts under KVM with the chosen CPU model.' },
+  { key: 'cpu_model', field: 'cpuModel', kind: 'string', doc: '`-cpu` model. Default `host` under KVM, `max` under TCG. Some KVM hosts need `host,-arch-capabilities`.' },
+  { key: 'hugepage_mount', field: 'hugepageMount', kind: 'path', doc: 'hugetlbfs mount point on the host (default `/dev/hugepages`).' },
+  { key: 'allocate_hugepages', field: 'allocateHugepages', kind: 'bool', doc: 'When too few huge pages are free, raise `vm.nr_hugepages` instead of failing (default False).' },
+  { key: 'boot_timeout', field: 'bootTimeout', kind: 'positive-int', doc: 'Seconds to wait for the guest (default 60 for kernelvm, 120 for nestedvm, as the original retries; 300 for both under TCG). Failures (QEMU exiting, a kernel panic, a power-down) end the wait at once whatever the budget.' },
+  { key: 'start_timeout', field: 'startTimeout', kind: 'positive-int', doc: 'Seconds the QEMU start command may take (default 300).' },
+  { key: 'kernel_args', field: 'kernelArgs', kind: 'string', doc: 'Extra kernelvm guest kernel arguments, appended to `-append` (e.g. `pci=nomsi`).' },
+  { key: 'guest_hugepages', field: 'guestHugepages', kind: 'non-negative-int', doc: 'Huge pages the kernelvm guest reserves (`hugepages=`, default 256; needs `mem` of at least 1024 MB).' },
+  { key: 'qemu_version', field: 'qemuVersion', kind: 'version', doc: 'QEMU version to assume instead of running `qemu-system-<arch> --version` on the node.' },
+  { key: 'dpdk_path', field: 'dpdkPath', kind: 'path', doc: 'DPDK directory seen by the kernelvm guest (default `/opt/dpdk-19.02`).' },
+  { key: 'testpmd_bin', field: 'testpmdBin', kind: 'path', doc: 'testpmd binary for the guest (default `<dpdk_path>/<arch>-native-linuxapp-gcc/app/testpmd`; Debian: `/usr/bin/dpdk-testpmd`).' },
+  { key: 'testpmd_main_lcore_flag', field: 'testpmdMainLcoreFlag', kind: 'lcore-flag', doc: '`--master-lcore` (default, DPDK < 20.11) or `--main-lcore` (DPDK >= 20.11).' },
+  { key: 'template_dir', field: 'templateDir', kind: 'path', doc: 'Directory (on the server) with `init.sh` and the VNF `.exec` templates (default: the project\'s `templates/vm`).' },
+  { key: 'qemu_install_version', field: 'qemuInstallVersion', kind: 'string', doc: '`Build Qemu`: release to build (default `qemu-2.11.2`).' },
+  { key: 'qemu_install_dir', field: 'qemuInstallDir', kind: 'path', doc: '`Build Qemu`: install prefix, `-base` or `-patch` appended (default `/opt/qemu-2.11.2`).' },
+  { key: 'remote_script_dir', field: 'remoteScriptDir', kind: 'path', doc: '`Build Qemu`: node directory the build script is copied to (default `/tmp/qemu-utils-remote`).' },
 ];
-
-const BOOL_TRUE = new Set(['true', 'yes', 'on', '1']);
-const BOOL_FALSE = new Set(['false', 'no', 'off', '0', 'none', '']);
-
-/** Robot Framework's rules for `bool` arguments given as text. */
-export function parseRobotBool(value: unknown, what: string): boolean {
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'number' && (value === 0 || value === 1)) return value === 1;
-  if (value === null) return false;
-  if (typeof value === 'string') {
-    const lowered = value.trim().toLowerCase();
-    if (BOOL_TRUE.has(lowered)) return true;
-    if (BOOL_FALSE.has(lowered)) return false;
-  }
-  throw new QemuConfigError(`${what} must be a boolean (True/False, yes/no, on/off, 1/0), got ${describeValue(value)}`);
-}
-
-export function parseInteger(value: unknown, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  let parsed = Number.NaN;
-  if (typeof value === 'number') parsed = value;
-  else if (typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value)) parsed = Number(value.trim());
-  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `${min}..${max}`;
-    throw new QemuConfigError(`${what} must be an integer ${range}, got ${describeValue(value)}`);
-  }
-  return parsed;
-}
-
-export function describeValue(value: unknown): string {
-  if (value === null || value === undefined) return 'None';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a dict';
-  return String(value);
-}
 
 function parseSetting(descriptor: SettingDescriptor, value: unknown, where: string): QemuSettings[keyof QemuSettings] {
   const what = `${where} '${descriptor.key}'`;
   switch (descriptor.kind) {
     case 'bool':
-      return parseRobotBool(value, what);
+      return requireBoolean(value, what);
     case 'positive-int':
-      return parseInteger(value, what, 1);
+      return requireInteger(value, what, 1);
     case 'non-negative-int':
-      return parseInteger(value, what, 0);
+      return requireInteger(value, what, 0);
     default:
       break;
   }
@@ -169,8 +133,9 @@ function parseSetting(descriptor: SettingDescriptor, value: unknown, where: stri
 }
 
 /**
- * Validates settings given by key (`cpu_model`, ...). `undefined`/`null` values mean "not given" (Robot's
- * `None` default). Unknown keys fail, listing the known ones, so a typo never silently keeps a default.
+ * Validates settings given by key (`cpu_model`, ...), as typed values: text a protocol carries is converted
+ * by its binding first. `undefined`/`null` values mean "not given". Unknown keys fail, listing the known
+ * ones, so a typo never silently keeps a default.
  */
 export function parseSettings(values: Record<string, unknown>, where: string): Partial<QemuSettings> {
   const parsed: Partial<Record<keyof QemuSettings, unknown>> = {};

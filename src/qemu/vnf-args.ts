@@ -1,10 +1,10 @@
 /**
- * The free keyword arguments of `Configure Kernelvm Vnf` and the `Create Kernelvm *` keywords. They reach
- * us as `**kwargs`, so Robot cannot convert them: `jumbo_frames=False` arrives as the text 'False', which
- * the original treated as true. Known keys are converted with Robot's rules; the rest are template values.
+ * The free keyword arguments of `Configure Kernelvm Vnf` and the `Create Kernelvm *` keywords, the
+ * original's `**kwargs`: known keys (`jumbo_frames`, `queues`, the MACs) are checked here, typed; the rest
+ * are template values. Text a protocol carries (Robot's `jumbo_frames=False`) is converted by its binding.
  */
+import { requireBoolean, requireInteger } from './checks';
 import { QemuConfigError } from './errors';
-import { parseInteger, parseRobotBool } from './settings';
 import type { TemplateValue } from './template';
 
 export type VnfKwargs = Record<string, unknown>;
@@ -17,11 +17,11 @@ function required(kwargs: VnfKwargs, key: string, keyword: string): unknown {
 }
 
 export function jumboFramesArg(kwargs: VnfKwargs, keyword: string): boolean {
-  return parseRobotBool(required(kwargs, 'jumbo_frames', keyword), `${keyword}: jumbo_frames`);
+  return requireBoolean(required(kwargs, 'jumbo_frames', keyword), `${keyword}: jumbo_frames`);
 }
 
 export function queuesArg(kwargs: VnfKwargs, keyword: string): number {
-  return parseInteger(required(kwargs, 'queues', keyword), `${keyword}: queues`, 1, 1024);
+  return requireInteger(required(kwargs, 'queues', keyword), `${keyword}: queues`, 1, 1024);
 }
 
 const MAC = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/;

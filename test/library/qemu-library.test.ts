@@ -146,6 +146,23 @@ describe('keywords called directly', () => {
     expect(transport.commandLines()).toEqual(['sudo -S rm -f /etc/vm_init_2.conf']);
   });
 
+  it("convert the known kwargs with Robot's rules: jumbo_frames='False' is false, queues='2' is 2", async () => {
+    const library = createQemuLibrary();
+    const testpmdIo = library.keywords.find((keyword) => keyword.name === 'configure_kernelvm_vnf');
+    const initScript = async (kwargs: Record<string, unknown>): Promise<string> => {
+      const node = dryRunDict();
+      const vm = new QemuUtils(parseNode(node), { smp: 2, vnf: 'testpmd_io', img: '/opt/boot/vmlinuz' });
+      await testpmdIo?.run(contextFor(vm), { kwargs });
+      const written = dryRunTransport(parseNode(node)).records.find((record) => record.kind === 'writeFile');
+      return written?.kind === 'writeFile' ? written.content : '';
+    };
+    expect(await initScript({ queues: '2', jumbo_frames: 'False' })).not.toContain('--max-pkt-len');
+    expect(await initScript({ queues: '2', jumbo_frames: 'True' })).toContain('--txq=2 --rxq=2 --total-num-mbufs=16384 --max-pkt-len=9200');
+    await expect(initScript({ queues: 1, jumbo_frames: 'maybe' })).rejects.toThrow(
+      /^Configure Kernelvm Vnf: jumbo_frames must be a boolean \(True\/False, yes\/no, on\/off, 1\/0\), got "maybe"$/,
+    );
+  });
+
   it('report domain failures bare, as the original RuntimeErrors were', async () => {
     const library = createQemuLibrary();
     const init = library.keywords.find((keyword) => keyword.name === 'qemu_init');

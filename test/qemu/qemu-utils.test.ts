@@ -104,10 +104,11 @@ describe('Configure Kernelvm Vnf', () => {
     expect(vm.createdFiles()).toEqual(['/etc/vm_init_1.conf']);
   });
 
-  it("converts Robot's text arguments: jumbo_frames='False' is false, queues='2' is 2", async () => {
+  it('takes the known kwargs typed, naming the keyword and the argument otherwise (Robot text is the library\'s to convert)', async () => {
     const vm = new QemuUtils(dryRunNode(), { smp: 2, vnf: 'testpmd_io', img: '/opt/boot/vmlinuz' });
-    expect(vm.createKernelvmConfigTestpmdIo({ queues: '2', jumbo_frames: 'False' })).not.toContain('--max-pkt-len');
-    expect(vm.createKernelvmConfigTestpmdIo({ queues: '2', jumbo_frames: 'True' })).toContain('--txq=2 --rxq=2 --total-num-mbufs=16384 --max-pkt-len=9200');
+    expect(vm.createKernelvmConfigTestpmdIo({ queues: 2, jumbo_frames: true })).toContain('--txq=2 --rxq=2 --total-num-mbufs=16384 --max-pkt-len=9200');
+    expect(() => vm.createKernelvmConfigTestpmdIo({ queues: '2', jumbo_frames: false })).toThrow(/^Create Kernelvm Config Testpmd Io: queues must be an integer 1\.\.1024, got "2"$/);
+    expect(() => vm.createKernelvmConfigTestpmdIo({ queues: 2, jumbo_frames: 'False' })).toThrow(/^Create Kernelvm Config Testpmd Io: jumbo_frames must be true or false, got "False"$/);
   });
 
   it('testpmd with the host DPDK settings: testpmd_bin and --main-lcore', async () => {

@@ -62,7 +62,7 @@ describe('Get Qemu Pids through QMP of a real QEMU', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     // Attach the instance to the running QEMU as Qemu Start would have left it.
-    Object.assign(vm as unknown as { vmPid: number }, { vmPid: child.pid });
+    (vm as unknown as { lifecycle: { runstate: { value: unknown } } }).lifecycle.runstate.value = { runstate: 'running', pid: child.pid };
     const pids = await vm.getQemuPids();
     const byName = new Map<string, string>();
     for (const tid of readdirSync(`/proc/${child.pid}/task`)) {

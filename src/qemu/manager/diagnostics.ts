@@ -6,15 +6,21 @@
 import { execCmd } from '../../node';
 import { shellQuote } from '../../node/quote';
 import type { CallContext } from '../call';
+import { requireInteger } from '../checks';
 import type { QemuUtils } from '../qemu-utils';
+import { reason } from './vm-call';
 
 export interface DiagnosticsOptions {
-  /** Serial log lines to show (kernelvm). */
-  lines: number;
+  /** Serial log lines to show (kernelvm); 20 when absent. */
+  lines?: number | null;
 }
 
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** Serial log lines shown when not told otherwise. */
+export const DIAGNOSTICS_DEFAULT_LINES = 20;
+
+/** The serial log lines to show: 1..10000, the default when absent. */
+export function diagnosticsLines(lines: number | null | undefined): number {
+  return requireInteger(lines ?? DIAGNOSTICS_DEFAULT_LINES, 'lines', 1, 10_000);
 }
 
 async function processState(vm: QemuUtils, pidfile: string): Promise<string> {
@@ -27,6 +33,7 @@ async function processState(vm: QemuUtils, pidfile: string): Promise<string> {
 
 /** A multi-line report on one VM; `label` names it (session or manager VM name). */
 export async function vmDiagnostics(vm: QemuUtils, label: string, options: DiagnosticsOptions, call: CallContext): Promise<string> {
+  const shown = diagnosticsLines(options.lines);
   const temp = vm.tempFiles();
   const lines: string[] = [`== ${label}: VM ${vm.qemuId} (${vm.vmType}) on ${vm.node.host}, ${vm.running ? 'started by this instance' : 'not running by this instance'}`];
   lines.push(`files: ${Object.entries(temp).map(([key, path]) => `${key}=${path}`).join(' ')}`);
@@ -42,8 +49,8 @@ export async function vmDiagnostics(vm: QemuUtils, label: string, options: Diagn
   }
   if (vm.vmType === 'kernelvm' && temp.log) {
     try {
-      const tail = await execCmd(vm.node, `tail -n ${options.lines} ${shellQuote(temp.log)}`, { sudo: true, timeout: 10 });
-      lines.push(tail.rc === 0 ? `serial log ${temp.log}, last ${options.lines} lines:\n${tail.stdout.trimEnd() || '(empty)'}` : `serial log ${temp.log}: not readable (rc ${String(tail.rc)}: ${tail.stderr.trim()})`);
+      const tail = await execCmd(vm.node, `tail -n ${shown} ${shellQuote(temp.log)}`, { sudo: true, timeout: 10 });
+      lines.push(tail.rc === 0 ? `serial log ${temp.log}, last ${shown} lines:\n${tail.stdout.trimEnd() || '(empty)'}` : `serial log ${temp.log}: not readable (rc ${String(tail.rc)}: ${tail.stderr.trim()})`);
     } catch (error) {
       lines.push(`serial log ${temp.log}: cannot read it (${reason(error)})`);
     }

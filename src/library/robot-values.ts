@@ -1,0 +1,45 @@
+/**
+ * Robot Framework's rules for values that reach a keyword unconverted: free named arguments (`**kwargs`),
+ * list items, and the server-wide `--qemu-option key=value` text. Declared arguments are converted by the
+ * remote binding; the QEMU domain then checks its own invariants, and speaks no Robot.
+ */
+import { describeValue, QemuConfigError } from '../qemu';
+import type { BoundArguments } from '../remote/library';
+
+const BOOL_TRUE = new Set(['true', 'yes', 'on', '1']);
+const BOOL_FALSE = new Set(['false', 'no', 'off', '0', 'none', '']);
+
+/** Robot's boolean words (and 0/1, None); `undefined` when `value` is none of them. */
+export function parseRobotBoolean(value: unknown): boolean | undefined {
+  // merge: delegate to parseRobotBoolean from ../remote
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number' && (value === 0 || value === 1)) return value === 1;
+  if (value === null) return false;
+  if (typeof value === 'string') {
+    const lowered = value.trim().toLowerCase();
+    if (BOOL_TRUE.has(lowered)) return true;
+    if (BOOL_FALSE.has(lowered)) return false;
+  }
+  return undefined;
+}
+
+/** A boolean by Robot's rules; `what` names the argument when `value` is not one. */
+export function robotBool(value: unknown, what: string): boolean {
+  const parsed = parseRobotBoolean(value);
+  if (parsed === undefined) throw new QemuConfigError(`${what} must be a boolean (True/False, yes/no, on/off, 1/0), got ${describeValue(value)}`);
+  return parsed;
+}
+
+/** Integer text as a number; anything else unchanged, for the domain's check to name what is wrong. */
+export function integerFromText(value: unknown): unknown {
+  return typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value) ? Number(value.trim()) : value;
+}
+
+/**
+ * The bound arguments with Robot's None restored: Robot's remote client sends None as '' (XML-RPC has no
+ * nil), so an empty text means "not given" and the domain's default applies. Typed as the keyword's
+ * arguments, which the binding converted to their declared types.
+ */
+export function robotArguments<T>(args: BoundArguments): T {
+  return Object.fromEntries(Object.entries(args).map(([name, value]) => [name, value === '' ? null : value])) as T;
+}

@@ -1,0 +1,114 @@
+/**
+ * The kernelvm guest's configuration on the node: the VNF's command (VPP with its startup config and exec
+ * file, or testpmd) and the init script that runs it (the original's `create_kernelvm_*`).
+ */
+import { execCmdNoError } from '../node';
+import { shellQuote } from '../node/quote';
+import type { CallContext } from './call';
+import { QemuConfigError, QemuStateError } from './errors';
+import { onNodeStep } from './node-step';
+import type { QemuSettings } from './settings';
+import { safeSubstitute, TemplateStore } from './template';
+import { kernelvmTestpmdCommandLine } from './testpmd';
+import type { VmFiles } from './vm-files';
+import type { VmIdentity } from './vm-identity';
+import { jumboFramesArg, macArg, queuesArg, templateValues, type VnfKwargs } from './vnf-args';
+import { kernelvmVppStartupConfig } from './vpp-config';
+
+export class GuestConfig {
+  private readonly templates: TemplateStore;
+  /** The VNF command the init script runs, once a `Create Kernelvm Config *` made it. */
+  private vnfBin: string | undefined;
+
+  constructor(
+    private readonly identity: VmIdentity,
+    private readonly files: VmFiles,
+    private readonly settings: QemuSettings,
+  ) {
+    this.templates = new TemplateStore(settings.templateDir);
+  }
+
+  private requireKernelvm(keyword: string): void {
+    if (this.identity.vmType !== 'kernelvm') {
+      throw new QemuStateError(`${keyword} configures a kernelvm guest, but this VM is a ${this.identity.vmType} (img ${this.identity.layout.img})`);
+    }
+  }
+
+  /** `create_kernelvm_config_vpp`: VPP startup config and the VNF's exec file from its template. */
+  async createKernelvmConfigVpp(kwargs: VnfKwargs, call: CallContext): Promise<void> {
+    const keyword = 'Create Kernelvm Config Vpp';
+    this.requireKernelvm(keyword);
+    const { node, layout } = this.identity;
+    const jumboFrames = jumboFramesArg(kwargs, keyword);
+    const values = templateValues(kwargs, keyword);
+    if (node.type !== 'DUT') {
+      throw new QemuConfigError(`Startup config can only be applied to DUT node. Node ${node.host} has type ${JSON.stringify(node.type)}`);
+    }
+    const startup = `/etc/vpp/vm_startup_${layout.qemuId}.conf`;
+    const running = `/etc/vpp/vm_running_${layout.qemuId}.exec`;
+    const template = await this.templates.execTemplate(this.identity.vnf ?? '');
+    this.files.note('startup', startup);
+    this.files.note('running', running);
+    this.vnfBin = `/usr/bin/vpp -c ${shellQuote(startup)}`;
+    await onNodeStep(call, node, 'creating /etc/vpp', () => execCmdNoError(node, 'mkdir -p /etc/vpp', { sudo: true }));
+    await this.files.writeNodeFile(call, startup, kernelvmVppStartupConfig({ smp: layout.smp, runningExec: running, jumboFrames }));
+    await this.files.writeNodeFile(call, running, safeSubstitute(template, values));
+    call.log.debug(`Wrote ${startup} and ${running} on ${node.host}`);
+  }
+
+  private testpmdProgram(): string {
+    return this.settings.testpmdBin ?? `${this.settings.dpdkPath.replace(/\/+$/, '')}/${this.identity.layout.arch}-native-linuxapp-gcc/app/testpmd`;
+  }
+
+  /** `create_kernelvm_config_testpmd_io`: the VNF command line, testpmd in io forwarding. */
+  createKernelvmConfigTestpmdIo(kwargs: VnfKwargs): string {
+    const keyword = 'Create Kernelvm Config Testpmd Io';
+    this.requireKernelvm(keyword);
+    this.vnfBin = kernelvmTestpmdCommandLine({
+      smp: this.identity.layout.smp,
+      queues: queuesArg(kwargs, keyword),
+      jumboFrames: jumboFramesArg(kwargs, keyword),
+      mainLcoreFlag: this.settings.testpmdMainLcoreFlag,
+      program: this.testpmdProgram(),
+    });
+    return this.vnfBin;
+  }
+
+  /** `create_kernelvm_config_testpmd_mac`: testpmd in mac forwarding towards `vif1_mac` / `vif2_mac`. */
+  createKernelvmConfigTestpmdMac(kwargs: VnfKwargs): string {
+    const keyword = 'Create Kernelvm Config Testpmd Mac';
+    this.requireKernelvm(keyword);
+    this.vnfBin = kernelvmTestpmdCommandLine({
+      smp: this.identity.layout.smp,
+      queues: queuesArg(kwargs, keyword),
+      jumboFrames: jumboFramesArg(kwargs, keyword),
+      peers: { vif1Mac: macArg(kwargs, 'vif1_mac', keyword), vif2Mac: macArg(kwargs, 'vif2_mac', keyword) },
+      mainLcoreFlag: this.settings.testpmdMainLcoreFlag,
+      program: this.testpmdProgram(),
+    });
+    return this.vnfBin;
+  }
+
+  /** `create_kernelvm_init`: the guest init script from `init.sh`, executable. */
+  async createKernelvmInit(kwargs: VnfKwargs, call: CallContext): Promise<void> {
+    const keyword = 'Create Kernelvm Init';
+    this.requireKernelvm(keyword);
+    const values = templateValues(kwargs, keyword);
+    const template = await this.templates.initTemplate();
+    const ini = this.identity.layout.ini;
+    await this.files.writeNodeFile(call, ini, safeSubstitute(template, values), '755');
+    call.log.debug(`Wrote ${ini} on ${this.identity.node.host}`);
+  }
+
+  /** `configure_kernelvm_vnf`: the VNF's configuration (chosen by `vnf`), then the init script running it. */
+  async configureKernelvmVnf(kwargs: VnfKwargs, call: CallContext): Promise<void> {
+    this.requireKernelvm('Configure Kernelvm Vnf');
+    const vnf = this.identity.vnf;
+    if (vnf === null) throw new QemuConfigError('QEMU: Unsupported VNF! vnf is None: give vnf=... (vpp_chain_ip4, testpmd_io, testpmd_mac, ...) to Qemu Init');
+    if (vnf.includes('vpp')) await this.createKernelvmConfigVpp(kwargs, call);
+    else if (vnf.includes('testpmd_io')) this.createKernelvmConfigTestpmdIo(kwargs);
+    else if (vnf.includes('testpmd_mac')) this.createKernelvmConfigTestpmdMac(kwargs);
+    else throw new QemuConfigError(`QEMU: Unsupported VNF! ${JSON.stringify(vnf)} names none of vpp*, testpmd_io, testpmd_mac`);
+    await this.createKernelvmInit({ vnf_bin: this.vnfBin }, call);
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The running VM's vCPU threads (from QMP, else from their names) pinned to host CPUs and given SCHED_RR,
+ * and QMP commands on its monitor. A failed pinning step kills this VM (only).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connectUnixSocket, execCmdNoError } from '../node';
+import { shellQuote } from '../node/quote';
+import type { CallContext } from './call';
+import { QemuConfigError, QemuStateError } from './errors';
+import { QmpClient, type JsonObject, type JsonValue } from './monitor';
+import { onNodeStep } from './node-step';
+import type { VmIdentity } from './vm-identity';
+import type { VmLifecycle } from './vm-lifecycle';
+
+/** Thread ids of `CPU <n>/...` threads from `grep -H . /proc/<pid>/task/<tid>/comm` output, by n. */
+export function parseVcpuThreads(grepOutput: string): string[] {
+  const threads: { index: number; tid: string }[] = [];
+  for (const line of grepOutput.split('\n')) {
+    const found = /\/task\/(\d+)\/comm:CPU (\d+)\//.exec(line);
+    if (found) threads.push({ tid: found[1], index: Number(found[2]) });
+  }
+  return threads.sort((a, b) => a.index - b.index).map((thread) => thread.tid);
+}
+
+export class VmPinning {
+  constructor(
+    private readonly identity: VmIdentity,
+    private readonly lifecycle: VmLifecycle,
+  ) {}
+
+  private step<T>(call: CallContext, step: string, run: () => Promise<T>): Promise<T> {
+    return onNodeStep(call, this.identity.node, step, run);
+  }
+
+  /** `get_qemu_pids`: the vCPU thread ids, in vCPU order (QMP `query-cpus-fast`). */
+  async getQemuPids(call: CallContext): Promise<string[]> {
+    const pid = await this.lifecycle.requirePid('Get Qemu Pids', call);
+    try {
+      const client = await this.connectQmp(call);
+      try {
+        const threads = await client.queryCpusFast({ signal: call.signal });
+        return [...threads].sort((a, b) => a.cpuIndex - b.cpuIndex).map((thread) => String(thread.threadId));
+      } finally {
+        await client.close();
+      }
+    } catch (error) {
+      if (call.signal?.aborted) throw error;
+      call.log.debug(`QMP query-cpus-fast failed (${(error as Error).message}); reading vCPU threads from /proc/${pid}/task`);
+      return this.vcpuThreadsFromProc(pid, call);
+    }
+  }
+
+  /** With `debug-threads=on` vCPU threads are named `CPU <n>/KVM` (or `/TCG`); ordered by n. */
+  private async vcpuThreadsFromProc(pid: number, call: CallContext): Promise<string[]> {
+    const node = this.identity.node;
+    const result = await this.step(call, `reading the vCPU threads of QEMU process ${pid}`, () =>
+      execCmdNoError(node, `sh -c ${shellQuote(`grep -H . /proc/${pid}/task/*/comm`)}`, {
+        sudo: true,
+        message: `QEMU: reading vCPU threads of process ${pid} failed on ${node.host}`,
+      }),
+    );
+    return parseVcpuThreads(result.stdout);
+  }
+
+  /** `qemu_set_affinity`: pins vCPU n to `hostCpus[n]` (taskset). On failure kills this VM (only). */
+  async qemuSetAffinity(hostCpus: ReadonlyArray<string | number>, call: CallContext): Promise<void> {
+    const { node, layout } = this.identity;
+    const cpus = hostCpus.map((cpu) => {
+      const text = String(cpu).trim();
+      if (!/^\d+([-,]\d+)*$/.test(text)) throw new QemuConfigError(`QEMU: host CPU ${JSON.stringify(cpu)} is not a CPU number or list like 2 or 2-3`);
+      return text;
+    });
+    try {
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const threads = await this.getQemuPids(call);
+        if (threads.length !== cpus.length) {
+          if (attempt === 3) {
+            throw new QemuStateError(
+              `Failed to set Qemu threads affinity! VM ${layout.qemuId} has ${threads.length} vCPU threads, ${cpus.length} host CPUs were given`,
+            );
+          }
+          await sleep(1000, undefined, { signal: call.signal });
+          continue;
+        }
+        for (const [index, thread] of threads.entries()) {
+          await this.step(call, `pinning vCPU thread ${thread} to CPU ${cpus[index]}`, () =>
+            execCmdNoError(node, `taskset -pc ${cpus[index]} ${thread}`, { sudo: true, message: `QEMU: Set affinity failed on ${node.host}!` }),
+          );
+        }
+        call.log.info(`Pinned VM ${layout.qemuId} vCPUs ${threads.map((thread, index) => `${index}(tid ${thread})->${cpus[index]}`).join(' ')}`);
+        return;
+      }
+    } catch (error) {
+      await this.lifecycle.killAfterError(call);
+      throw error;
+    }
+  }
+
+  /** `qemu_set_scheduler_policy`: SCHED_RR priority 1 for every vCPU thread. On failure kills this VM (only). */
+  async qemuSetSchedulerPolicy(call: CallContext): Promise<void> {
+    const node = this.identity.node;
+    try {
+      for (const thread of await this.getQemuPids(call)) {
+        await this.step(call, `setting SCHED_RR on vCPU thread ${thread}`, () =>
+          execCmdNoError(node, `chrt -r -p 1 ${thread}`, { sudo: true, message: `QEMU: Set SCHED_RR failed on ${node.host}` }),
+        );
+      }
+    } catch (error) {
+      await this.lifecycle.killAfterError(call);
+      throw error;
+    }
+  }
+
+  private async connectQmp(call: CallContext): Promise<QmpClient> {
+    const { node, layout } = this.identity;
+    const logger = { debug: (message: string) => call.log.debug(message), warn: (message: string) => call.log.warn(message) };
+    return this.step(call, `connecting to QMP on ${layout.qmp}`, () =>
+      QmpClient.connect(() => connectUnixSocket(node, layout.qmp, { sudo: true }), { logger, signal: call.signal }),
+    );
+  }
+
+  /**
+   * `_qemu_qmp_exec`, made public: runs a QMP command on the VM's monitor and returns `{"return": ...}`.
+   * A QMP error reply fails with its class and description.
+   */
+  async qemuQmpExec(command: string, args: JsonObject | null | undefined, call: CallContext): Promise<{ return: JsonValue }> {
+    if (typeof command !== 'string' || !/^[A-Za-z0-9_-]+$/.test(command)) {
+      throw new QemuConfigError(`QMP command must be a name like query-status, got ${JSON.stringify(command)}`);
+    }
+    await this.lifecycle.requirePid('Qemu Qmp Exec', call);
+    const client = await this.connectQmp(call);
+    try {
+      return { return: await client.execute(command, args ?? undefined, { signal: call.signal }) };
+    } finally {
+      await client.close();
+    }
+  }
+}
