@@ -62,27 +62,25 @@ export class GuestConfig {
 
   /** `create_kernelvm_config_testpmd_io`: the VNF command line, testpmd in io forwarding. */
   createKernelvmConfigTestpmdIo(kwargs: VnfKwargs): string {
-    const keyword = 'Create Kernelvm Config Testpmd Io';
-    this.requireKernelvm(keyword);
-    this.vnfBin = kernelvmTestpmdCommandLine({
-      smp: this.identity.layout.smp,
-      queues: queuesArg(kwargs, keyword),
-      jumboFrames: jumboFramesArg(kwargs, keyword),
-      mainLcoreFlag: this.settings.testpmdMainLcoreFlag,
-      program: this.testpmdProgram(),
-    });
-    return this.vnfBin;
+    return this.testpmd('Create Kernelvm Config Testpmd Io', kwargs, false);
   }
 
   /** `create_kernelvm_config_testpmd_mac`: testpmd in mac forwarding towards `vif1_mac` / `vif2_mac`. */
   createKernelvmConfigTestpmdMac(kwargs: VnfKwargs): string {
-    const keyword = 'Create Kernelvm Config Testpmd Mac';
+    return this.testpmd('Create Kernelvm Config Testpmd Mac', kwargs, true);
+  }
+
+  /** The testpmd VNF command; `macForwarding` sends each port's traffic to its peer MAC. */
+  private testpmd(keyword: string, kwargs: VnfKwargs, macForwarding: boolean): string {
     this.requireKernelvm(keyword);
+    const queues = queuesArg(kwargs, keyword);
+    const jumboFrames = jumboFramesArg(kwargs, keyword);
+    const peers = macForwarding ? { peers: { vif1Mac: macArg(kwargs, 'vif1_mac', keyword), vif2Mac: macArg(kwargs, 'vif2_mac', keyword) } } : {};
     this.vnfBin = kernelvmTestpmdCommandLine({
       smp: this.identity.layout.smp,
-      queues: queuesArg(kwargs, keyword),
-      jumboFrames: jumboFramesArg(kwargs, keyword),
-      peers: { vif1Mac: macArg(kwargs, 'vif1_mac', keyword), vif2Mac: macArg(kwargs, 'vif2_mac', keyword) },
+      queues,
+      jumboFrames,
+      ...peers,
       mainLcoreFlag: this.settings.testpmdMainLcoreFlag,
       program: this.testpmdProgram(),
     });

@@ -50,20 +50,17 @@ describe('settings', () => {
   });
 
   it('check typed values by key; None means not given', () => {
-    expect(parseSettings({ accel: 'tcg', boot_timeout: 90, allocate_hugepages: true, kernel_args: 'pci=nomsi', cpu_model: null }, 'x')).toEqual({
-      accel: 'tcg',
-      bootTimeout: 90,
-      allocateHugepages: true,
-      kernelArgs: 'pci=nomsi',
-    });
-    expect(parseSettings({ guest_hugepages: 128, testpmd_main_lcore_flag: '--main-lcore' }, 'x')).toEqual({ guestHugepages: 128, testpmdMainLcoreFlag: '--main-lcore' });
+    const typed = { accel: 'tcg', boot_timeout: 90, allocate_hugepages: true, guest_hugepages: 0, testpmd_main_lcore_flag: '--main-lcore', cpu_model: null };
+    expect(parseSettings(typed, 'x')).toEqual({ accel: 'tcg', bootTimeout: 90, allocateHugepages: true, guestHugepages: 0, testpmdMainLcoreFlag: '--main-lcore' });
   });
 
-  it('fail on unknown keys and bad values, naming what is accepted', () => {
-    expect(() => parseSettings({ acel: 'kvm' }, '--qemu-option')).toThrow(/--qemu-option: unknown QEMU setting 'acel'; known: accel, cpu_model/);
-    expect(() => parseSettings({ accel: 'hvf' }, 'Qemu Init')).toThrow(/'accel' must be one of kvm, tcg, auto/);
-    expect(() => parseSettings({ boot_timeout: 0 }, 'x')).toThrow(/^x 'boot_timeout' must be an integer >= 1, got 0$/);
-    expect(() => parseSettings({ allocate_hugepages: 'yes' }, 'x')).toThrow(/^x 'allocate_hugepages' must be true or false, got "yes"$/);
+  it('fail on unknown keys and bad values, naming the setting and what is accepted', () => {
+    const failure = (values: Record<string, unknown>, where = 'x') => () => parseSettings(values, where);
+    expect(failure({ acel: 'kvm' }, '--qemu-option')).toThrow(/--qemu-option: unknown QEMU setting 'acel'; known: accel, cpu_model/);
+    expect(failure({ accel: 'hvf' }, 'Qemu Init')).toThrow(/'accel' must be one of kvm, tcg, auto/);
+    expect(failure({ boot_timeout: 0 })).toThrow(/^x 'boot_timeout' must be an integer >= 1, got 0$/);
+    expect(failure({ boot_timeout: '90' })).toThrow(/^x 'boot_timeout' must be an integer >= 1, got "90"$/);
+    expect(failure({ allocate_hugepages: 'yes' })).toThrow(/^x 'allocate_hugepages' must be true or false, got "yes"$/);
   });
 
   it('merge layers, later ones winning, undefined leaving the earlier value', () => {
