@@ -3,6 +3,7 @@
  * `qemu_add_vhost_user_if`): same options in the same order, with the documented fixes (hex PCI slots, no
  * trailing comma, QEMU-version and accelerator dependent spellings, aarch64 line).
  */
+import { isUsablePath } from './checks';
 import { QemuConfigError } from './errors';
 import { newestFileMatching, qemuOptText, type HostProfile, type QemuOptions } from './options';
 import type { QemuSettings } from './settings';
@@ -149,7 +150,7 @@ export interface VhostUserIf {
 
 /** Adds vhost-user NIC number `index` (1-based): chardev, netdev and virtio-net-pci device. */
 export function addVhostUserIfParams(options: QemuOptions, layout: VmLayout, index: number, args: VhostUserIfArgs): VhostUserIf {
-  if (args.socket === '' || /[\0\n]/.test(args.socket)) {
+  if (typeof args.socket !== 'string' || !isUsablePath(args.socket)) {
     throw new QemuConfigError(`QEMU: vhost-user socket must be a non-empty path, got ${JSON.stringify(args.socket)}`);
   }
   if (!Number.isInteger(args.queues) || args.queues < 1) {

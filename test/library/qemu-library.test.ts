@@ -163,6 +163,16 @@ describe('keywords called directly', () => {
     );
   });
 
+  it("take Robot's None (sent as empty text) as the original's default", async () => {
+    const library = createQemuLibrary();
+    const init = library.keywords.find((keyword) => keyword.name === 'qemu_init');
+    const created = (await init?.run(contextFor(undefined), { node: dryRunDict(), qemu_id: 4, vnf: '', img: '', bin_path: '', vm_type: '', accel: '' })) as { instance: QemuUtils };
+    expect([created.instance.qemuId, created.instance.vmType, created.instance.settings.accel]).toEqual([4, 'nestedvm', 'kvm']);
+    expect(await created.instance.qemuGetCommandLine()).toMatch(/^\/usr\/bin\/qemu-system-x86_64 .*-drive file=\/var\/lib\/vm\/vhost-nested\.img,/);
+    const vhost = library.keywords.find((keyword) => keyword.name === 'qemu_add_vhost_user_if');
+    await expect(vhost?.run(contextFor(created.instance), { socket: '' })).rejects.toThrow(/^QEMU: vhost-user socket must be a non-empty path, got null$/);
+  });
+
   it('report domain failures bare, as the original RuntimeErrors were', async () => {
     const library = createQemuLibrary();
     const init = library.keywords.find((keyword) => keyword.name === 'qemu_init');
