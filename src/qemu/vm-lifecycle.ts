@@ -130,9 +130,14 @@ export class VmLifecycle {
     return `the guest agent on ${this.layout.qga}`;
   }
 
-  /** What the node said about a VM a previous server run left on this id: `new`/`leftover` become `idle`/`leftover`. */
+  /**
+   * What the node said about a VM a previous server run left on this id. A shutdown's close may have asked
+   * too, meanwhile: the latest answer holds, unless a start of this instance owns the id by now.
+   */
   private noteLeftover(found: LeftoverVm | undefined, call: CallContext): void {
-    this.runstate.move(found === undefined ? { runstate: 'idle' } : { runstate: 'leftover', leftover: found }, ['new', 'leftover']);
+    const unstarted: Runstate[] = ['new', 'idle', 'leftover'];
+    if (!this.runstate.is(...unstarted)) return;
+    this.runstate.move(found === undefined ? { runstate: 'idle' } : { runstate: 'leftover', leftover: found }, unstarted);
     if (found === undefined) return;
     call.log.warn(
       `A VM left by a previous server run holds ${this.layout.pidfile} on ${this.node.host} (pid ${found.pid}); ` +
