@@ -85,16 +85,7 @@ export class JsonLineDecoder {
   /** Call when the stream ended: reports a pending partial line, and leaves the decoder empty. */
   end(): DecodedLine[] {
     const out: DecodedLine[] = [];
-    const wasSkipping = this.skipping;
-    const text = this.takeText();
-    if (!wasSkipping && text.trim() !== '') {
-      out.push({
-        kind: 'problem',
-        problem: 'truncated-at-end',
-        text,
-        detail: `stream ended in the middle of a line: ${previewText(text)}`,
-      });
-    }
+    this.dropPending(out, 'truncated-at-end', 'stream ended in the middle of a line');
     return out;
   }
 
@@ -132,16 +123,14 @@ export class JsonLineDecoder {
   }
 
   private resetAtSentinel(out: DecodedLine[]): void {
+    this.dropPending(out, 'discarded-before-delimiter', 'discarded before a 0xFF delimiter');
+  }
+
+  /** Empties the decoder; a pending partial line is reported as `problem`, unless it was being skipped or blank. */
+  private dropPending(out: DecodedLine[], problem: JsonLineProblemKind, why: string): void {
     const wasSkipping = this.skipping;
     const text = this.takeText();
-    if (!wasSkipping && text.trim() !== '') {
-      out.push({
-        kind: 'problem',
-        problem: 'discarded-before-delimiter',
-        text,
-        detail: `discarded before a 0xFF delimiter: ${previewText(text)}`,
-      });
-    }
+    if (!wasSkipping && text.trim() !== '') out.push({ kind: 'problem', problem, text, detail: `${why}: ${previewText(text)}` });
   }
 
   /** The first bytes of a line, for an error message, without joining a line of many megabytes. */
