@@ -56,6 +56,8 @@ export interface VmIdentity {
 }
 
 export function isParsedNode(value: Node | Record<string, unknown>): value is Node {
+  // Typed callers may still hand over None or text from a protocol: parseNode says what a node must be.
+  if (typeof value !== 'object' || value === null) return false;
   return typeof value.transport === 'string' && Array.isArray(value.dryRunResponses) && typeof value.raw === 'object';
 }
 
