@@ -62,7 +62,7 @@ const KILL_WAIT_SECONDS = 10;
 /** Lines of each removed file shown in the log (the original `cat`ted whole files). */
 const KILL_SHOWN_LINES = 200;
 /** The build script `Build Qemu` ships to the node. */
-export const BUILD_SCRIPT = resolve(__dirname, '..', '..', 'scripts', 'qemu_build.sh');
+export const BUILD_SCRIPT = resolve(__dirname, '..', '..', 'node-scripts', 'qemu_build.sh');
 /** Lines of the build's output a failed `Build Qemu` shows (configure and make say what broke at the end). */
 const BUILD_TAIL_LINES = 20;
 
