@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createDemoLibrary } from '../src/demo/demo-library';
+import { createDemoLibrary } from '../test/fixtures/demo-library';
 import { startRemoteServer } from '../src/remote/server';
 import { createServerLog } from '../src/remote/server-log';
 

@@ -4,8 +4,9 @@
 #
 #   scripts/run-robot.sh [OUTPUT_DIR] [extra robot options...]     (default OUTPUT_DIR: robot-results)
 #
-# Builds dist/ first when it is missing or older than src/, then checks `libdoc` against a running demo
-# server (the suites check libdoc in depth too) before running the suites.
+# Builds dist/ first when it is missing or older than src/, and the demo launcher (test/fixtures/demo-cli.ts)
+# into dist-test/, then checks `libdoc` against a running demo server (the suites check libdoc in depth too)
+# before running the suites.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 outdir=${1:-robot-results}
@@ -21,11 +22,12 @@ if [ ! -f dist/cli.js ] || [ -n "$(find src -name '*.ts' -newer dist/cli.js -pri
   echo "[robot] building dist/"
   npx tsc -p tsconfig.json || { echo "[robot] FAILED: build (npx tsc -p tsconfig.json)" >&2; exit 1; }
 fi
+npx tsc -p tsconfig.fixtures.json || { echo "[robot] FAILED: build (npx tsc -p tsconfig.fixtures.json)" >&2; exit 1; }
 mkdir -p "$outdir"
 
 # libdoc against a live demo server: the smallest proof that Robot can document what we serve.
 workdir=$(mktemp -d)
-node dist/cli.js --library demo --port 0 --port-file "$workdir/port" --log-level warn >"$workdir/server.out" 2>&1 &
+node dist-test/test/fixtures/demo-cli.js --library demo --port 0 --port-file "$workdir/port" --log-level warn >"$workdir/server.out" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 300); do [ -s "$workdir/port" ] && break; sleep 0.1; done
 libdoc_rc=1

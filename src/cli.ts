@@ -2,12 +2,12 @@
 /**
  * `qemu-utils-remote`: the composition root. Parses options, picks the library, starts the remote server,
  * prints the started/stopped lines Robot users (and PythonRemoteServer's tooling) expect, writes the port
- * file, and stops gracefully on SIGINT, SIGTERM and SIGHUP.
+ * file, and stops gracefully on SIGINT, SIGTERM and SIGHUP. The product serves only the QEMU library; test
+ * launchers call `main` with a table of their own (test/fixtures/demo-cli.ts adds the protocol demo).
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createDemoLibrary } from './demo/demo-library';
 import { createQemuLibrary } from './library/qemu-library';
 import { CREDENTIALS_ENV, isLoopbackHost, loadCredentials } from './remote/auth';
 import type { RemoteLibrary } from './remote/library';
@@ -37,7 +37,7 @@ Options:
   --credentials-file FILE  HTTP Basic credentials, one line \`user:password\`. The environment
                            variable ${CREDENTIALS_ENV}=user:password works too.
                            Never given on the command line.
-  --library NAME           qemu (default) or demo (a protocol demo library).
+  --library NAME           The library to serve: qemu (default, QemuUtils).
   --qemu-option KEY=VALUE  Setting for the qemu library; repeatable.
   --help                   Show this help.
   --version                Show the version.
@@ -53,6 +53,14 @@ class UsageError extends Error {
   }
 }
 
+/** The libraries a command can serve, by `--library` name; each is made from the `--qemu-option` settings. */
+export type LibraryTable = Readonly<Record<string, (settings: Record<string, string>) => RemoteLibrary<unknown>>>;
+
+/** What the product serves. */
+export const PRODUCT_LIBRARIES: LibraryTable = {
+  qemu: (settings) => createQemuLibrary(settings) as RemoteLibrary<unknown>,
+};
+
 interface CliOptions {
   host: string;
   port: number;
@@ -64,7 +72,7 @@ interface CliOptions {
   logLevel: ServerLogLevel;
   logJson: boolean;
   credentialsFile?: string;
-  library: 'qemu' | 'demo';
+  makeLibrary: LibraryTable[string];
   qemuOptions: Record<string, string>;
   help: boolean;
   version: boolean;
@@ -78,7 +86,7 @@ function wholeNumber(text: string | undefined, option: string, fallback: number,
   return Number(text);
 }
 
-function parseOptions(argv: string[]): CliOptions {
+function parseOptions(argv: string[], libraries: LibraryTable): CliOptions {
   const secretOnArgv = argv.find((arg) => /^--(credentials|password|user|auth)(=|$)/.test(arg));
   if (secretOnArgv) {
     throw new UsageError(
@@ -116,7 +124,8 @@ function parseOptions(argv: string[]): CliOptions {
     throw new UsageError(`--log-level must be one of ${SERVER_LOG_LEVELS.join(', ')}, got '${logLevel}'.`);
   }
   const library = values.library ?? 'qemu';
-  if (library !== 'qemu' && library !== 'demo') throw new UsageError(`--library must be qemu or demo, got '${library}'.`);
+  const makeLibrary = Object.hasOwn(libraries, library) ? libraries[library] : undefined;
+  if (!makeLibrary) throw new UsageError(`--library must be ${Object.keys(libraries).join(' or ')}, got '${library}'.`);
   const qemuOptions: Record<string, string> = {};
   for (const setting of values['qemu-option'] ?? []) {
     const equals = setting.indexOf('=');
@@ -136,7 +145,7 @@ function parseOptions(argv: string[]): CliOptions {
     gracePeriodMs: Number(gracePeriod) * 1000,
     logLevel: logLevel as ServerLogLevel,
     logJson: values['log-json'] ?? false,
-    library,
+    makeLibrary,
     qemuOptions,
     help: values.help ?? false,
     version: values.version ?? false,
@@ -159,15 +168,15 @@ function writePortFile(path: string, port: number): void {
   renameSync(temporary, path);
 }
 
-function chooseLibrary(options: CliOptions): RemoteLibrary<unknown> {
-  return (options.library === 'demo' ? createDemoLibrary() : createQemuLibrary(options.qemuOptions)) as RemoteLibrary<unknown>;
-}
-
 /** Runs the server until it stops; resolves with the process exit code. */
-export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(
+  argv: string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+  libraries: LibraryTable = PRODUCT_LIBRARIES,
+): Promise<number> {
   let options: CliOptions;
   try {
-    options = parseOptions(argv);
+    options = parseOptions(argv, libraries);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`qemu-utils-remote: ${message}\nRun qemu-utils-remote --help for the options.\n`);
@@ -189,7 +198,7 @@ export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.P
       warn: (message) => log.warn(message),
       ...(options.credentialsFile ? { file: options.credentialsFile } : {}),
     });
-    server = await startRemoteServer(chooseLibrary(options), {
+    server = await startRemoteServer(options.makeLibrary(options.qemuOptions), {
       host: options.host,
       port: options.port,
       allowStop: options.allowStop,
@@ -224,9 +233,12 @@ export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.P
   return 0;
 }
 
-if (require.main === module) {
-  void main().then((code) => {
+/** Runs `main` as this process: exits with its code once stdout is flushed. */
+export function runAsProcess(libraries: LibraryTable = PRODUCT_LIBRARIES): void {
+  void main(process.argv.slice(2), process.env, libraries).then((code) => {
     // Flush stdout before exiting: it may be a pipe (Robot's Process library reads it).
     process.stdout.write('', () => process.exit(code));
   });
 }
+
+if (require.main === module) runAsProcess();

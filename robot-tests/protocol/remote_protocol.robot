@@ -1,9 +1,10 @@
 *** Settings ***
 Documentation       The remote-library server under real Robot Framework (protocol notes §8, items 50-57).
 ...
-...                 The suite starts the server itself (`--library demo`, port 0 and a port file), imports it
-...                 through `Remote` on two session paths with `AS` aliases, and stops it at the end.
-...                 Needs `dist/` built (`scripts/run-robot.sh` builds it).
+...                 The suite starts the server itself (the test launcher test/fixtures/demo-cli.ts with
+...                 `--library demo`, port 0 and a port file), imports it through `Remote` on two session
+...                 paths with `AS` aliases, and stops it at the end.
+...                 Needs `dist-test/` built (`npx tsc -p tsconfig.fixtures.json`; `scripts/run-robot.sh` does it).
 
 Library             Collections
 Library             OperatingSystem
@@ -17,7 +18,7 @@ Suite Teardown      Stop Demo Server
 
 *** Variables ***
 ${ROOT}             ${CURDIR}/../..
-${CLI}              ${ROOT}/dist/cli.js
+${CLI}              ${ROOT}/dist-test/test/fixtures/demo-cli.js
 
 
 *** Test Cases ***
@@ -171,7 +172,7 @@ Start Demo Server
     ${directory} =    Evaluate    tempfile.mkdtemp(prefix='qur-robot-')    modules=tempfile
     Set Suite Variable    ${PORT_FILE}    ${directory}/port
     Set Suite Variable    ${SERVER_LOG}    ${directory}/server.log
-    File Should Exist    ${CLI}    Build first: npx tsc -p tsconfig.json (scripts/run-robot.sh does it)
+    File Should Exist    ${CLI}    Build first: npx tsc -p tsconfig.fixtures.json (scripts/run-robot.sh does it)
     Start Process    node    ${CLI}    --library    demo    --port    0    --port-file    ${PORT_FILE}
     ...    --log-json    --log-level    debug    alias=server    stdout=${directory}/server.out    stderr=${SERVER_LOG}
     Wait Until Created    ${PORT_FILE}    timeout=60s

@@ -9,7 +9,7 @@ import { onNodeStep } from './node-step';
 import type { QemuSettings } from './settings';
 
 /** The build script `Build Qemu` ships to the node. */
-export const BUILD_SCRIPT = resolve(__dirname, '..', '..', 'scripts', 'qemu_build.sh');
+export const BUILD_SCRIPT = resolve(__dirname, '..', '..', 'node-scripts', 'qemu_build.sh');
 /** Lines of the build's output a failed `Build Qemu` shows (configure and make say what broke at the end). */
 const BUILD_TAIL_LINES = 20;
 

@@ -14,7 +14,7 @@ function run(...args: string[]): { status: number | null; stdout: string; stderr
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe('scripts/qemu_build.sh (run by Build Qemu on the node)', () => {
+describe('node-scripts/qemu_build.sh (run by Build Qemu on the node)', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'qur-build-'));

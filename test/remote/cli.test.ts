@@ -4,13 +4,16 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { py, pyError } from '../support/xmlrpc';
-import { buildCli, killLeftovers, removeBuild, runCli, startCli, type StartedCli } from './support/cli';
+import { buildCli, demoCli, killLeftovers, removeBuild, runCli, startCli, type StartedCli } from './support/cli';
 
+/** The product command, and the test launcher that adds `--library demo`. */
 let cli: string;
+let demo: string;
 let scratch: string;
 
 beforeAll(() => {
   cli = buildCli();
+  demo = demoCli(cli);
   scratch = mkdtempSync(join(tmpdir(), 'qur-cli-'));
 });
 
@@ -41,7 +44,7 @@ describe('command line', () => {
       [['--bogus'], /Unknown option '--bogus'/],
       [['--port', 'x'], /--port must be a whole number/],
       [['--port', '70000'], /--port must be 0-65535/],
-      [['--library', 'nope'], /--library must be qemu or demo/],
+      [['--library', 'demo'], /--library must be qemu, got 'demo'/],
       [['--qemu-option', 'novalue'], /--qemu-option takes KEY=VALUE/],
       [['--log-level', 'loud'], /--log-level must be one of error, warn, info, debug, silent/],
       [['--allow-stop', '--no-allow-stop'], /not both/],
@@ -63,13 +66,13 @@ describe('command line', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     try {
       const port = (blocker.address() as { port: number }).port;
-      const busy = runCli(cli, ['--library', 'demo', '--port', String(port)]);
+      const busy = runCli(demo, ['--library', 'demo', '--port', String(port)]);
       expect(await busy.exited).toEqual({ code: 1, signal: null });
       expect(busy.stderr()).toMatch(new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.*pick another with --port`));
     } finally {
       blocker.close();
     }
-    const open = runCli(cli, ['--library', 'demo', '--host', '0.0.0.0', '--port', '0']);
+    const open = runCli(demo, ['--library', 'demo', '--host', '0.0.0.0', '--port', '0']);
     expect(await open.exited).toEqual({ code: 1, signal: null });
     expect(open.stderr()).toMatch(/Refusing to listen on 0\.0\.0\.0 without credentials/);
   });
@@ -78,7 +81,7 @@ describe('command line', () => {
 describe('running server', () => {
   test.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s stops it gracefully: stopped line, port file removed, exit 0', async (signal) => {
     const portFile = join(scratch, `port-${signal}`);
-    const server = await startCli(cli, ['--library', 'demo', '--port', '0', '--port-file', portFile]);
+    const server = await startCli(demo, ['--library', 'demo', '--port', '0', '--port-file', portFile]);
     expect(server.stdout()).toBe(`Robot Framework remote server at 127.0.0.1:${server.port} started.\n`);
     expect(readFileSync(portFile, 'utf8')).toBe(String(server.port));
     expect(await py(server.url, "result = run('echo', ['hi'])")).toEqual({ status: 'PASS', return: 'hi' });
@@ -91,7 +94,7 @@ describe('running server', () => {
   });
 
   test('a signal during a keyword lets it finish (it sees the stop); a second signal cuts a stubborn one', async () => {
-    const server = await startCli(cli, ['--library', 'demo', '--port', '0', '--grace-period', '30', '--log-json', '--log-level', 'debug']);
+    const server = await startCli(demo, ['--library', 'demo', '--port', '0', '--grace-period', '30', '--log-json', '--log-level', 'debug']);
     const polite = py(server.url, "result = run('sleep_seconds', [60], path='/polite')");
     const stubborn = py(server.url, "result = run('sleep_seconds', [60, False], path='/stubborn')");
     await waitForLog(server, 2, 'sleep_seconds');
@@ -105,8 +108,8 @@ describe('running server', () => {
   });
 
   test('Stop Remote Server stops it; --no-allow-stop refuses', async () => {
-    const stoppable = await startCli(cli, ['--library', 'demo', '--port', '0']);
-    const refusing = await startCli(cli, ['--library', 'demo', '--port', '0', '--no-allow-stop']);
+    const stoppable = await startCli(demo, ['--library', 'demo', '--port', '0']);
+    const refusing = await startCli(demo, ['--library', 'demo', '--port', '0', '--no-allow-stop']);
     expect(await py(stoppable.url, "result = run('stop_remote_server')")).toEqual({ status: 'PASS', return: true });
     expect(await stoppable.exited).toEqual({ code: 0, signal: null });
     expect(stoppable.stdout()).toMatch(/stopped\.\n$/);
@@ -119,10 +122,10 @@ describe('running server', () => {
     const file = join(scratch, 'credentials');
     writeFileSync(file, 'filer:from-file\n');
     chmodSync(file, 0o600);
-    const fromEnv = await startCli(cli, ['--library', 'demo', '--port', '0', '--host', '0.0.0.0', '--log-json'], {
+    const fromEnv = await startCli(demo, ['--library', 'demo', '--port', '0', '--host', '0.0.0.0', '--log-json'], {
       QEMU_UTILS_REMOTE_CREDENTIALS: 'enver:from-env',
     });
-    const fromFile = await startCli(cli, ['--library', 'demo', '--port', '0', '--credentials-file', file]);
+    const fromFile = await startCli(demo, ['--library', 'demo', '--port', '0', '--credentials-file', file]);
     const local = `http://127.0.0.1:${fromEnv.port}`;
     expect(await pyError(local, "result = run('echo', [1])")).toEqual({ type: 'ProtocolError', status: 401, message: 'Unauthorized' });
     expect(await py(local, "result = run('echo', [1], auth='enver:from-env')")).toEqual({ status: 'PASS', return: 1 });
@@ -136,8 +139,8 @@ describe('running server', () => {
   });
 
   test('--log-json, --log-level and --max-sessions', async () => {
-    const server = await startCli(cli, ['--library', 'demo', '--port', '0', '--log-json', '--max-sessions', '1']);
-    const quiet = await startCli(cli, ['--library', 'demo', '--port', '0', '--log-level', 'warn']);
+    const server = await startCli(demo, ['--library', 'demo', '--port', '0', '--log-json', '--max-sessions', '1']);
+    const quiet = await startCli(demo, ['--library', 'demo', '--port', '0', '--log-level', 'warn']);
     const result = (await py(server.url, "result = [run('open_counter', path='/one'), run('open_counter', path='/two')]")) as { status: string; error?: string }[];
     expect(result[1]?.error).toMatch(/^Cannot open session 'two': the server already has 1 live sessions, its limit \(--max-sessions 1\)/);
     await py(quiet.url, "result = run('echo', [1])");

@@ -1,5 +1,5 @@
 /** Safety: credentials, limits and hostile input, over real HTTP with Python. */
-import { createDemoLibrary } from '../../src/demo/demo-library';
+import { createDemoLibrary } from '../fixtures/demo-library';
 import { startRemoteServer, ServerConfigurationError } from '../../src/remote/server';
 import { createServerLog } from '../../src/remote/server-log';
 import { py, pyError } from '../support/xmlrpc';

@@ -16,7 +16,7 @@ import { createQemuLibrary } from '../../src/library/qemu-library';
 import { closeAllTransports } from '../../src/node';
 import { startRemoteServer, type RemoteServer } from '../../src/remote/server';
 import { createServerLog } from '../../src/remote/server-log';
-import { killLeftovers, runCli, startCli } from '../remote/support/cli';
+import { demoCli, killLeftovers, runCli, startCli } from '../remote/support/cli';
 import { captureServerLog } from '../remote/support/servers';
 import { captureNodeLog, describeSsh, passwordNodeDict, sshdEnv } from '../support/sshd';
 import { py, runPython } from '../support/xmlrpc';
@@ -28,7 +28,7 @@ let cli: string;
 beforeAll(() => {
   scratch = mkdtempSync('/tmp/qur-security-');
   chmodSync(scratch, 0o755);
-  cli = builtCli();
+  cli = demoCli(builtCli());
 }, 120_000);
 
 afterAll(() => {

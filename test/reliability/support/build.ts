@@ -1,8 +1,9 @@
 /**
- * A transpiled copy of `src/` for tests that run the real CLI as its own process (so a crash, its exit code
- * and its RSS are the server's alone). Built once per source state: the directory is named by a digest of
+ * A transpiled copy of `src/` and of the test launchers in `test/fixtures/` (in the repository's layout) for
+ * tests that run the real CLI as its own process (so a crash, its exit code and its RSS are the server's
+ * alone). Built once per source state: the directory is named by a digest of
  * every source file, so test files running in parallel share one build, and a stale one is never used.
- * `templates/` and `scripts/` are linked next to it, where the QEMU library looks for them.
+ * `templates/` and `node-scripts/` are linked next to it, where the QEMU library looks for them.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -21,9 +22,9 @@ function sourceFiles(directory: string): string[] {
     });
 }
 
-/** Path of `cli.js` in a build of the current sources (made if missing). */
+/** Path of `src/cli.js` in a build of the current sources (made if missing). */
 export function builtCli(): string {
-  const files = sourceFiles(join(ROOT, 'src'));
+  const files = [...sourceFiles(join(ROOT, 'src')), ...sourceFiles(join(ROOT, 'test', 'fixtures'))];
   const digest = createHash('sha256');
   const sources = files.map((file) => {
     const text = readFileSync(file, 'utf8');
@@ -32,7 +33,7 @@ export function builtCli(): string {
   });
   digest.update(readFileSync(join(ROOT, 'package.json')));
   const base = join(ROOT, '.cache', `reliability-build-${digest.digest('hex').slice(0, 16)}`);
-  const cli = join(base, 'dist', 'cli.js');
+  const cli = join(base, 'src', 'cli.js');
   if (existsSync(cli)) return cli;
 
   // Built aside and renamed into place, so a parallel test file never sees half a build.
@@ -42,13 +43,13 @@ export function builtCli(): string {
       fileName: file,
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
     });
-    const target = join(scratch, 'dist', relative(join(ROOT, 'src'), file)).replace(/\.ts$/, '.js');
+    const target = join(scratch, relative(ROOT, file)).replace(/\.ts$/, '.js');
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, output.outputText);
   }
   writeFileSync(join(scratch, 'package.json'), readFileSync(join(ROOT, 'package.json')));
   symlinkSync(join(ROOT, 'templates'), join(scratch, 'templates'));
-  symlinkSync(join(ROOT, 'scripts'), join(scratch, 'scripts'));
+  symlinkSync(join(ROOT, 'node-scripts'), join(scratch, 'node-scripts'));
   // node_modules resolves from the repository: `.cache/` sits inside it.
   try {
     renameSync(scratch, base);

@@ -1,7 +1,8 @@
 /**
- * Runs the real `qemu-utils-remote` CLI as a child process. The sources are transpiled (no type check, so
- * another module's type error cannot block these tests; `tsc` covers types) with TypeScript's own
- * `transpileModule` into `.cache/` inside the repository, where `node_modules` resolves.
+ * Runs the real `qemu-utils-remote` CLI as a child process. The sources (`src/` and the test launcher in
+ * `test/fixtures/`, in the repository's layout) are transpiled (no type check, so another module's type error
+ * cannot block these tests; `tsc` covers types) with TypeScript's own `transpileModule` into `.cache/` inside
+ * the repository, where `node_modules` resolves.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -18,22 +19,31 @@ function sourceFiles(directory: string): string[] {
   });
 }
 
+/** The `.ts` files a CLI build transpiles: the product and the test launchers. */
+export function cliSources(): string[] {
+  return [...sourceFiles(join(ROOT, 'src')), ...sourceFiles(join(ROOT, 'test', 'fixtures'))];
+}
+
 /** Transpiles `src/` into a fresh directory; returns the path of `cli.js`. Remove it with `removeBuild`. */
 export function buildCli(): string {
   const base = join(ROOT, '.cache', `cli-test-${process.pid}-${Date.now()}`);
-  const out = join(base, 'dist');
-  for (const file of sourceFiles(join(ROOT, 'src'))) {
+  for (const file of cliSources()) {
     const output = ts.transpileModule(readFileSync(file, 'utf8'), {
       fileName: file,
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
     });
-    const target = join(out, relative(join(ROOT, 'src'), file)).replace(/\.ts$/, '.js');
+    const target = join(base, relative(ROOT, file)).replace(/\.ts$/, '.js');
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, output.outputText);
   }
   // The CLI reads its version from the package.json next to its directory, as in the published layout.
   copyFileSync(join(ROOT, 'package.json'), join(base, 'package.json'));
-  return join(out, 'cli.js');
+  return join(base, 'src', 'cli.js');
+}
+
+/** The test launcher that adds `--library demo` (test/fixtures/demo-cli.ts), built beside `cli`. */
+export function demoCli(cli: string): string {
+  return join(dirname(dirname(cli)), 'test', 'fixtures', 'demo-cli.js');
 }
 
 export function removeBuild(cli: string): void {

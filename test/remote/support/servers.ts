@@ -1,6 +1,6 @@
 /** Starts in-process servers for the protocol tests and captures their server log as JSON records. */
 import { Writable } from 'node:stream';
-import { createDemoLibrary, type Counter } from '../../../src/demo/demo-library';
+import { createDemoLibrary, type Counter } from '../../fixtures/demo-library';
 import { startRemoteServer, type RemoteServer, type RemoteServerOptions } from '../../../src/remote/server';
 import { createServerLog, type ServerLogLevel } from '../../../src/remote/server-log';
 
