@@ -5,19 +5,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { CredentialsError } from './errors';
 
 export const CREDENTIALS_ENV = 'QEMU_UTILS_REMOTE_CREDENTIALS';
 
 export interface Credentials {
   user: string;
   password: string;
-}
-
-export class CredentialsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CredentialsError';
-  }
 }
 
 /** Parses `user:password` (the password may contain `:`). */

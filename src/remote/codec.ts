@@ -14,6 +14,7 @@
 import { SaxesParser } from 'saxes';
 import Deserializer from 'xmlrpc/lib/deserializer';
 import dateFormatter from 'xmlrpc/lib/date_formatter';
+import { XmlRpcDecodeError, XmlRpcEncodeError } from './errors';
 
 /** Values this codec writes. Anything richer is converted first (see `values.ts`). */
 export type WireValue =
@@ -27,22 +28,6 @@ export type WireValue =
   | undefined
   | WireValue[]
   | { [key: string]: WireValue };
-
-/** A call that is not well-formed XML-RPC: answered with a Fault, never run. */
-export class XmlRpcDecodeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'XmlRpcDecodeError';
-  }
-}
-
-/** A value XML-RPC cannot carry to Robot; the message says which and why. */
-export class XmlRpcEncodeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'XmlRpcEncodeError';
-  }
-}
 
 export interface DecodeLimits {
   /** Deepest allowed nesting of arrays and structs. */

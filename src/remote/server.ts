@@ -9,22 +9,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type winston from 'winston';
-import { ALL_METHODS, FaultCode, InformationApi, ProtocolFault } from './api';
+import { ALL_METHODS, FaultCode, faultXml, InformationApi } from './api';
 import { isLoopbackHost, type Credentials } from './auth';
 import { bindArguments } from './binding';
-import {
-  DEFAULT_MAX_NESTING,
-  decodeMethodCall,
-  encodeResponse,
-  XmlRpcDecodeError,
-  XmlRpcEncodeError,
-  type MethodCall,
-} from './codec';
+import { DEFAULT_MAX_NESTING, decodeMethodCall, encodeResponse, type MethodCall } from './codec';
 import { createDocsHandler } from './docs/endpoint'; // docs endpoint
 import { createRequestListener, type CallResponse, type IncomingCall } from './http';
-import { KeywordError, type RemoteLibrary } from './library';
+import { KeywordError, ProtocolFault, ServerConfigurationError, withoutTraceback, XmlRpcDecodeError, XmlRpcEncodeError } from './errors';
+import type { RemoteLibrary } from './library';
 import { CallLogger } from './logger';
-import { failResult, passResult, withoutTraceback, type ResultStruct } from './results';
+import { failResult, passResult, type ResultStruct } from './results';
 import { createServerLog, redact } from './server-log';
 import { runWithInstance, sessionPath, SessionRegistry } from './sessions';
 import { compileLibrary, STOP_KEYWORD, type CompiledKeyword, type CompiledLibrary } from './spec';
@@ -80,14 +74,6 @@ export interface RemoteServer {
   sessions(): string[];
   /** The live sessions with what they hold and run. */
   sessionStatus(): SessionStatus[];
-}
-
-/** Bad options (e.g. a public bind without credentials) or a port that cannot be bound. */
-export class ServerConfigurationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ServerConfigurationError';
-  }
 }
 
 const DEFAULTS = {
@@ -256,12 +242,12 @@ class RemoteServerImpl<I> implements RemoteServer {
     } catch (error) {
       if (error instanceof ProtocolFault) {
         this.logCall(call, { method, status: 'FAULT', started, error: error.message }, 'warn');
-        return { xml: error.toXml() };
+        return { xml: faultXml(error) };
       }
       // A bug of this server: the client still gets an answer it can show, the log gets the stack.
       const message = error instanceof Error ? error.message : String(error);
       this.log.error('internal error', { session: sessionPath(call.session), method, stack: error instanceof Error ? error.stack : message });
-      return { xml: new ProtocolFault(FaultCode.internalError, `Internal error of the remote server: ${message} (details in its log).`).toXml() };
+      return { xml: faultXml(new ProtocolFault(FaultCode.internalError, `Internal error of the remote server: ${message} (details in its log).`)) };
     }
   }
 

@@ -4,26 +4,8 @@
  * run concurrently. A session lives while it has an instance or calls queued; the number of live sessions is
  * capped.
  */
-import { withoutTraceback } from './results';
-import { KeywordError, type BoundArguments, type KeywordContext, type KeywordDefinition, type KeywordLogger, type RemoteLibrary } from './library';
-
-/** More live sessions than `maxSessions`; the message says which exist and how to end one. */
-export class SessionLimitError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SessionLimitError';
-    (this as { ROBOT_SUPPRESS_NAME?: boolean }).ROBOT_SUPPRESS_NAME = true;
-    withoutTraceback(this);
-  }
-}
-
-/** A keyword declared `creates` whose `run` did not return `{ instance }`. */
-export class LibraryContractError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LibraryContractError';
-  }
-}
+import { KeywordError, LibraryContractError, SessionLimitError, withoutTraceback } from './errors';
+import type { BoundArguments, KeywordContext, KeywordDefinition, KeywordLogger, RemoteLibrary } from './library';
 
 export class Session<I> {
   instance: I | undefined;

@@ -1,7 +1,8 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkBasicAuth, CredentialsError, isLoopbackHost, loadCredentials, parseCredentials } from '../../src/remote/auth';
+import { checkBasicAuth, isLoopbackHost, loadCredentials, parseCredentials } from '../../src/remote/auth';
+import { CredentialsError } from '../../src/remote/errors';
 import { createServerLog, redact, REDACTED } from '../../src/remote/server-log';
 
 const basic = (text: string): string => `Basic ${Buffer.from(text).toString('base64')}`;

@@ -1,6 +1,7 @@
 /** Safety: credentials, limits and hostile input, over real HTTP with Python. */
 import { createDemoLibrary } from '../../src/demo/demo-library';
-import { startRemoteServer, ServerConfigurationError } from '../../src/remote/server';
+import { ServerConfigurationError } from '../../src/remote/errors';
+import { startRemoteServer } from '../../src/remote/server';
 import { createServerLog } from '../../src/remote/server-log';
 import { py, pyError } from '../support/xmlrpc';
 import { callRecords, startDemoServer, type TestServer } from './support/servers';
