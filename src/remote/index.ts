@@ -4,6 +4,6 @@ export * from './library';
 export * from './errors';
 export { startRemoteServer, type RemoteServer, type RemoteServerOptions } from './server';
 export { createServerLog, redact, isSecretName, type ServerLogLevel, type ServerLogOptions } from './server-log';
-export { loadCredentials, parseCredentials, isLoopbackHost, CREDENTIALS_ENV, type Credentials } from './auth';
+export { loadCredentials, parseCredentials, isLoopbackHost, type Credentials } from './auth';
 export { printableName } from './robot/names';
 export { describeValue, parseRobotBoolean } from './robot/conversion';

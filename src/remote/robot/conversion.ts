@@ -6,6 +6,7 @@
  * conversions Robot would do. Unknown type names convert nothing, as in Robot. Beyond Robot (which leaves
  * them unconverted): `Optional[X]` and `Union[X, Y]` convert as `X | None` and `X | Y`.
  */
+import { isStruct } from '../codec';
 import { ConversionError } from '../errors';
 import type { KnownType, LiteralValue, RobotType } from './types';
 
@@ -28,12 +29,6 @@ export function parseRobotBoolean(value: unknown): boolean | undefined {
   if (TRUE_STRINGS.has(text)) return true;
   if (FALSE_STRINGS.has(text)) return false;
   return undefined;
-}
-
-function isStruct(value: unknown): value is Record<string, unknown> {
-  return (
-    typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value) && !(value instanceof Date)
-  );
 }
 
 function toInteger(value: unknown): number {
