@@ -17,7 +17,7 @@
  *   ├─ ProtocolFault              a call answered with an XML-RPC Fault (`code` is the fault code)
  *   └─ KeywordError               thrown by keywords to steer how Robot reports the failure
  *
- * No string `code` beside the classes, as in `src/node/errors.ts` and `src/qemu/errors.ts`: the class is the
+ * No string `code` beside the classes, as the other layers' errors have none: the class is the
  * machine-readable kind (and `ProtocolFault.code` already means the XML-RPC fault code on the wire).
  */
 

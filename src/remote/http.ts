@@ -201,8 +201,8 @@ function tooLarge(req: IncomingMessage, res: ServerResponse, options: HttpOption
 /**
  * A call as the handler sees it. A class, not an object literal with a `clientGone` getter: that getter is
  * a closure over `serve`'s scope, and with it every call's request objects outlived young-generation GCs
- * and were promoted, tripling those GC pauses, which set the server's p99 latency (see `CallContext` in
- * sessions.ts for the figures).
+ * and were promoted, and the longer GC pauses that followed set the server's p99 latency (docs/server.md,
+ * "Per-call cost").
  */
 class ReceivedCall implements IncomingCall {
   sessionProblem?: string;
@@ -264,7 +264,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: HttpOpt
   }
   // Robot opens a new connection for every call and closes it after the answer. Closing it from this side
   // instead keeps the TIME_WAIT sockets here rather than on the client, whose port allocation slows down
-  // badly under them (measured: 4 Python clients went from ~20 to ~1,000 calls/s on a busy machine).
+  // badly under them (docs/server.md, "Per-call cost").
   res.writeHead(200, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(response.xml), Connection: 'close' });
   res.end(response.xml);
 }

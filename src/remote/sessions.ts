@@ -116,8 +116,8 @@ function isCreatedInstance(value: unknown): value is { instance: unknown; result
 /**
  * What a keyword's `run` receives. A class, not an object literal with a `signal` getter: that getter is a
  * closure over this module's per-call scope, and with it every call's objects outlived young-generation
- * GCs and were promoted (measured under 4 clients: ~110 MB promoted in 9 s instead of ~20 MB, GC pauses of
- * 4-7 ms instead of ~1 ms, which set the server's p99 latency).
+ * GCs and were promoted, and the longer GC pauses that followed set the server's p99 latency (figures in
+ * docs/server.md, "Per-call cost").
  */
 class CallContext<I> implements KeywordContext<I> {
   readonly log: KeywordLogger;

@@ -21,7 +21,7 @@ export interface CompiledParameter {
 
 export interface CompiledKeyword<I> {
   definition: KeywordDefinition<I>;
-  /** As Robot shows it: `qemu_start` -> `Qemu Start`. */
+  /** As Robot shows it: `open_session` -> `Open Session`. */
   printableName: string;
   parameters: CompiledParameter[];
   published: { args: WireValue[]; types: { [name: string]: string }; tags: string[]; doc: string };

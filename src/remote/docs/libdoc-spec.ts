@@ -46,7 +46,7 @@ export interface LibdocArgument {
 }
 
 export interface LibdocKeyword {
-  /** Printable name: `Qemu Add Vhost User If`. */
+  /** Printable name: `Add Vhost User Interface`. */
   name: string;
   args: LibdocArgument[];
   returnType: LibdocType | null;
@@ -278,7 +278,7 @@ export function generationTime(date: Date): string {
  * Differences from libdoc's output for the same library served remotely (all deliberate):
  * - `name`/`version` are the library's (libdoc says `Remote`/`""` unless given `--name`/`--version`);
  * - `source` is null and `lineno` -1 (libdoc points at its own Remote.py, and writes `lineno: null`, which
- *   libdoc itself then cannot read back: `int(None)`). With -1 the spec converts: `libdoc QemuUtils.json x.html`;
+ *   libdoc itself then cannot read back: `int(None)`). With -1 the spec converts: `libdoc Lib.json x.html`;
  * - an empty `initDoc` falls back to our own import text, and typedoc texts are ours (shorter, same meaning).
  */
 export function buildLibdocSpec(library: DocumentedLibrary, options: LibdocSpecOptions = {}): LibdocSpec {

@@ -1,6 +1,6 @@
 /**
  * Keyword names as Robot shows and matches them: `printable_name(name, code_style=True)` of `robot.utils`
- * (`qemu_add_vhost_user_if` -> `Qemu Add Vhost User If`, `getHTTPResponse` -> `Get HTTP Response`) and
+ * (`add_vhost_user_interface` -> `Add Vhost User Interface`, `getHTTPResponse` -> `Get HTTP Response`) and
  * `normalize(name, ignore='_')` (case, spaces and underscores do not count).
  */
 
