@@ -130,26 +130,52 @@ function toLiteral(value: unknown, values: LiteralValue[]): LiteralValue {
   throw new ConversionError(`expected one of ${values.map((item) => JSON.stringify(item)).join(', ')}`);
 }
 
-type Converter = 'int' | 'float' | 'bool' | 'str' | 'bytes' | 'none' | 'datetime' | 'list' | 'set' | 'dict';
+function toList(value: unknown, [item]: readonly RobotType[]): unknown[] {
+  if (!Array.isArray(value)) throw new ConversionError('expected a list');
+  return item ? value.map((entry) => convertValue(entry, item)) : value;
+}
 
-/** Which conversion each Robot type gets here; the others (Decimal, Path, Any, ...) pass values through. */
-const CONVERTERS: Partial<Record<KnownType, Converter>> = {
-  int: 'int',
-  float: 'float',
-  bool: 'bool',
-  str: 'str',
-  bytes: 'bytes',
-  bytearray: 'bytes',
-  NoneType: 'none',
-  datetime: 'datetime',
-  date: 'datetime',
-  list: 'list',
-  Sequence: 'list',
-  tuple: 'list',
-  set: 'set',
-  frozenset: 'set',
-  dict: 'dict',
-  Mapping: 'dict',
+function toDict(value: unknown, [, item]: readonly RobotType[]): Record<string, unknown> {
+  if (!isStruct(value)) throw new ConversionError('expected a dictionary');
+  if (!item) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, convertValue(entry, item)]));
+}
+
+interface Conversion {
+  /** True when the value already has the type, so a union keeps it as is (Robot's rule). */
+  has(value: unknown): boolean;
+  to(value: unknown, nested: readonly RobotType[]): unknown;
+}
+
+const INTEGER: Conversion = { has: (value) => typeof value === 'number' && Number.isInteger(value), to: toInteger };
+const FLOAT: Conversion = { has: (value) => typeof value === 'number', to: toFloat };
+const BOOLEAN: Conversion = { has: (value) => typeof value === 'boolean', to: toBoolean };
+const TEXT: Conversion = { has: (value) => typeof value === 'string', to: toText };
+const BYTES: Conversion = { has: (value) => Buffer.isBuffer(value), to: toBytes };
+const NONE_VALUE: Conversion = { has: (value) => value === null || value === undefined, to: toNone };
+const DATE: Conversion = { has: (value) => value instanceof Date, to: toDate };
+// Containers never count as converted already: their items may still need converting.
+const LIST: Conversion = { has: () => false, to: toList };
+const DICT: Conversion = { has: () => false, to: toDict };
+
+/** The conversion each Robot type gets here; the others (Decimal, Path, Any, ...) pass values through. */
+const CONVERSIONS: Partial<Record<KnownType, Conversion>> = {
+  int: INTEGER,
+  float: FLOAT,
+  bool: BOOLEAN,
+  str: TEXT,
+  bytes: BYTES,
+  bytearray: BYTES,
+  NoneType: NONE_VALUE,
+  datetime: DATE,
+  date: DATE,
+  list: LIST,
+  Sequence: LIST,
+  tuple: LIST,
+  set: LIST,
+  frozenset: LIST,
+  dict: DICT,
+  Mapping: DICT,
 };
 
 const NONE: RobotType = { name: 'None', known: 'NoneType', union: false };
@@ -163,37 +189,16 @@ function unionMembers(type: RobotType): readonly RobotType[] | undefined {
   return undefined;
 }
 
-/** True when the value already has the type, so a union keeps it as is (Robot's rule). */
+function literalValues(type: RobotType): LiteralValue[] {
+  return (type.nested ?? []).map((item) => item.literal?.value ?? null);
+}
+
 function matches(value: unknown, type: RobotType): boolean {
   const members = unionMembers(type);
   if (members) return members.some((member) => matches(value, member));
   if (type.known === 'Literal') return literalValues(type).some((item) => item === value);
-  switch (type.known && CONVERTERS[type.known]) {
-    case 'int':
-      return typeof value === 'number' && Number.isInteger(value);
-    case 'float':
-      return typeof value === 'number';
-    case 'bool':
-      return typeof value === 'boolean';
-    case 'str':
-      return typeof value === 'string';
-    case 'bytes':
-      return Buffer.isBuffer(value);
-    case 'none':
-      return value === null || value === undefined;
-    case 'datetime':
-      return value instanceof Date;
-    case 'list':
-    case 'set':
-    case 'dict':
-      return false; // their items may still need converting
-    default:
-      return true;
-  }
-}
-
-function literalValues(type: RobotType): LiteralValue[] {
-  return (type.nested ?? []).map((item) => item.literal?.value ?? null);
+  const conversion = type.known && CONVERSIONS[type.known];
+  return conversion ? conversion.has(value) : true;
 }
 
 function toUnion(value: unknown, members: readonly RobotType[]): unknown {
@@ -213,35 +218,8 @@ export function convertValue(value: unknown, type: RobotType): unknown {
   const members = unionMembers(type);
   if (members) return toUnion(value, members);
   if (type.known === 'Literal') return toLiteral(value, literalValues(type));
-  const [first, second] = type.nested ?? [];
-  switch (type.known && CONVERTERS[type.known]) {
-    case 'int':
-      return toInteger(value);
-    case 'float':
-      return toFloat(value);
-    case 'bool':
-      return toBoolean(value);
-    case 'str':
-      return toText(value);
-    case 'bytes':
-      return toBytes(value);
-    case 'none':
-      return toNone(value);
-    case 'datetime':
-      return toDate(value);
-    case 'list':
-    case 'set':
-      if (!Array.isArray(value)) throw new ConversionError('expected a list');
-      return first ? value.map((item) => convertValue(item, first)) : value;
-    case 'dict': {
-      if (!isStruct(value)) throw new ConversionError('expected a dictionary');
-      const valueType = second;
-      if (!valueType) return value;
-      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, convertValue(item, valueType)]));
-    }
-    default:
-      return value;
-  }
+  const conversion = type.known && CONVERSIONS[type.known];
+  return conversion ? conversion.to(value, type.nested ?? []) : value;
 }
 
 /** A short, typed rendering of a received value for failure messages. */
