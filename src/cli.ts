@@ -9,10 +9,19 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createQemuLibrary } from './library/qemu-library';
-import { CREDENTIALS_ENV, isLoopbackHost, loadCredentials } from './remote/auth';
+import { isLoopbackHost, loadCredentials } from './remote/auth';
 import type { RemoteLibrary } from './remote/library';
 import { startRemoteServer, type RemoteServer } from './remote/server';
 import { createServerLog, SERVER_LOG_LEVELS, type ServerLogLevel } from './remote/server-log';
+
+/** The environment variable that may hold the HTTP Basic credentials, `user:password`. */
+const CREDENTIALS_ENV = 'QEMU_UTILS_REMOTE_CREDENTIALS';
+const AUTH_REALM = 'qemu-utils-remote';
+const SERVER_HINTS = {
+  credentials: `Set ${CREDENTIALS_ENV}=user:password or --credentials-file FILE`,
+  port: 'pick another with --port',
+  stopRefused: 'stopping is disabled (--no-allow-stop)',
+};
 
 const HELP = `Usage: qemu-utils-remote [options]
 
@@ -195,6 +204,7 @@ export async function main(
   try {
     const credentials = loadCredentials({
       env,
+      envVariable: CREDENTIALS_ENV,
       warn: (message) => log.warn(message),
       ...(options.credentialsFile ? { file: options.credentialsFile } : {}),
     });
@@ -206,6 +216,8 @@ export async function main(
       maxBodyBytes: options.maxRequestBytes,
       gracePeriodMs: options.gracePeriodMs,
       log,
+      authRealm: AUTH_REALM,
+      hints: SERVER_HINTS,
       ...(credentials ? { credentials } : {}),
     });
   } catch (error) {

@@ -4,6 +4,7 @@
  */
 import { CommandFailedError } from '../node';
 import { QemuError, type CallContext } from '../qemu';
+import { printableName } from '../remote';
 import { KeywordError, type KeywordContext } from '../remote/library';
 
 /** `keyword`: the published name ('qemu_start'), shown as Robot does ('Qemu Start') in node failures. */
@@ -13,11 +14,7 @@ export function callOf<I>(context: KeywordContext<I>, keyword?: string): CallCon
 
 /** 'qemu_get_command_line' -> 'Qemu Get Command Line', as Robot shows a remote keyword. */
 export function robotKeywordName(name: string): string {
-  return name
-    .split('_')
-    .filter((word) => word !== '')
-    .map((word) => word[0].toUpperCase() + word.slice(1))
-    .join(' ');
+  return printableName(name);
 }
 
 /**

@@ -4,24 +4,8 @@
  * remote binding; the QEMU domain then checks its own invariants, and speaks no Robot.
  */
 import { describeValue, QemuConfigError } from '../qemu';
+import { parseRobotBoolean } from '../remote';
 import type { BoundArguments } from '../remote/library';
-
-const BOOL_TRUE = new Set(['true', 'yes', 'on', '1']);
-const BOOL_FALSE = new Set(['false', 'no', 'off', '0', 'none', '']);
-
-/** Robot's boolean words (and 0/1, None); `undefined` when `value` is none of them. */
-export function parseRobotBoolean(value: unknown): boolean | undefined {
-  // merge: delegate to parseRobotBoolean from ../remote
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'number' && (value === 0 || value === 1)) return value === 1;
-  if (value === null) return false;
-  if (typeof value === 'string') {
-    const lowered = value.trim().toLowerCase();
-    if (BOOL_TRUE.has(lowered)) return true;
-    if (BOOL_FALSE.has(lowered)) return false;
-  }
-  return undefined;
-}
 
 /** A boolean by Robot's rules; `what` names the argument when `value` is not one. */
 export function robotBool(value: unknown, what: string): boolean {

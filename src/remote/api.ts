@@ -3,8 +3,9 @@
  * answered from what `spec.ts` published at start-up. Their responses do not depend on the session, so they
  * are serialised once.
  */
-import { encodeFault, encodeResponse, XmlRpcEncodeError, type WireValue } from './codec';
-import { LibraryDefinitionError, type CompiledLibrary } from './spec';
+import { encodeFault, encodeResponse, type WireValue } from './codec';
+import { LibraryDefinitionError, ProtocolFault, XmlRpcEncodeError } from './errors';
+import type { CompiledLibrary } from './spec';
 
 /** XML-RPC fault codes; the fault string always says what was wrong. */
 export const FaultCode = {
@@ -17,18 +18,9 @@ export const FaultCode = {
   internalError: 7,
 } as const;
 
-export class ProtocolFault extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ProtocolFault';
-  }
-
-  toXml(): string {
-    return encodeFault(this.code, this.message);
-  }
+/** The `<fault>` answering a call. */
+export function faultXml(fault: ProtocolFault): string {
+  return encodeFault(fault.code, fault.message);
 }
 
 export const INFO_METHODS = [

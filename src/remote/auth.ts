@@ -5,19 +5,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
-
-export const CREDENTIALS_ENV = 'QEMU_UTILS_REMOTE_CREDENTIALS';
+import { CredentialsError } from './errors';
 
 export interface Credentials {
   user: string;
   password: string;
-}
-
-export class CredentialsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CredentialsError';
-  }
 }
 
 /** Parses `user:password` (the password may contain `:`). */
@@ -33,12 +25,14 @@ export function parseCredentials(text: string, source: string): Credentials {
 export interface CredentialSources {
   /** Path of a file holding `user:password`. Wins over the environment. */
   file?: string;
+  /** The environment variable that may hold `user:password` (the caller names it); unset: none is read. */
+  envVariable?: string;
   env?: NodeJS.ProcessEnv;
   /** Told when the file is readable by group or others. */
   warn?: (message: string) => void;
 }
 
-/** Credentials from `--credentials-file` or `QEMU_UTILS_REMOTE_CREDENTIALS`, or undefined when neither is set. */
+/** Credentials from the file or the environment variable, or undefined when neither is set. */
 export function loadCredentials(sources: CredentialSources): Credentials | undefined {
   if (sources.file) {
     let text: string;
@@ -52,8 +46,9 @@ export function loadCredentials(sources: CredentialSources): Credentials | undef
     }
     return parseCredentials(text, `Credentials file ${sources.file}`);
   }
-  const fromEnv = (sources.env ?? process.env)[CREDENTIALS_ENV];
-  if (fromEnv !== undefined && fromEnv !== '') return parseCredentials(fromEnv, `Environment variable ${CREDENTIALS_ENV}`);
+  if (sources.envVariable === undefined) return undefined;
+  const fromEnv = (sources.env ?? process.env)[sources.envVariable];
+  if (fromEnv !== undefined && fromEnv !== '') return parseCredentials(fromEnv, `Environment variable ${sources.envVariable}`);
   return undefined;
 }
 

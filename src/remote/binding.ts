@@ -4,21 +4,10 @@
  * defaults applied here, extra positionals into `*varargs`, unknown names into `**kwargs`. Values are then
  * converted by declared type. Failures name the keyword and the argument.
  */
-import { convertValue, ConversionError, describeValue } from './conversion';
+import { ArgumentError, ConversionError } from './errors';
 import type { BoundArguments } from './library';
-import { withoutTraceback } from './results';
+import { convertValue, describeValue } from './robot/conversion';
 import type { CompiledKeyword, CompiledParameter } from './spec';
-
-/** A call that does not fit the keyword's signature; reported to Robot as the keyword's FAIL message. */
-export class ArgumentError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ArgumentError';
-    // The message already names the keyword and argument; "ArgumentError:" would only add noise in Robot.
-    (this as { ROBOT_SUPPRESS_NAME?: boolean }).ROBOT_SUPPRESS_NAME = true;
-    withoutTraceback(this);
-  }
-}
 
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;

@@ -29,14 +29,17 @@ export interface CallResponse {
 
 export interface HttpOptions {
   credentials?: Credentials;
+  /** The HTTP Basic realm a 401 names. */
+  realm: string;
   maxBodyBytes: number;
   handle(call: IncomingCall): Promise<CallResponse>;
   /** Rejected requests (auth, size, method) and handler crashes, for the server log. */
   onRejected(reason: string, details: { client: string; status: number }): void;
-  // >>> docs endpoint (src/remote/docs/endpoint.ts): browsers GET the keyword docs page and the libdoc spec.
-  /** Answers a non-POST request (GET / and /spec.json) and returns true, or returns false to reject it. */
+  /**
+   * Answers a non-POST request (browsers GET the docs page and the libdoc spec, `docs/endpoint.ts`) and returns
+   * true, or returns false to reject it.
+   */
   serveDocs?: (req: IncomingMessage, res: ServerResponse) => boolean;
-  // <<< docs endpoint
 }
 
 const SESSION_NAME = /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
@@ -170,13 +173,12 @@ export function createRequestListener(options: HttpOptions): RequestListener {
     if (options.credentials && !checkBasicAuth(req.headers.authorization, options.credentials)) {
       options.onRejected(req.headers.authorization ? 'wrong credentials' : 'missing credentials', { client, status: 401 });
       answerAfterDrain(req, res, 401, 'Authentication required: give http://USER:PASSWORD@host:port/ in the Remote import.', {
-        'WWW-Authenticate': 'Basic realm="qemu-utils-remote", charset="UTF-8"',
+        'WWW-Authenticate': `Basic realm="${options.realm}", charset="UTF-8"`,
       });
       return;
     }
-    // >>> docs endpoint (after the auth check: the docs are as private as the keywords)
+    // After the auth check: the docs are as private as the keywords.
     if (req.method !== 'POST' && options.serveDocs?.(req, res)) return;
-    // <<< docs endpoint
     if (req.method !== 'POST') {
       options.onRejected(`method ${req.method ?? '?'}`, { client, status: 405 });
       answerAfterDrain(req, res, 405, 'This is a Robot Framework remote library server: POST XML-RPC calls to it.', { Allow: 'POST' });
@@ -199,8 +201,8 @@ function tooLarge(req: IncomingMessage, res: ServerResponse, options: HttpOption
 /**
  * A call as the handler sees it. A class, not an object literal with a `clientGone` getter: that getter is
  * a closure over `serve`'s scope, and with it every call's request objects outlived young-generation GCs
- * and were promoted, tripling those GC pauses, which set the server's p99 latency (see `CallContext` in
- * sessions.ts for the figures).
+ * and were promoted, and the longer GC pauses that followed set the server's p99 latency (docs/server.md,
+ * "Per-call cost").
  */
 class ReceivedCall implements IncomingCall {
   sessionProblem?: string;
@@ -262,7 +264,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: HttpOpt
   }
   // Robot opens a new connection for every call and closes it after the answer. Closing it from this side
   // instead keeps the TIME_WAIT sockets here rather than on the client, whose port allocation slows down
-  // badly under them (measured: 4 Python clients went from ~20 to ~1,000 calls/s on a busy machine).
+  // badly under them (docs/server.md, "Per-call cost").
   res.writeHead(200, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(response.xml), Connection: 'close' });
   res.end(response.xml);
 }

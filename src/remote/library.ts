@@ -102,19 +102,5 @@ export interface RemoteLibrary<I> {
   disposeInstance(instance: I, log: KeywordLogger): Promise<void>;
 }
 
-/**
- * An error a keyword throws to steer how Robot reports it. Any other Error is reported with the naming
- * rule of the remote protocol (generic errors bare, others `Name: message`).
- */
-export class KeywordError extends Error {
-  /** Robot continues the test after this failure (`continuable`). */
-  readonly continuable: boolean;
-  /** Robot stops the whole run after this failure (`fatal`). */
-  readonly fatal: boolean;
-  constructor(message: string, options: { continuable?: boolean; fatal?: boolean; cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
-    this.name = 'KeywordError';
-    this.continuable = options.continuable ?? false;
-    this.fatal = options.fatal ?? false;
-  }
-}
+// Part of the contract: keywords throw it to steer how Robot reports a failure.
+export { KeywordError } from './errors';

@@ -8,15 +8,8 @@
  */
 import { sep } from 'node:path';
 import { diagnosticText, type WireValue } from './codec';
+import { isWithoutTraceback } from './errors';
 import { toWireValue } from './values';
-
-const WITHOUT_TRACEBACK = Symbol('remote.withoutTraceback');
-
-/** Marks an error raised by the server itself (argument binding, limits): its stack would only show ours. */
-export function withoutTraceback<E extends Error>(error: E): E {
-  Object.defineProperty(error, WITHOUT_TRACEBACK, { value: true });
-  return error;
-}
 
 // Frames of this server and of Node internals tell a Robot user nothing about their keyword.
 const SERVER_DIRECTORY = `${__dirname}${sep}`;
@@ -69,7 +62,7 @@ export function errorTraceback(error: unknown): string {
   const seen = new Set<unknown>();
   while (current instanceof Error && !seen.has(current)) {
     seen.add(current);
-    if ((current as { [WITHOUT_TRACEBACK]?: boolean })[WITHOUT_TRACEBACK]) break;
+    if (isWithoutTraceback(current)) break;
     parts.push(keywordFrames(current.stack ?? `${errorName(current)}: ${current.message}`));
     current = current.cause;
   }

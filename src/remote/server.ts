@@ -9,25 +9,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type winston from 'winston';
-import { ALL_METHODS, FaultCode, InformationApi, ProtocolFault } from './api';
+import { ALL_METHODS, FaultCode, faultXml, InformationApi } from './api';
 import { isLoopbackHost, type Credentials } from './auth';
-import { bindArguments } from './binding';
-import {
-  DEFAULT_MAX_NESTING,
-  decodeMethodCall,
-  encodeResponse,
-  XmlRpcDecodeError,
-  XmlRpcEncodeError,
-  type MethodCall,
-} from './codec';
-import { createDocsHandler } from './docs/endpoint'; // docs endpoint
+import { DEFAULT_MAX_NESTING, decodeMethodCall, type MethodCall } from './codec';
+import { createDocsHandler } from './docs/endpoint';
+import { ProtocolFault, ServerConfigurationError, XmlRpcDecodeError } from './errors';
 import { createRequestListener, type CallResponse, type IncomingCall } from './http';
-import { KeywordError, type RemoteLibrary } from './library';
+import type { RemoteLibrary } from './library';
 import { CallLogger } from './logger';
-import { failResult, passResult, withoutTraceback, type ResultStruct } from './results';
-import { createServerLog, redact } from './server-log';
-import { runWithInstance, sessionPath, SessionRegistry } from './sessions';
-import { compileLibrary, STOP_KEYWORD, type CompiledKeyword, type CompiledLibrary } from './spec';
+import { KeywordCalls, type CallLogEntry } from './server-calls';
+import { ServerLifecycle } from './server-lifecycle';
+import { createServerLog } from './server-log';
+import { sessionPath, SessionRegistry } from './sessions';
+import { compileLibrary, type CompiledLibrary } from './spec';
 
 export interface RemoteServerOptions {
   /** Default `127.0.0.1`. Anything but loopback requires `credentials`. */
@@ -51,6 +45,19 @@ export interface RemoteServerOptions {
   log?: winston.Logger;
   /** Serve the keyword documentation page at `GET /` and the libdoc spec at `GET /spec.json`. Default true. */
   docs?: boolean;
+  /** The HTTP Basic realm a 401 names. Default `Robot Framework remote server`. */
+  authRealm?: string;
+  /** How the caller's users do what a refusal asks, in their words (the CLI names its options). */
+  hints?: ServerHints;
+}
+
+export interface ServerHints {
+  /** How to give credentials. Default `Pass credentials`. */
+  credentials?: string;
+  /** How to pick another port. Default `pick another port`. */
+  port?: string;
+  /** Why stopping is refused. Default `allowStop is false`. */
+  stopRefused?: string;
 }
 
 /** A live session as status pages show it. */
@@ -82,30 +89,28 @@ export interface RemoteServer {
   sessionStatus(): SessionStatus[];
 }
 
-/** Bad options (e.g. a public bind without credentials) or a port that cannot be bound. */
-export class ServerConfigurationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ServerConfigurationError';
-  }
-}
-
 const DEFAULTS = {
   host: '127.0.0.1',
   port: 8270,
   maxSessions: 64,
   maxBodyBytes: 128 * 1024 * 1024,
   gracePeriodMs: 10_000,
+  authRealm: 'Robot Framework remote server',
+  hints: { credentials: 'Pass credentials', port: 'pick another port', stopRefused: 'allowStop is false' },
 };
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+type ResolvedOptions = Required<Omit<RemoteServerOptions, 'credentials' | 'log' | 'hints'>> & {
+  credentials?: Credentials;
+  hints: Required<ServerHints>;
+};
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-function isStruct(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value) && !(value instanceof Date);
+/** `host:port` as the started/stopped lines print it (IPv6 in brackets). */
+function formatAddress(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 class RemoteServerImpl<I> implements RemoteServer {
@@ -116,51 +121,51 @@ class RemoteServerImpl<I> implements RemoteServer {
   private readonly compiled: CompiledLibrary<I>;
   private readonly info: InformationApi<I>;
   private readonly registry: SessionRegistry<I>;
-  private readonly log: winston.Logger;
+  private readonly lifecycle: ServerLifecycle;
+  private readonly calls: KeywordCalls<I>;
   private readonly http: Server;
-  /** One per running call, so listeners a keyword leaves on its signal die with the call. */
-  private readonly callAborts = new Set<AbortController>();
-  private stopReason: Error | undefined;
-  private readonly active = new Set<Promise<unknown>>();
-  private stopping: Promise<void> | undefined;
-  private resolveCut!: () => void;
-  private readonly cut: Promise<void>;
-  private isCut = false;
-  /** Resolves each waiting call's answer with a "cut" failure; per call, so finished calls leave nothing behind. */
-  private readonly cutters = new Set<() => void>();
-  private closed: Promise<void> | undefined;
 
   constructor(
     library: RemoteLibrary<I>,
-    private readonly options: Required<Omit<RemoteServerOptions, 'credentials' | 'log'>> & { credentials?: Credentials },
-    log: winston.Logger,
+    private readonly options: ResolvedOptions,
+    private readonly log: winston.Logger,
   ) {
     this.host = options.host;
-    this.log = log;
     this.compiled = compileLibrary(library);
     this.info = new InformationApi(this.compiled);
     const ending = library.keywords.filter((keyword) => keyword.instance === 'ends');
     this.registry = new SessionRegistry<I>(options.maxSessions, ending.map((keyword) => this.printable(keyword.name)));
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
-    this.cut = new Promise((resolve) => (this.resolveCut = resolve));
-    const listenerOptions = {
-      maxBodyBytes: options.maxBodyBytes,
-      handle: (call: IncomingCall) => this.handle(call),
-      onRejected: (reason: string, details: { client: string; status: number }) =>
-        this.log.warn('rejected request', { reason, ...details }),
-      ...(options.credentials ? { credentials: options.credentials } : {}),
-      // >>> docs endpoint: GET / (keyword docs page with the live sessions) and GET /spec.json (libdoc spec)
-      ...(options.docs ? { serveDocs: createDocsHandler(library, { sessions: () => this.sessionStatus() }) } : {}),
-      // <<< docs endpoint
-    };
-    this.http = createServer(createRequestListener(listenerOptions));
+    this.lifecycle = new ServerLifecycle(log);
+    this.calls = new KeywordCalls({
+      compiled: this.compiled,
+      registry: this.registry,
+      lifecycle: this.lifecycle,
+      log,
+      address: () => this.address,
+      allowStop: options.allowStop,
+      stopRefusedReason: options.hints.stopRefused,
+      logCall: (call, entry, level) => this.logCall(call, entry, level),
+      stop: () => void this.stop(),
+    });
+    this.http = createServer(
+      createRequestListener({
+        maxBodyBytes: options.maxBodyBytes,
+        realm: options.authRealm,
+        handle: (call: IncomingCall) => this.handle(call),
+        onRejected: (reason, details) => this.log.warn('rejected request', { reason, ...details }),
+        ...(options.credentials ? { credentials: options.credentials } : {}),
+        // GET / (keyword docs page with the live sessions) and GET /spec.json (libdoc spec).
+        ...(options.docs ? { serveDocs: createDocsHandler(library, { sessions: () => this.sessionStatus() }) } : {}),
+      }),
+    );
     // Robot opens one connection per call; keep slow or stalled clients from holding sockets for long.
     this.http.headersTimeout = 30_000;
     this.http.requestTimeout = 120_000;
   }
 
   get address(): string {
-    return `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+    return formatAddress(this.host, this.port);
   }
 
   get url(): string {
@@ -187,10 +192,9 @@ class RemoteServerImpl<I> implements RemoteServer {
       const onError = (error: NodeJS.ErrnoException): void => {
         const hint =
           error.code === 'EADDRINUSE'
-            ? ' The port is in use (pabot\'s PabotLib also defaults to 8270): pick another with --port, or 0 for a free one.'
+            ? ` The port is in use (pabot's PabotLib also defaults to 8270): ${this.options.hints.port}, or 0 for a free one.`
             : '';
-        const wanted = `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.options.port}`;
-        reject(new ServerConfigurationError(`Cannot listen on ${wanted}: ${error.message}.${hint}`));
+        reject(new ServerConfigurationError(`Cannot listen on ${formatAddress(this.host, this.options.port)}: ${error.message}.${hint}`));
       };
       this.http.once('error', onError);
       this.http.listen(this.options.port, this.options.host, () => {
@@ -210,24 +214,12 @@ class RemoteServerImpl<I> implements RemoteServer {
   }
 
   stop(options: { gracePeriodMs?: number } = {}): Promise<void> {
-    if (this.stopping) {
-      // A second request with no grace (a second Ctrl-C) cuts running keywords now.
-      if (options.gracePeriodMs === 0) this.cutRunning();
-      return this.stopping;
-    }
-    this.stopping = this.shutdown(options.gracePeriodMs ?? this.options.gracePeriodMs);
-    return this.stopping;
+    const reason = new Error(`Remote server at ${this.address} is stopping`);
+    // A second request with no grace (a second Ctrl-C) cuts running keywords now.
+    return this.lifecycle.stop(reason, () => this.shutdown(options.gracePeriodMs ?? this.options.gracePeriodMs), {
+      cutNow: options.gracePeriodMs === 0,
+    });
   }
-
-  private cutRunning(): void {
-    if (this.isCut) return;
-    if (this.active.size > 0) this.log.warn('cutting keywords still running', { running: this.active.size });
-    this.isCut = true;
-    this.resolveCut();
-    for (const cutCall of this.cutters) cutCall();
-  }
-
-  // -------------------------------------------------------------------------------------------------------
 
   private printable(name: string): string {
     return this.compiled.keywords.get(name)?.printableName ?? name;
@@ -241,8 +233,8 @@ class RemoteServerImpl<I> implements RemoteServer {
       const parsed = this.decode(call.xml);
       method = parsed.method;
       if (call.sessionProblem) throw new ProtocolFault(FaultCode.badSession, call.sessionProblem);
-      if (method === 'run_keyword') return await this.runKeyword(call, parsed.params, started);
-      if (method === 'stop_remote_server') return this.stopMethod(call, started);
+      if (method === 'run_keyword') return await this.calls.runKeyword(call, parsed.params, started);
+      if (method === 'stop_remote_server') return this.calls.stop(call, started, false);
       if (this.info.handles(method)) {
         const xml = this.info.respond(method, parsed.params);
         this.logCall(call, { method, status: 'OK', started });
@@ -256,12 +248,12 @@ class RemoteServerImpl<I> implements RemoteServer {
     } catch (error) {
       if (error instanceof ProtocolFault) {
         this.logCall(call, { method, status: 'FAULT', started, error: error.message }, 'warn');
-        return { xml: error.toXml() };
+        return { xml: faultXml(error) };
       }
       // A bug of this server: the client still gets an answer it can show, the log gets the stack.
       const message = error instanceof Error ? error.message : String(error);
       this.log.error('internal error', { session: sessionPath(call.session), method, stack: error instanceof Error ? error.stack : message });
-      return { xml: new ProtocolFault(FaultCode.internalError, `Internal error of the remote server: ${message} (details in its log).`).toXml() };
+      return { xml: faultXml(new ProtocolFault(FaultCode.internalError, `Internal error of the remote server: ${message} (details in its log).`)) };
     }
   }
 
@@ -276,154 +268,7 @@ class RemoteServerImpl<I> implements RemoteServer {
     }
   }
 
-  private parseRunKeyword(params: unknown[]): { name: string; args: unknown[]; kwargs: Record<string, unknown> } {
-    const [name, args, kwargs] = params;
-    if (params.length < 2 || params.length > 3 || typeof name !== 'string' || !Array.isArray(args) || (params.length === 3 && !isStruct(kwargs))) {
-      throw new ProtocolFault(
-        FaultCode.badParameters,
-        'run_keyword takes (name: string, args: array) or (name: string, args: array, kwargs: struct).',
-      );
-    }
-    return { name, args, kwargs: isStruct(kwargs) ? kwargs : {} };
-  }
-
-  private async runKeyword(call: IncomingCall, params: unknown[], started: number): Promise<CallResponse> {
-    const { name, args, kwargs } = this.parseRunKeyword(params);
-    if (name === STOP_KEYWORD) return this.stopKeyword(call, started);
-    const keyword = this.compiled.keywords.get(name);
-    if (!keyword) {
-      throw new ProtocolFault(
-        FaultCode.unknownKeyword,
-        `No keyword with name '${name}' in remote library '${this.compiled.library.name}'.`,
-      );
-    }
-    const logger = new CallLogger((level, message) =>
-      this.log.debug('late keyword log', { session: sessionPath(call.session), keyword: name, level, message }),
-    );
-    const outcome = await this.execute(call, keyword, args, kwargs, logger);
-    const output = logger.close();
-    let result: ResultStruct;
-    let xml: string;
-    try {
-      result = outcome.ok ? passResult(outcome.value, output) : failResult(outcome.error, output);
-      xml = encodeResponse(result);
-    } catch (error) {
-      if (!(error instanceof XmlRpcEncodeError)) throw error;
-      result = failResult(
-        withoutTraceback(new KeywordError(`Keyword '${keyword.printableName}' returned a value Robot cannot receive: ${error.message}`)),
-        output,
-      );
-      xml = encodeResponse(result);
-    }
-    const status = String(result.status);
-    const errorText = outcome.ok ? undefined : String(result.error);
-    this.logCall(call, { method: 'run_keyword', keyword: name, status, started, error: errorText });
-    if (call.clientGone) this.log.warn('client left before the result was sent', { session: sessionPath(call.session), keyword: name });
-    return { xml };
-  }
-
-  private async execute(
-    call: IncomingCall,
-    keyword: CompiledKeyword<I>,
-    args: unknown[],
-    kwargs: Record<string, unknown>,
-    logger: CallLogger,
-  ): Promise<Outcome> {
-    if (this.stopping) {
-      const error = new KeywordError(`Remote server at ${this.address} is stopping: keyword '${keyword.printableName}' was not run.`);
-      return { ok: false, error: withoutTraceback(error) };
-    }
-    try {
-      const bound = bindArguments(keyword, args, kwargs);
-      if (this.log.isDebugEnabled()) {
-        this.log.debug('arguments', { session: sessionPath(call.session), keyword: keyword.definition.name, arguments: redact(bound) });
-      }
-      const session = this.registry.open(call.session);
-      const task = session.enqueue(() => {
-        if (this.isCut) {
-          throw withoutTraceback(new KeywordError(`Remote server at ${this.address} stopped before keyword '${keyword.printableName}' ran.`));
-        }
-        session.runningKeyword = keyword.definition.name;
-        session.calls += 1;
-        session.lastUsed = new Date();
-        // Most keywords never look at their signal: make it only when asked for.
-        let abort: AbortController | undefined;
-        const signal = (): AbortSignal => {
-          if (!abort) {
-            abort = new AbortController();
-            if (this.stopReason) abort.abort(this.stopReason);
-            this.callAborts.add(abort);
-          }
-          return abort.signal;
-        };
-        return runWithInstance(this.compiled.library, session, keyword.definition, bound, { log: logger, signal }).finally(() => {
-          session.runningKeyword = undefined;
-          if (abort) this.callAborts.delete(abort);
-        });
-      });
-      const settled: Promise<Outcome> = task.then(
-        (value) => ({ ok: true, value }),
-        (error: unknown) => ({ ok: false, error }),
-      );
-      void settled.then(() => this.registry.release(session));
-      let cutCall: () => void = () => undefined;
-      const cut = new Promise<Outcome>((resolve) => {
-        cutCall = () =>
-          resolve({
-            ok: false,
-            error: withoutTraceback(
-              new KeywordError(
-                `Keyword '${keyword.printableName}' was cut: the remote server at ${this.address} stopped before ` +
-                  'the keyword finished (it ignored the stop and outlasted the grace period).',
-              ),
-            ),
-          });
-      });
-      this.cutters.add(cutCall);
-      const raced = Promise.race([settled, cut]);
-      this.active.add(raced);
-      try {
-        return await raced;
-      } finally {
-        this.active.delete(raced);
-        this.cutters.delete(cutCall);
-      }
-    } catch (error) {
-      return { ok: false, error };
-    }
-  }
-
-  private stopResponse(call: IncomingCall, started: number, asKeyword: boolean): CallResponse {
-    const method = asKeyword ? 'run_keyword' : 'stop_remote_server';
-    const keyword = asKeyword ? STOP_KEYWORD : undefined;
-    if (!this.options.allowStop) {
-      const message = `Robot Framework remote server at ${this.address} does not allow stopping.`;
-      this.log.warn('stop refused', { session: sessionPath(call.session), reason: 'stopping is disabled (--no-allow-stop)' });
-      this.logCall(call, { method, keyword, status: asKeyword ? 'PASS' : 'OK', started });
-      const xml = asKeyword
-        ? encodeResponse({ status: 'PASS', return: false, output: `*WARN:${Date.now()}* ${message}` })
-        : encodeResponse(false);
-      return { xml };
-    }
-    this.log.info('stop requested', { session: sessionPath(call.session), client: call.client });
-    this.logCall(call, { method, keyword, status: asKeyword ? 'PASS' : 'OK', started });
-    const xml = asKeyword ? encodeResponse({ status: 'PASS', return: true }) : encodeResponse(true);
-    return { xml, after: () => void this.stop() };
-  }
-
-  private stopKeyword(call: IncomingCall, started: number): CallResponse {
-    return this.stopResponse(call, started, true);
-  }
-
-  private stopMethod(call: IncomingCall, started: number): CallResponse {
-    return this.stopResponse(call, started, false);
-  }
-
-  private logCall(
-    call: IncomingCall,
-    entry: { method: string; keyword?: string | undefined; status: string; started: number; error?: string | undefined },
-    level: 'info' | 'warn' = 'info',
-  ): void {
+  private logCall(call: IncomingCall, entry: CallLogEntry, level: 'info' | 'warn' = 'info'): void {
     this.log.log(level, 'call', {
       session: sessionPath(call.session),
       method: entry.method,
@@ -436,17 +281,16 @@ class RemoteServerImpl<I> implements RemoteServer {
   }
 
   private async shutdown(gracePeriodMs: number): Promise<void> {
-    this.log.info('stopping', { running: this.active.size, sessions: this.registry.size, gracePeriodMs });
-    this.closed = new Promise((resolve) => this.http.close(() => resolve()));
+    this.log.info('stopping', { running: this.lifecycle.runningCalls, sessions: this.registry.size, gracePeriodMs });
+    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeIdleConnections();
-    this.stopReason = new Error(`Remote server at ${this.address} is stopping`);
-    for (const abort of this.callAborts) abort.abort(this.stopReason);
-    await Promise.race([Promise.allSettled([...this.active]), delay(gracePeriodMs), this.cut]);
-    this.cutRunning();
+    await this.lifecycle.graceOver(gracePeriodMs);
+    this.lifecycle.cut();
     await this.disposeAll(gracePeriodMs);
-    const closedInTime = await Promise.race([this.closed.then(() => true), delay(1000).then(() => false)]);
+    const closedInTime = await Promise.race([closed.then(() => true), delay(1000).then(() => false)]);
     if (!closedInTime) this.http.closeAllConnections();
-    await this.closed;
+    await closed;
+    this.lifecycle.finish();
     this.log.info('stopped', { url: this.url });
     this.resolveStopped();
   }
@@ -479,8 +323,8 @@ export async function startRemoteServer<I>(library: RemoteLibrary<I>, options: R
   const host = options.host ?? DEFAULTS.host;
   if (!isLoopbackHost(host) && !options.credentials) {
     throw new ServerConfigurationError(
-      `Refusing to listen on ${host} without credentials: anyone who reaches it could run keywords. Set ` +
-        'QEMU_UTILS_REMOTE_CREDENTIALS=user:password or --credentials-file FILE, or bind to 127.0.0.1.',
+      `Refusing to listen on ${host} without credentials: anyone who reaches it could run keywords. ` +
+        `${options.hints?.credentials ?? DEFAULTS.hints.credentials}, or bind to 127.0.0.1.`,
     );
   }
   const port = options.port ?? DEFAULTS.port;
@@ -500,6 +344,8 @@ export async function startRemoteServer<I>(library: RemoteLibrary<I>, options: R
     maxNesting: options.maxNesting ?? DEFAULT_MAX_NESTING,
     gracePeriodMs: options.gracePeriodMs ?? DEFAULTS.gracePeriodMs,
     docs: options.docs ?? true,
+    authRealm: options.authRealm ?? DEFAULTS.authRealm,
+    hints: { ...DEFAULTS.hints, ...options.hints },
     ...(options.credentials ? { credentials: options.credentials } : {}),
   };
   const server = new RemoteServerImpl(library, resolved, options.log ?? createServerLog());

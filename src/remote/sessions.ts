@@ -4,26 +4,8 @@
  * run concurrently. A session lives while it has an instance or calls queued; the number of live sessions is
  * capped.
  */
-import { withoutTraceback } from './results';
-import { KeywordError, type BoundArguments, type KeywordContext, type KeywordDefinition, type KeywordLogger, type RemoteLibrary } from './library';
-
-/** More live sessions than `maxSessions`; the message says which exist and how to end one. */
-export class SessionLimitError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SessionLimitError';
-    (this as { ROBOT_SUPPRESS_NAME?: boolean }).ROBOT_SUPPRESS_NAME = true;
-    withoutTraceback(this);
-  }
-}
-
-/** A keyword declared `creates` whose `run` did not return `{ instance }`. */
-export class LibraryContractError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LibraryContractError';
-  }
-}
+import { KeywordError, LibraryContractError, SessionLimitError, withoutTraceback } from './errors';
+import type { BoundArguments, KeywordContext, KeywordDefinition, KeywordLogger, RemoteLibrary } from './library';
 
 export class Session<I> {
   instance: I | undefined;
@@ -134,8 +116,8 @@ function isCreatedInstance(value: unknown): value is { instance: unknown; result
 /**
  * What a keyword's `run` receives. A class, not an object literal with a `signal` getter: that getter is a
  * closure over this module's per-call scope, and with it every call's objects outlived young-generation
- * GCs and were promoted (measured under 4 clients: ~110 MB promoted in 9 s instead of ~20 MB, GC pauses of
- * 4-7 ms instead of ~1 ms, which set the server's p99 latency).
+ * GCs and were promoted, and the longer GC pauses that followed set the server's p99 latency (figures in
+ * docs/server.md, "Per-call cost").
  */
 class CallContext<I> implements KeywordContext<I> {
   readonly log: KeywordLogger;

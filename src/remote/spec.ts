@@ -4,33 +4,24 @@
  * `**kwargs`), a name -> type-string struct with an optional `return`, tags and docs.
  */
 import type { WireValue } from './codec';
-import { parseType, TypeSyntaxError, type TypeNode } from './conversion';
+import { LibraryDefinitionError, TypeSyntaxError } from './errors';
 import type { DefaultValue, KeywordDefinition, ParameterDefinition, ParameterKind, RemoteLibrary } from './library';
+import { normalizedName, printableName } from './robot/names';
+import { parseType, type RobotType } from './robot/types';
 
 export const STOP_KEYWORD = 'stop_remote_server';
 export const STOP_KEYWORD_DOC =
   'Stop the remote server unless stopping is disabled.\n\nReturn ``True/False`` depending was server stopped or not.';
 
-/** A library whose definitions break the rules Robot (or this server) needs; lists every problem. */
-export class LibraryDefinitionError extends Error {
-  constructor(
-    libraryName: string,
-    readonly problems: string[],
-  ) {
-    super(`Library '${libraryName}' cannot be served:\n- ${problems.join('\n- ')}`);
-    this.name = 'LibraryDefinitionError';
-  }
-}
-
 export interface CompiledParameter {
   definition: ParameterDefinition;
   kind: ParameterKind;
-  type?: TypeNode;
+  type?: RobotType;
 }
 
 export interface CompiledKeyword<I> {
   definition: KeywordDefinition<I>;
-  /** As Robot shows it: `qemu_start` -> `Qemu Start`. */
+  /** As Robot shows it: `open_session` -> `Open Session`. */
   printableName: string;
   parameters: CompiledParameter[];
   published: { args: WireValue[]; types: { [name: string]: string }; tags: string[]; doc: string };
@@ -41,53 +32,6 @@ export interface CompiledLibrary<I> {
   keywords: Map<string, CompiledKeyword<I>>;
   /** Everything `get_library_information` returns, built once. */
   information: { [name: string]: WireValue };
-}
-
-/** Robot's `printable_name(name, code_style=True)`. */
-export function printableName(name: string): string {
-  const text = name.includes('_') ? name.replaceAll('_', ' ') : name;
-  let parts = text.split(/\s+/).filter(Boolean);
-  const first = parts[0];
-  if (parts.length === 1 && first !== undefined && !/^[a-z]+$/.test(text)) parts = splitCamelCase(first);
-  return parts.map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join(' ');
-}
-
-function isUpper(character: string): boolean {
-  return character !== character.toLowerCase() && character === character.toUpperCase();
-}
-function isLower(character: string): boolean {
-  return character !== character.toUpperCase() && character === character.toLowerCase();
-}
-function isDigit(character: string): boolean {
-  return /\d/.test(character);
-}
-function isAlpha(character: string): boolean {
-  return isUpper(character) || isLower(character);
-}
-
-function splitCamelCase(text: string): string[] {
-  const tokens: string[] = [];
-  let token = '';
-  for (let index = 0; index < text.length; index += 1) {
-    const previous = index === 0 ? ' ' : (text[index - 1] ?? ' ');
-    const character = text[index] ?? '';
-    const next = text[index + 1] ?? ' ';
-    let boundary: boolean;
-    if (isDigit(previous)) boundary = !isDigit(character);
-    else if (isUpper(character)) boundary = isLower(next) || (isAlpha(previous) && !isUpper(previous));
-    else boundary = isDigit(character);
-    if (boundary && token) {
-      tokens.push(token);
-      token = '';
-    }
-    token += character;
-  }
-  if (token) tokens.push(token);
-  return tokens;
-}
-
-function normalizedName(name: string): string {
-  return name.toLowerCase().replace(/[\s_]/g, '');
 }
 
 const KIND_ORDER: Record<ParameterKind, number> = {

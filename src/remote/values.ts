@@ -9,7 +9,7 @@
  *   Error) become that string; functions and symbols become their string form.
  */
 import type { WireValue } from './codec';
-import { XmlRpcEncodeError } from './codec';
+import { XmlRpcEncodeError } from './errors';
 
 const MAX_DEPTH = 200;
 

@@ -1,7 +1,8 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkBasicAuth, CredentialsError, isLoopbackHost, loadCredentials, parseCredentials } from '../../src/remote/auth';
+import { checkBasicAuth, isLoopbackHost, loadCredentials, parseCredentials } from '../../src/remote/auth';
+import { CredentialsError } from '../../src/remote/errors';
 import { createServerLog, redact, REDACTED } from '../../src/remote/server-log';
 
 const basic = (text: string): string => `Basic ${Buffer.from(text).toString('base64')}`;
@@ -20,15 +21,19 @@ describe('credentials', () => {
     writeFileSync(file, 'fromfile:pw1\n');
     chmodSync(file, 0o644);
     const warnings: string[] = [];
-    const env = { QEMU_UTILS_REMOTE_CREDENTIALS: 'fromenv:pw2' };
-    expect(loadCredentials({ file, env, warn: (message) => warnings.push(message) })).toEqual({ user: 'fromfile', password: 'pw1' });
+    const env = { SOME_CREDENTIALS: 'fromenv:pw2' };
+    const envVariable = 'SOME_CREDENTIALS';
+    expect(loadCredentials({ file, env, envVariable, warn: (message) => warnings.push(message) })).toEqual({ user: 'fromfile', password: 'pw1' });
     expect(warnings.join()).toMatch(/readable by others; chmod 600/);
     chmodSync(file, 0o600);
     warnings.length = 0;
     loadCredentials({ file, env, warn: (message) => warnings.push(message) });
     expect(warnings).toEqual([]);
-    expect(loadCredentials({ env })).toEqual({ user: 'fromenv', password: 'pw2' });
-    expect(loadCredentials({ env: {} })).toBeUndefined();
+    expect(loadCredentials({ env, envVariable })).toEqual({ user: 'fromenv', password: 'pw2' });
+    expect(loadCredentials({ env: {}, envVariable })).toBeUndefined();
+    // The caller names the variable; without one, the environment is not read.
+    expect(loadCredentials({ env })).toBeUndefined();
+    expect(() => loadCredentials({ env: { SOME_CREDENTIALS: 'nocolon' }, envVariable })).toThrow(/Environment variable SOME_CREDENTIALS must hold/);
     expect(() => loadCredentials({ file: join(dir, 'missing') })).toThrow(/Cannot read credentials file/);
   });
 

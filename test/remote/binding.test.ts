@@ -1,4 +1,5 @@
-import { ArgumentError, bindArguments } from '../../src/remote/binding';
+import { bindArguments } from '../../src/remote/binding';
+import { ArgumentError } from '../../src/remote/errors';
 import type { ParameterDefinition } from '../../src/remote/library';
 import { compileLibrary, type CompiledKeyword } from '../../src/remote/spec';
 

@@ -2,15 +2,8 @@
  * The wire rules, each checked against Python's own xmlrpc.client (the client Robot uses): what we write must
  * parse in Python to the intended value, and what Python (or other clients) write must decode here.
  */
-import {
-  decodeMethodCall,
-  diagnosticText,
-  encodeFault,
-  encodeResponse,
-  XmlRpcDecodeError,
-  XmlRpcEncodeError,
-  type WireValue,
-} from '../../src/remote/codec';
+import { decodeMethodCall, diagnosticText, encodeFault, encodeResponse, type WireValue } from '../../src/remote/codec';
+import { XmlRpcDecodeError, XmlRpcEncodeError } from '../../src/remote/errors';
 import { py } from '../support/xmlrpc';
 
 /** Parses our responses with Python's `xmlrpc.client.loads` (one process for many). */

@@ -1,5 +1,6 @@
 import { KeywordError } from '../../src/remote/library';
-import { errorMessage, errorTraceback, failResult, passResult, withoutTraceback } from '../../src/remote/results';
+import { withoutTraceback } from '../../src/remote/errors';
+import { errorMessage, errorTraceback, failResult, passResult } from '../../src/remote/results';
 import { toWireValue } from '../../src/remote/values';
 
 class CustomError extends Error {

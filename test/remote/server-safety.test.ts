@@ -1,6 +1,7 @@
 /** Safety: credentials, limits and hostile input, over real HTTP with Python. */
 import { createDemoLibrary } from '../fixtures/demo-library';
-import { startRemoteServer, ServerConfigurationError } from '../../src/remote/server';
+import { ServerConfigurationError } from '../../src/remote/errors';
+import { startRemoteServer } from '../../src/remote/server';
 import { createServerLog } from '../../src/remote/server-log';
 import { py, pyError } from '../support/xmlrpc';
 import { callRecords, startDemoServer, type TestServer } from './support/servers';
@@ -8,7 +9,7 @@ import { callRecords, startDemoServer, type TestServer } from './support/servers
 describe('HTTP Basic credentials', () => {
   let demo: TestServer;
   beforeAll(async () => {
-    demo = await startDemoServer({ credentials: { user: 'robot', password: 'p@ss:word' } });
+    demo = await startDemoServer({ credentials: { user: 'robot', password: 'p@ss:word' }, authRealm: 'qemu-utils-remote' });
   });
   afterAll(async () => {
     await demo?.server.stop();
@@ -39,9 +40,23 @@ result = [run('echo', ['ok'], auth='robot:p%40ss:word'), page[0], denied[0], den
   });
 });
 
+test('the realm is the caller\'s to name; by default it names no product', async () => {
+  const plain = await startDemoServer({ credentials: { user: 'u', password: 'p' } });
+  try {
+    const denied = await py(plain.url, "result = raw(b'', path='/', method='GET')[1].get('WWW-Authenticate')");
+    expect(denied).toBe('Basic realm="Robot Framework remote server", charset="UTF-8"');
+  } finally {
+    await plain.server.stop();
+  }
+});
+
 test('a non-loopback bind without credentials is refused before listening', async () => {
   await expect(startRemoteServer(createDemoLibrary(), { host: '0.0.0.0', port: 0 })).rejects.toThrow(ServerConfigurationError);
   await expect(startRemoteServer(createDemoLibrary(), { host: '0.0.0.0', port: 0 })).rejects.toThrow(
+    /^Refusing to listen on 0\.0\.0\.0 without credentials: anyone who reaches it could run keywords\. Pass credentials, or bind to 127\.0\.0\.1\.$/,
+  );
+  const hints = { credentials: 'Set QEMU_UTILS_REMOTE_CREDENTIALS=user:password or --credentials-file FILE' };
+  await expect(startRemoteServer(createDemoLibrary(), { host: '0.0.0.0', port: 0, hints })).rejects.toThrow(
     /Refusing to listen on 0\.0\.0\.0 without credentials.*QEMU_UTILS_REMOTE_CREDENTIALS/,
   );
   const withCredentials = await startRemoteServer(createDemoLibrary(), {

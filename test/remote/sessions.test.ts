@@ -1,6 +1,7 @@
 import { KeywordError, type KeywordDefinition, type RemoteLibrary } from '../../src/remote/library';
 import { CallLogger } from '../../src/remote/logger';
-import { runWithInstance, Session, SessionLimitError, SessionRegistry } from '../../src/remote/sessions';
+import { SessionLimitError } from '../../src/remote/errors';
+import { runWithInstance, Session, SessionRegistry } from '../../src/remote/sessions';
 
 interface Thing {
   id: number;

@@ -2,7 +2,7 @@
  * The keyword documentation page the server answers `GET /` with, and `npm run docs` writes: one
  * self-contained HTML file (inline CSS and a little vanilla JS, no external assets) built from the libdoc
  * spec, so it says exactly what libdoc and IDEs say. Keyword anchors are the printable names, as in
- * libdoc's HTML, so links such as `QemuUtils.html#Qemu%20Start` work with either page. Sections of our own
+ * libdoc's HTML, so links such as `Lib.html#Open%20Session` work with either page. Sections of our own
  * have lowercase ids (`sessions-in-use`), which cannot clash with intro headings such as `= Sessions =`.
  */
 import { buildLibdocSpec, type DocumentedLibrary, type LibdocArgument, type LibdocKeyword, type LibdocSpec, type LibdocType } from './libdoc-spec';
@@ -15,7 +15,7 @@ export interface DocsSession {
   name: string;
   /** Whether the session holds a library instance. */
   hasInstance: boolean;
-  /** Keyword running now, as published (`qemu_start`) or printable. */
+  /** Keyword running now, as published (`open_session`) or printable. */
   runningKeyword?: string;
   /** Calls running or queued in the session. */
   pendingCalls?: number;
@@ -33,7 +33,7 @@ export interface DocsPageOptions {
   sessions?: readonly DocsSession[];
   /** Base URL shown in import examples (`http://127.0.0.1:8270`). */
   serverUrl?: string;
-  /** Link to the libdoc JSON spec (`spec.json` when served live, `QemuUtils.json` when published). */
+  /** Link to the libdoc JSON spec (`spec.json` when served live, `Lib.json` when published). */
   specUrl?: string;
   /** Generation time of the spec; default now. */
   generated?: Date;

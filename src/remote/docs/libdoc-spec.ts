@@ -3,8 +3,10 @@
  * identical to what `python3 -m robot.libdoc --name N --version V Remote::http://... out.json` writes for
  * the same keywords, except where noted on `buildLibdocSpec`.
  */
+import { KeywordSpecError, TypeSyntaxError } from '../errors';
 import type { DefaultValue, KeywordDefinition, ParameterDefinition, ParameterKind } from '../library';
-import { printableName } from './printable-name';
+import { normalizedName, printableName } from '../robot/names';
+import { formatType, parseType, type RobotType } from '../robot/types';
 import {
   buildLinkTargets,
   expandTableOfContents,
@@ -14,7 +16,7 @@ import {
   splitTagsFromDoc,
   type LinkTargets,
 } from './robot-doc';
-import { formatType, parseType, standardTypeDoc, TypeSyntaxError, type ParsedType } from './type-info';
+import { standardTypeDoc } from './type-info';
 
 export type LibdocArgumentKind =
   | 'POSITIONAL_ONLY'
@@ -44,7 +46,7 @@ export interface LibdocArgument {
 }
 
 export interface LibdocKeyword {
-  /** Printable name: `Qemu Add Vhost User If`. */
+  /** Printable name: `Add Vhost User Interface`. */
   name: string;
   args: LibdocArgument[];
   returnType: LibdocType | null;
@@ -104,14 +106,6 @@ export interface LibdocSpecOptions {
   generated?: Date;
 }
 
-/** A keyword definition that Robot would reject, reported with the keyword and parameter at fault. */
-export class KeywordSpecError extends Error {
-  constructor(keyword: string, problem: string) {
-    super(`Keyword '${keyword}': ${problem}`);
-    this.name = 'KeywordSpecError';
-  }
-}
-
 // The `Remote` library's own import arguments: servers cannot change them (remote-protocol.md §1.5).
 const REMOTE_INIT_PARAMETERS: ParameterDefinition[] = [
   { name: 'uri', default: 'http://127.0.0.1:8270' },
@@ -160,7 +154,7 @@ class SpecBuilder {
 
   constructor(private readonly keywordName: string) {}
 
-  argument(parameter: ParameterDefinition, kind: LibdocArgumentKind, types: Map<string, ParsedType>): LibdocArgument {
+  argument(parameter: ParameterDefinition, kind: LibdocArgumentKind, types: Map<string, RobotType>): LibdocArgument {
     const type = types.get(parameter.name);
     const hasDefault = parameter.default !== undefined && (kind === 'POSITIONAL_ONLY' || kind === 'POSITIONAL_OR_NAMED' || kind === 'NAMED_ONLY');
     const defaultValue = hasDefault ? defaultRepr(parameter.default as DefaultValue) : null;
@@ -179,18 +173,17 @@ class SpecBuilder {
   }
 
   /** Type tree with typedoc names; records which keywords use which standard types. */
-  typeRef(type: ParsedType, literalValue = false): LibdocType {
-    const standard = literalValue ? undefined : standardTypeDoc(type);
+  typeRef(type: RobotType): LibdocType {
+    const standard = standardTypeDoc(type);
     if (standard) {
       const usage = this.typeUsages.get(standard.name) ?? { doc: standard, keywords: new Set<string>() };
       usage.keywords.add(this.keywordName);
       this.typeUsages.set(standard.name, usage);
     }
-    const nestedAreValues = type.name.toLowerCase() === 'literal';
     return {
       name: type.name,
       typedoc: standard?.name ?? null,
-      nested: (type.nested ?? []).map((nested) => this.typeRef(nested, nestedAreValues)),
+      nested: (type.nested ?? []).map((nested) => this.typeRef(nested)),
       union: type.union,
     };
   }
@@ -200,7 +193,7 @@ class SpecBuilder {
   }
 }
 
-function parseTypeFor(keyword: string, what: string, typeString: string): ParsedType {
+function parseTypeFor(keyword: string, what: string, typeString: string): RobotType {
   try {
     return parseType(typeString);
   } catch (error) {
@@ -211,7 +204,7 @@ function parseTypeFor(keyword: string, what: string, typeString: string): Parsed
 
 /** Libdoc arguments in Robot's canonical order, with the `/` and `*` markers Robot adds. */
 function buildArguments(keyword: string, parameters: ParameterDefinition[], builder: SpecBuilder): LibdocArgument[] {
-  const types = new Map<string, ParsedType>();
+  const types = new Map<string, RobotType>();
   for (const parameter of parameters) {
     if (parameter.type !== undefined && parameter.type.trim() !== '') {
       types.set(parameter.name, parseTypeFor(keyword, `parameter '${parameter.name}'`, parameter.type));
@@ -285,7 +278,7 @@ export function generationTime(date: Date): string {
  * Differences from libdoc's output for the same library served remotely (all deliberate):
  * - `name`/`version` are the library's (libdoc says `Remote`/`""` unless given `--name`/`--version`);
  * - `source` is null and `lineno` -1 (libdoc points at its own Remote.py, and writes `lineno: null`, which
- *   libdoc itself then cannot read back: `int(None)`). With -1 the spec converts: `libdoc QemuUtils.json x.html`;
+ *   libdoc itself then cannot read back: `int(None)`). With -1 the spec converts: `libdoc Lib.json x.html`;
  * - an empty `initDoc` falls back to our own import text, and typedoc texts are ours (shorter, same meaning).
  */
 export function buildLibdocSpec(library: DocumentedLibrary, options: LibdocSpecOptions = {}): LibdocSpec {
@@ -294,11 +287,11 @@ export function buildLibdocSpec(library: DocumentedLibrary, options: LibdocSpecO
   const seen = new Map<string, string>();
   for (const definition of library.keywords) {
     const name = printableName(definition.name);
-    const clash = seen.get(name.toLowerCase().replace(/\s+/g, ''));
+    const clash = seen.get(normalizedName(name));
     if (clash !== undefined) {
       throw new KeywordSpecError(definition.name, `its name shows in Robot like '${clash}' (Robot: "Keyword with same name defined multiple times.")`);
     }
-    seen.set(name.toLowerCase().replace(/\s+/g, ''), definition.name);
+    seen.set(normalizedName(name), definition.name);
     const builder = new SpecBuilder(name);
     keywords.push(buildKeyword(name, definition, builder));
     for (const [typeName, usage] of builder.usages()) {

@@ -271,7 +271,7 @@ export function normalizeName(name: string): string {
   return name.toLowerCase().replace(/\s+/g, '');
 }
 
-/** Builds a lookup for `` `Name` `` references: target name -> fragment (`#Qemu%20Start`). */
+/** Builds a lookup for `` `Name` `` references: target name -> fragment (`#Open%20Session`). */
 export function buildLinkTargets(entries: Iterable<[name: string, anchor: string]>): LinkTargets {
   const targets = new Map<string, string>();
   for (const [name, anchor] of entries) targets.set(normalizeName(escapeHtml(name)), `#${encodeURIComponent(anchor)}`);

@@ -1,100 +1,8 @@
 /**
- * Robot type strings (`int | None`, `list[str]`, `Literal['a', 'b']`) as libdoc describes them: a tree of
- * names with nested types, plus the standard type documentation each name points to.
+ * The standard type documentation libdoc lists for the types a library uses. Type strings are parsed by
+ * `../robot/types`; this module only says which `typedocs` entry a parsed name points to.
  */
-
-export interface ParsedType {
-  /** `Union` for `a | b`, else the name as written (`List`, `int`, `'a'` for a Literal value). */
-  name: string;
-  /** Parameters (`list[str]` -> `[str]`) or union members; `undefined` when written without brackets. */
-  nested?: ParsedType[];
-  union: boolean;
-}
-
-/** A type string Robot would not accept (it drops the keyword with "Invalid argument specification"). */
-export class TypeSyntaxError extends Error {
-  constructor(typeString: string, reason: string) {
-    super(`Invalid type '${typeString}': ${reason}. Use a Robot type such as 'int', 'int | None' or 'list[str]'.`);
-    this.name = 'TypeSyntaxError';
-  }
-}
-
-type Token = { kind: 'name'; text: string } | { kind: 'punct'; text: '[' | ']' | ',' | '|' };
-
-function tokenize(typeString: string): Token[] {
-  const tokens: Token[] = [];
-  let index = 0;
-  while (index < typeString.length) {
-    const char = typeString[index];
-    if (/\s/.test(char)) {
-      index++;
-    } else if (char === '[' || char === ']' || char === ',' || char === '|') {
-      tokens.push({ kind: 'punct', text: char });
-      index++;
-    } else if (char === '"' || char === "'") {
-      const end = typeString.indexOf(char, index + 1);
-      if (end < 0) throw new TypeSyntaxError(typeString, 'unterminated string');
-      // Literal values show as Python reprs: single quotes unless the value contains one.
-      const value = typeString.slice(index + 1, end);
-      tokens.push({ kind: 'name', text: value.includes("'") ? `"${value}"` : `'${value}'` });
-      index = end + 1;
-    } else {
-      let end = index;
-      while (end < typeString.length && !/[\s[\],|'"]/.test(typeString[end])) end++;
-      tokens.push({ kind: 'name', text: typeString.slice(index, end) });
-      index = end;
-    }
-  }
-  return tokens;
-}
-
-/** Parses a Robot type string. Throws `TypeSyntaxError` on unbalanced brackets and empty names. */
-export function parseType(typeString: string): ParsedType {
-  const tokens = tokenize(typeString);
-  let position = 0;
-  const peek = (): Token | undefined => tokens[position];
-  const expectPunct = (text: string): void => {
-    const token = tokens[position++];
-    if (token?.kind !== 'punct' || token.text !== text) throw new TypeSyntaxError(typeString, `expected '${text}'`);
-  };
-
-  const parseUnion = (): ParsedType => {
-    const members = [parseSingle()];
-    while (peek()?.text === '|' && peek()?.kind === 'punct') {
-      position++;
-      members.push(parseSingle());
-    }
-    return members.length === 1 ? members[0] : { name: 'Union', nested: members, union: true };
-  };
-
-  const parseSingle = (): ParsedType => {
-    const token = tokens[position++];
-    if (token?.kind !== 'name') throw new TypeSyntaxError(typeString, 'missing type name');
-    if (peek()?.kind !== 'punct' || peek()?.text !== '[') return { name: token.text, union: false };
-    position++;
-    const nested: ParsedType[] = [];
-    if (!(peek()?.kind === 'punct' && peek()?.text === ']')) {
-      nested.push(parseUnion());
-      while (peek()?.kind === 'punct' && peek()?.text === ',') {
-        position++;
-        nested.push(parseUnion());
-      }
-    }
-    expectPunct(']');
-    return { name: token.text, nested, union: false };
-  };
-
-  const parsed = parseUnion();
-  if (position !== tokens.length) throw new TypeSyntaxError(typeString, `unexpected '${tokens[position].text}'`);
-  return parsed;
-}
-
-/** Renders a parsed type the way Robot prints it in argument reprs (`int | None`, `dict[str, int]`). */
-export function formatType(type: ParsedType): string {
-  if (type.union) return (type.nested ?? []).map(formatType).join(' | ');
-  if (type.nested === undefined) return type.name;
-  return `${type.name}[${type.nested.map(formatType).join(', ')}]`;
-}
+import type { KnownType, RobotType } from '../robot/types';
 
 export interface StandardTypeDoc {
   /** The typedoc name libdoc shows (`integer` for `int`). */
@@ -184,47 +92,39 @@ const STANDARD_TYPES: Record<string, StandardTypeDoc> = {
   Secret: { name: 'Secret', accepts: ['string'], doc: 'A value hidden from logs.' },
 };
 
-// Robot's type-name table, looked up ignoring case (`INT`, `List`, `none` all resolve).
-const TYPE_NAME_TO_DOC: Record<string, keyof typeof STANDARD_TYPES> = {
-  any: 'Any',
+// Robot's types -> their typedoc. Union and `...` have none.
+const TYPE_DOCS: Partial<Record<KnownType, keyof typeof STANDARD_TYPES>> = {
+  Any: 'Any',
   object: 'object',
   str: 'string',
-  string: 'string',
-  unicode: 'string',
   bool: 'boolean',
-  boolean: 'boolean',
   int: 'integer',
-  integer: 'integer',
-  long: 'integer',
   float: 'float',
-  double: 'float',
-  decimal: 'decimal',
+  Decimal: 'decimal',
   bytes: 'bytes',
   bytearray: 'bytearray',
   datetime: 'datetime',
   date: 'date',
   timedelta: 'timedelta',
-  path: 'Path',
-  none: 'None',
-  sequence: 'Sequence',
+  Path: 'Path',
+  NoneType: 'None',
+  Sequence: 'Sequence',
   list: 'list',
   tuple: 'tuple',
   set: 'set',
   frozenset: 'frozenset',
-  mapping: 'Mapping',
-  map: 'Mapping',
-  dictionary: 'dictionary',
+  Mapping: 'Mapping',
   dict: 'dictionary',
-  literal: 'Literal',
-  secret: 'Secret',
+  Literal: 'Literal',
+  Secret: 'Secret',
 };
 
 /**
  * The standard type documentation a type name refers to, or `undefined` for unions, Literal values, `...`
  * and names Robot does not know (which it passes through unconverted).
  */
-export function standardTypeDoc(type: ParsedType): StandardTypeDoc | undefined {
-  if (type.union) return undefined;
-  const key = TYPE_NAME_TO_DOC[type.name.toLowerCase()];
+export function standardTypeDoc(type: RobotType): StandardTypeDoc | undefined {
+  if (type.union || type.known === undefined) return undefined;
+  const key = TYPE_DOCS[type.known];
   return key === undefined ? undefined : STANDARD_TYPES[key];
 }

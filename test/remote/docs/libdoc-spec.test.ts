@@ -1,5 +1,6 @@
 import type { KeywordDefinition, RemoteLibrary } from '../../../src/remote/library';
-import { buildLibdocSpec, defaultRepr, KeywordSpecError, normalizeTags } from '../../../src/remote/docs/libdoc-spec';
+import { buildLibdocSpec, defaultRepr, normalizeTags } from '../../../src/remote/docs/libdoc-spec';
+import { KeywordSpecError } from '../../../src/remote/errors';
 import { createFixtureLibrary } from '../../support/docs-fixture-library';
 
 function libraryWith(keywords: Array<Partial<KeywordDefinition<object>> & { name: string }>): RemoteLibrary<object> {

@@ -1,32 +1,20 @@
-import { formatType, parseType, standardTypeDoc, TypeSyntaxError } from '../../../src/remote/docs/type-info';
+import { standardTypeDoc } from '../../../src/remote/docs/type-info';
+import { parseType } from '../../../src/remote/robot/types';
 
-describe('parseType', () => {
-  it('parses names, parameters and unions', () => {
-    expect(parseType('dict[str, int | None]')).toEqual({
-      name: 'dict',
-      union: false,
-      nested: [
-        { name: 'str', union: false },
-        { name: 'Union', union: true, nested: [{ name: 'int', union: false }, { name: 'None', union: false }] },
-      ],
-    });
-  });
-
-  it('prints types as Robot does, normalising spacing and quotes', () => {
-    expect(formatType(parseType('int|str'))).toBe('int | str');
-    expect(formatType(parseType('Literal["a", \'b\']'))).toBe("Literal['a', 'b']");
-    expect(formatType(parseType('tuple[int, ...]'))).toBe('tuple[int, ...]');
-  });
-
-  it('rejects malformed type strings with an actionable message', () => {
-    expect(() => parseType('list[int')).toThrow(TypeSyntaxError);
-    expect(() => parseType('int |')).toThrow(/Invalid type 'int \|'.*'int \| None'/);
-  });
-
+describe('standardTypeDoc', () => {
   it('finds standard type docs ignoring case, and none for unknown names and unions', () => {
     expect(standardTypeDoc(parseType('INT'))?.name).toBe('integer');
     expect(standardTypeDoc(parseType('List[int]'))?.name).toBe('list');
+    expect(standardTypeDoc(parseType('dict'))?.name).toBe('dictionary');
+    expect(standardTypeDoc(parseType('map'))?.name).toBe('Mapping');
     expect(standardTypeDoc(parseType('NoSuchType'))).toBeUndefined();
     expect(standardTypeDoc(parseType('int | None'))).toBeUndefined();
+    expect(standardTypeDoc(parseType('...'))).toBeUndefined();
+  });
+
+  it('gives Literal values none, even when they read like type names', () => {
+    const literal = parseType("Literal['int', None]");
+    expect(standardTypeDoc(literal)?.name).toBe('Literal');
+    expect((literal.nested ?? []).map(standardTypeDoc)).toEqual([undefined, undefined]);
   });
 });
