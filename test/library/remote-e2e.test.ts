@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertRobotAvailable, runLibdoc, itWithRobot } from '../support/libdoc';
 import { py } from '../support/xmlrpc';
-import { collapseSpaces, VERIFIED_TESTPMD_MAC } from '../qemu/verified';
+import { collapseSpaces, VERIFIED_TESTPMD_MAC } from '../support/verified';
 
 let server: RemoteServer;
 

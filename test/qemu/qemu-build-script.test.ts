@@ -4,10 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILD_SCRIPT, QemuUtils } from '../../src/qemu/qemu-utils';
-import { builtCli } from '../reliability/support/build';
-import { startCli, type StartedCli } from '../remote/support/cli';
+import { builtCli } from '../support/build';
+import { startCli, type StartedCli } from '../support/cli';
 import { py } from '../support/xmlrpc';
-import { dryRunNode } from './dry-run-node';
+import { dryRunNode } from '../support/dry-run-node';
 
 function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync('sh', [BUILD_SCRIPT, ...args], { encoding: 'utf8', timeout: 20000 });

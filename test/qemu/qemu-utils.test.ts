@@ -1,9 +1,9 @@
 import { QemuConfigError, QemuStartError, QemuStateError } from '../../src/qemu/errors';
 import { QemuUtils } from '../../src/qemu/qemu-utils';
 import { DEFAULT_SETTINGS, mergeSettings } from '../../src/qemu/settings';
-import { commandLines, clearRecords, dryRunNode, execs, exactly, HUGEPAGES_OK, hugepageStatus, writes } from './dry-run-node';
+import { commandLines, clearRecords, dryRunNode, execs, exactly, HUGEPAGES_OK, hugepageStatus, writes } from '../support/dry-run-node';
 import { HUGEPAGE_STATUS_COMMAND } from '../../src/qemu/hugepages';
-import { collapseSpaces, kernelvmStartWithDeviations, VERIFIED_KERNELVM_START, VERIFIED_TESTPMD_MAC } from './verified';
+import { collapseSpaces, kernelvmStartWithDeviations, VERIFIED_KERNELVM_START, VERIFIED_TESTPMD_MAC } from '../support/verified';
 
 const QEMU_72 = { match: '--version', stdout: 'QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)\n' };
 const VIF1 = '52:54:00:00:01:02';

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { closeAllTransports } from '../../src/node';
 import { startRemoteServer, type RemoteServer } from '../../src/remote/server';
-import { captureServerLog, waitFor } from '../remote/support/servers';
+import { captureServerLog, waitFor } from '../support/servers';
 import { captureNodeLog, describeSsh, passwordNodeDict, sshdEnv, startSshdInstance, stopSshdInstance } from '../support/sshd';
 import { py, runPython } from '../support/xmlrpc';
 

@@ -26,7 +26,7 @@
  * 2-core machine (the host kernel logs `CPU 1/TCG[tid]: segfault at ...`) and Qemu Start then reports the VM
  * "exited during boot". A VM session lists such a failure as "QEMU crashed (host kernel: <line>)" instead of
  * a failed call only when the kernel logged, during that Qemu Start or Get Qemu Pids, a fatal fault of one
- * of that QEMU process's own threads (support/qemu_crash.py; tested below with sample lines and a real
+ * of that QEMU process's own threads (test/fixtures/qemu_crash.py; tested below with sample lines and a real
  * segfault). It cleans up through Qemu Kill / Qemu Close, as always, and boots again; every VM session still
  * needs one whole cycle, and any crash without such a line stays a failure. Single-threaded TCG
  * (`-accel tcg,thread=single`) would avoid the crashing code but is no option here: the product writes
@@ -35,12 +35,12 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { killLeftovers, startCli, type StartedCli } from '../remote/support/cli';
+import { killLeftovers, startCli, type StartedCli } from '../support/cli';
 import { rmSync } from 'node:fs';
 import { loadTestbed, readHugepages, type TestbedInfo } from '../support/testbed';
-import { kernelvmSettings, leftovers, startHostTestpmd, stopHostTestpmd, vmFiles, vmNodeDict, vmProcesses } from '../vm/vm-support';
-import { builtCli, megabytes, rssBytes } from './support/build';
-import { sendRaw } from './support/raw-http';
+import { kernelvmSettings, leftovers, startHostTestpmd, stopHostTestpmd, vmFiles, vmNodeDict, vmProcesses } from '../support/vm';
+import { builtCli, megabytes, rssBytes } from '../support/build';
+import { sendRaw } from '../support/raw-http';
 
 const SESSIONS = 16;
 const SECONDS = Number(process.env.QUR_SOAK_SECONDS ?? 20);
@@ -56,7 +56,7 @@ const VM_BOOT_TIMEOUT = 150;
 const MAX_QEMU_CRASHES = 2;
 /** VM ids of the soak's real VMs: apart from the other real-VM tests (41-84). */
 const VM_IDS = [91, 92].slice(0, VMS);
-const CLIENT = join(__dirname, 'support', 'soak_client.py');
+const CLIENT = join(__dirname, '..', 'fixtures', 'soak_client.py');
 /** RSS growth allowed in the last 40% (the noise is about 10 MB; the leaks this caught grew 40-80 MB in 8 s:
  * every call's closure kept alive, and every dry-run command recorded forever). */
 const RSS_GROWTH_BOUND = 32 * 1024 * 1024;
@@ -238,14 +238,14 @@ describe('soak', () => {
   }, (SECONDS + 120 + (VMS > 0 ? (2 + MAX_QEMU_CRASHES) * VM_BOOT_TIMEOUT : 0)) * 1000);
 });
 
-/** Runs python3 `args` in support/ (qemu_crash.py importable); its last stdout line parsed as JSON. */
+/** Runs python3 `args` in test/fixtures/ (qemu_crash.py importable); its last stdout line parsed as JSON. */
 function python(args: string[], input = ''): unknown {
-  const result = spawnSync('python3', args, { cwd: join(__dirname, 'support'), input, encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync('python3', args, { cwd: join(__dirname, '..', 'fixtures'), input, encoding: 'utf8', timeout: 30_000 });
   if (result.status !== 0) throw new Error(`python3 failed (${String(result.status)}):\n${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').pop() ?? '');
 }
 
-describe('telling QEMU crashing by itself from our failures (support/qemu_crash.py)', () => {
+describe('telling QEMU crashing by itself from our failures (test/fixtures/qemu_crash.py)', () => {
   test('only a fatal fault of one of the VM process threads matches', () => {
     const ours = 'CPU 1/TCG[23078]: segfault at 38 ip 000056275aede7bb sp 00007f6e389b5e40 error 4 in qemu-system-x86_64[7697bb,56275ab7c000+597000] likely on CPU 0 (core 0, socket 0)';
     const oursInLibrary = 'CPU 0/TCG[23077]: segfault at 0 ip 00007f7fe6985ad8 sp 00007f7fe61dd6f8 error 4 in libglib-2.0.so.0[167ad8,7f7fe6844000+156000]';

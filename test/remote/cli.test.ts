@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { py, pyError } from '../support/xmlrpc';
-import { buildCli, killLeftovers, removeBuild, runCli, startCli, type StartedCli } from './support/cli';
+import { buildCli, killLeftovers, removeBuild, runCli, startCli, type StartedCli } from '../support/cli';
 
 let cli: string;
 let scratch: string;

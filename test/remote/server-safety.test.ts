@@ -3,7 +3,7 @@ import { createDemoLibrary } from '../../src/demo/demo-library';
 import { startRemoteServer, ServerConfigurationError } from '../../src/remote/server';
 import { createServerLog } from '../../src/remote/server-log';
 import { py, pyError } from '../support/xmlrpc';
-import { callRecords, startDemoServer, type TestServer } from './support/servers';
+import { callRecords, startDemoServer, type TestServer } from '../support/servers';
 
 describe('HTTP Basic credentials', () => {
   let demo: TestServer;

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { py, pyError, runPython } from '../support/xmlrpc';
-import { callRecords, session, startDemoServer, waitFor, type TestServer } from './support/servers';
+import { callRecords, session, startDemoServer, waitFor, type TestServer } from '../support/servers';
 
 interface Result {
   status: string;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { closeAllTransports, execCmd, parseNode } from '../../src/node';
 import { startRemoteServer, type RemoteServer } from '../../src/remote/server';
-import { captureServerLog } from '../remote/support/servers';
+import { captureServerLog } from '../support/servers';
 import { captureNodeLog, describeSsh, passwordNodeDict, sshdEnv } from '../support/sshd';
 import { py } from '../support/xmlrpc';
 

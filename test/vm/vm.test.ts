@@ -28,7 +28,7 @@ import {
   vmProcesses,
   waitForPidFile,
   watchFileFor,
-} from './vm-support';
+} from '../support/vm';
 
 interface RunResult {
   status: 'PASS' | 'FAIL';

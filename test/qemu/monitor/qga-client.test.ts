@@ -16,7 +16,7 @@ import {
   QgaNotReadyError,
   type MonitorLogger,
 } from '../../../src/qemu/monitor';
-import { collectStderr, connectUnixPath, killChild, makeTempDir, removeDir, requireBinary, waitForPath } from './helpers';
+import { collectStderr, connectUnixPath, killChild, makeTempDir, removeDir, requireBinary, waitForPath } from '../../support/monitor';
 
 const QEMU_GA = 'qemu-ga';
 /** Exactly the block list of testbed.md §4: everything that could change the host. */

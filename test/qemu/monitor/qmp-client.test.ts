@@ -25,7 +25,7 @@ import {
   requireBinary,
   socatDuplex,
   waitForPath,
-} from './helpers';
+} from '../../support/monitor';
 
 const QEMU = 'qemu-system-x86_64';
 

@@ -9,8 +9,8 @@ import { existsSync, readdirSync, readFileSync, statSync, watch, type FSWatcher 
 import winston from 'winston';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { startRemoteServer, type RemoteServer } from '../../src/remote';
-import { passwordNodeDict, sshdEnv } from '../support/sshd';
-import type { TestbedInfo } from '../support/testbed';
+import { passwordNodeDict, sshdEnv } from './sshd';
+import type { TestbedInfo } from './testbed';
 
 /**
  * qemu_ids of these tests: apart from the manager tests (41, 42), the Robot suite (51, 52), the bench (81-84)

@@ -1,8 +1,8 @@
 /** Starts in-process servers for the protocol tests and captures their server log as JSON records. */
 import { Writable } from 'node:stream';
-import { createDemoLibrary, type Counter } from '../../../src/demo/demo-library';
-import { startRemoteServer, type RemoteServer, type RemoteServerOptions } from '../../../src/remote/server';
-import { createServerLog, type ServerLogLevel } from '../../../src/remote/server-log';
+import { createDemoLibrary, type Counter } from '../../src/demo/demo-library';
+import { startRemoteServer, type RemoteServer, type RemoteServerOptions } from '../../src/remote/server';
+import { createServerLog, type ServerLogLevel } from '../../src/remote/server-log';
 
 export interface LogRecord {
   level: string;
