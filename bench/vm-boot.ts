@@ -12,13 +12,14 @@
  * Prints the figures, then one JSON line for bench/run.sh.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import winston from 'winston';
 import { createQemuLibrary } from '../src/library/qemu-library';
 import { closeAllTransports } from '../src/node/exec';
 import { startRemoteServer } from '../src/remote/server';
+import { watchFileFor } from '../test/support/vm';
 
 const execFileAsync = promisify(execFile);
 const STATE_DIR = process.env.QUR_STATE_DIR ?? '/var/tmp/qemu-utils-remote';
@@ -63,50 +64,6 @@ function readJson<T>(file: string): T {
 
 function sockets(id: number): string[] {
   return [`/tmp/qur-bench-${id}-1.sock`, `/tmp/qur-bench-${id}-2.sock`];
-}
-
-/** Resolves with Date.now() when `pattern` first lands in `path` (inotify on the file once it exists). */
-function watchFor(path: string, pattern: RegExp): { seen: Promise<number>; stop: () => void } {
-  let watcher: FSWatcher | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let offset = 0;
-  let text = '';
-  let done = false;
-  let found: (at: number) => void = () => undefined;
-  const seen = new Promise<number>((resolvePromise) => (found = resolvePromise));
-  const stop = (): void => {
-    done = true;
-    clearTimeout(timer);
-    watcher?.close();
-  };
-  const check = (): void => {
-    if (done) return;
-    try {
-      const size = statSync(path).size;
-      if (size > offset) {
-        const chunk = readFileSync(path).subarray(offset);
-        offset += chunk.length;
-        text = (text + chunk.toString('utf8')).slice(-4096);
-        if (pattern.test(text)) {
-          found(Date.now());
-          stop();
-        }
-      }
-    } catch {
-      // not there yet
-    }
-  };
-  const attach = (): void => {
-    if (done) return;
-    if (!existsSync(path)) {
-      timer = setTimeout(attach, 10);
-      return;
-    }
-    watcher = watch(path, check);
-    check();
-  };
-  attach();
-  return { seen, stop };
 }
 
 /**
@@ -184,7 +141,7 @@ interface Measured {
 }
 
 async function measure(url: string, ids: number[], node: Record<string, unknown>, bed: Bed): Promise<{ perVm: Measured[]; allBootedMs: number }> {
-  const watches = ids.map((id) => watchFor(`/tmp/serial_${id}.log`, /Press enter to exit/));
+  const watches = ids.map((id) => watchFileFor(`/tmp/serial_${id}.log`, /Press enter to exit/));
   try {
     const outcomes = await drive(url, ids, node, bed);
     const failed = outcomes.filter((outcome) => outcome.status !== 'PASS');
