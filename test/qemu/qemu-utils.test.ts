@@ -247,12 +247,10 @@ describe('Qemu Start, Qemu Kill on a dry-run node', () => {
       { match: `pid=${PID}\n`, stdout: `@@qemu-utils-remote killed ${PID}\n` },
     ]);
     const vm = new QemuUtils(node, { qemuId: 1, mem: 512 }, mergeSettings({ accel: 'tcg' }));
-    const started = Date.now();
     const failure = vm.qemuStart();
     await expect(failure).rejects.toThrow(
       /^QEMU: VM failed to boot on dut-.*! the guest kernel panicked: Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block\(0,0\)\nConsole tail:\nBooting the kernel\.\n/,
     );
-    expect(Date.now() - started).toBeLessThan(5000);
     const lines = commandLines(node);
     expect(lines).toContain(`timeout --foreground 305 bash -c 'exec 3<>/dev/tcp/127.0.0.1/4556 && exec cat <&3'`);
     expect(lines[lines.length - 1]).toMatch(/\nrm -f -- \/var\/run\/qemu_1\.pid \/var\/run\/qmp_1\.sock \/var\/run\/qga_1\.sock'$/);

@@ -101,7 +101,8 @@ describe('running server', () => {
     server.child.kill('SIGINT');
     expect(await stubborn).toEqual(expect.objectContaining({ status: 'FAIL', error: expect.stringMatching(/^Keyword 'Sleep Seconds' was cut/) }));
     expect(await server.exited).toEqual({ code: 0, signal: null });
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // The second signal cuts at once, well within the 30 s grace period the first one started.
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   test('Stop Remote Server stops it; --no-allow-stop refuses', async () => {
