@@ -11,7 +11,7 @@ import { createQemuLibrary } from '../../src/library/qemu-library';
 import { startRemoteServer, type RemoteServer } from '../../src/remote';
 import { passwordNodeDict, sshdEnv } from './sshd';
 import type { TestbedInfo } from './testbed';
-import { py } from './xmlrpc';
+import { py, pyJson } from './xmlrpc';
 
 /**
  * qemu_ids of these tests: apart from the manager tests (41, 42), the Robot suite (51, 52), the benches (81-86)
@@ -46,15 +46,10 @@ export async function timedRun(url: string, path: string, keyword: string, args:
   const script = `
 import time
 started = time.time()
-outcome = run(${JSON.stringify(keyword)}, ${JSON.stringify(args)}, ${pyLiteral(kwargs)}, path=${JSON.stringify(path)})
+outcome = run(${JSON.stringify(keyword)}, ${pyJson(args)}, ${pyJson(kwargs)}, path=${JSON.stringify(path)})
 result = {'run': outcome, 'startedAt': started * 1000, 'returnedAt': time.time() * 1000}
 `;
   return (await py(url, script, timeoutMs)) as TimedRun;
-}
-
-/** JSON is Python, but for true/false/null. */
-function pyLiteral(value: unknown): string {
-  return `__import__('json').loads(${JSON.stringify(JSON.stringify(value))})`;
 }
 
 /** One keyword through XML-RPC, as Robot's Remote library calls it. */
