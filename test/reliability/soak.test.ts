@@ -275,40 +275,7 @@ describe('telling QEMU crashing by itself from our failures (test/fixtures/qemu_
 
   test('a real segfault of a watched process is found in the kernel log, written since the watch began only', () => {
     // A stand-in for QEMU: writes its pid file, starts a thread, and that thread segfaults a second later.
-    const verdicts = python([
-      '-c',
-      `
-import json, subprocess, sys, tempfile, os
-from qemu_crash import KernelLog, ThreadWatch, crash_report, fault_lines
-pid_file = os.path.join(tempfile.mkdtemp(), 'qemu_99.pid')
-crashing = """
-import ctypes, os, sys, threading, time
-open(sys.argv[1], 'w').write(str(os.getpid()))
-def vcpu():
-    time.sleep(1)
-    ctypes.string_at(0)
-threading.Thread(target=vcpu).start()
-time.sleep(30)
-"""
-kernel_log = KernelLog()
-same_window_log = KernelLog()
-watch = ThreadWatch(pid_file)
-child = subprocess.Popen([sys.executable, '-c', crashing, pid_file])
-child.wait()
-watch.stop()
-later_log = KernelLog()
-report = crash_report(kernel_log, watch, ['QEMU: VM process %d exited during boot on 127.0.0.1.' % child.pid])
-print(json.dumps({
-    'returncode': child.returncode,
-    'threads': len(watch.thread_ids),
-    'report': report,
-    'not_a_dead_vm': crash_report(KernelLog(), watch, ['QEMU: hugepages: 0 free']),
-    'no_kernel_line': crash_report(KernelLog(), watch, ['QEMU: VM process %d exited during boot on 127.0.0.1.' % child.pid]),
-    'other_process': crash_report(same_window_log, watch, ['QEMU: VM process %d exited during boot on 127.0.0.1.' % (child.pid + 1)]),
-    'older_lines': fault_lines(later_log.new_lines(), watch.thread_ids),
-}))
-`,
-    ]) as { returncode: number; threads: number; report: string | null; not_a_dead_vm: string | null; no_kernel_line: string | null; other_process: string | null; older_lines: string[] };
+    const verdicts = python(['qemu_crash_check.py']) as { returncode: number; threads: number; report: string | null; not_a_dead_vm: string | null; no_kernel_line: string | null; other_process: string | null; older_lines: string[] };
     expect(verdicts.returncode).toBe(-11);
     expect(verdicts.threads).toBeGreaterThanOrEqual(2);
     expect(verdicts.report).toMatch(/^QEMU crashed \(host kernel: python3\[\d+\]: segfault at 0 /);
