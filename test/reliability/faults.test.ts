@@ -16,9 +16,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { createQemuLibrary } from '../../src/library/qemu-library';
-import { closeAllTransports } from '../../src/node';
 import { startRemoteServer, type RemoteServer } from '../../src/remote/server';
-import { captureServerLog, waitFor } from '../support/servers';
+import { captureServerLog, tearDownNodeServer, waitFor } from '../support/servers';
 import { captureNodeLog, describeSsh, passwordNodeDict, sshdEnv, startSshdInstance, stopSshdInstance } from '../support/sshd';
 import { py, runPython } from '../support/xmlrpc';
 
@@ -89,10 +88,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.stop();
-  await closeAllTransports();
-  nodeLog?.restore();
-  rmSync(scratch, { recursive: true, force: true });
+  await tearDownNodeServer(server, nodeLog, scratch);
 });
 
 function initArgs(qemuId: number): string {

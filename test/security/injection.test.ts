@@ -11,9 +11,9 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createQemuLibrary } from '../../src/library/qemu-library';
-import { closeAllTransports, execCmd, parseNode } from '../../src/node';
+import { execCmd, parseNode } from '../../src/node';
 import { startRemoteServer, type RemoteServer } from '../../src/remote/server';
-import { captureServerLog } from '../support/servers';
+import { captureServerLog, tearDownNodeServer } from '../support/servers';
 import { captureNodeLog, describeSsh, passwordNodeDict, sshdEnv } from '../support/sshd';
 import { FIXTURES_DIR } from '../support/fixtures';
 import { py, pyJson } from '../support/xmlrpc';
@@ -89,10 +89,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.stop();
-  await closeAllTransports();
-  nodeLog?.restore();
-  rmSync(scratch, { recursive: true, force: true });
+  await tearDownNodeServer(server, nodeLog, scratch);
   for (const name of markersPresent()) rmSync(join('/tmp', name), { force: true });
 });
 

@@ -28,12 +28,11 @@ import {
   type RunningQemu,
 } from '../../support/monitor';
 
-/** The timeout of a command that must end on QEMU's exit instead. */
-const PENDING_TIMEOUT_MS = 30_000;
-
 let dir: string | undefined;
 const children: ChildProcess[] = [];
 const clients: QmpClient[] = [];
+/** The timeout of a command that must end on QEMU's exit instead. */
+const PENDING_TIMEOUT_MS = 30_000;
 
 beforeAll(() => {
   requireBinary(QEMU, 'apt-get install -y qemu-system-x86');
