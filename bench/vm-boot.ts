@@ -82,45 +82,8 @@ function drive(url: string, ids: number[], node: Record<string, unknown>, bed: B
     testpmd_main_lcore_flag: '--main-lcore',
     template_dir: resolve(REPO, 'templates', 'vm'),
   };
-  const script = `
-import json, sys, threading, time, xmlrpc.client
-url, node, settings, ids, sockets = json.loads(sys.stdin.read())
-def call(path, name, args=(), kwargs=None):
-    proxy = xmlrpc.client.ServerProxy(url + path, use_builtin_types=True)
-    try:
-        return proxy.run_keyword(name, list(args), kwargs or {})
-    finally:
-        proxy('close')()
-def check(path, name, result):
-    if result['status'] != 'PASS':
-        raise RuntimeError(f"{path} {name}: {result.get('error')}")
-prepared = threading.Barrier(len(ids))
-outcomes = []
-def lifecycle(id):
-    path = f'/bench_vm{id}'
-    try:
-        check(path, 'qemu_init', call(path, 'qemu_init', [node], dict(settings, qemu_id=id)))
-        for socket in sockets[str(id)]:
-            check(path, 'qemu_add_vhost_user_if', call(path, 'qemu_add_vhost_user_if', [socket], {'queues': 1, 'jumbo_frames': False}))
-        check(path, 'configure_kernelvm_vnf', call(path, 'configure_kernelvm_vnf', [], {'queues': 1, 'jumbo_frames': False}))
-        # All VMs are configured before any starts, so the starts overlap.
-        prepared.wait()
-        started = time.time()
-        result = call(path, 'qemu_start')
-        returned = time.time()
-        outcomes.append({'id': id, 'status': result['status'], 'error': result.get('error'), 'startedAt': started * 1000, 'returnedAt': returned * 1000})
-    except Exception as error:
-        prepared.abort()
-        outcomes.append({'id': id, 'status': 'ERROR', 'error': f'{type(error).__name__}: {error}', 'startedAt': 0, 'returnedAt': 0})
-threads = [threading.Thread(target=lifecycle, args=(id,)) for id in ids]
-for thread in threads: thread.start()
-for thread in threads: thread.join()
-for id in ids:
-    call(f'/bench_vm{id}', 'qemu_close')
-print(json.dumps(outcomes))
-`;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn('python3', [resolve(REPO, 'bench', 'vm_boot_client.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.on('error', reject);

@@ -78,17 +78,34 @@ export function collectStderr(child: ChildProcess): () => string {
   return () => text;
 }
 
-/** Spawns `binary`; resolves once it has created `socketPath`, else fails with its stderr. */
+/**
+ * Spawns `binary`; resolves once it accepts connections on `socketPath`, else fails with its stderr. The
+ * file appears at bind(), a moment before listen(): a connect in between is refused, so this probes once.
+ */
 export async function spawnUntilSocket(binary: string, args: readonly string[], socketPath: string): Promise<{ child: ChildProcess; stderr: () => string }> {
   const child = spawn(binary, [...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   const stderr = collectStderr(child);
   try {
     await waitForPath(socketPath, 10_000, child);
+    await waitUntilListening(socketPath, 10_000);
   } catch (error) {
     await killChild(child);
     throw new Error(`${binary} did not start: ${(error as Error).message}; stderr: ${stderr()}`);
   }
   return { child, stderr };
+}
+
+async function waitUntilListening(path: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      (await connectUnixPath(path)).destroy();
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ECONNREFUSED' || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 }
 
 export const QEMU_GA = 'qemu-ga';
