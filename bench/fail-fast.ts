@@ -24,6 +24,7 @@ import { startRemoteServer } from '../src/remote/server';
 import { createServerLog } from '../src/remote/server-log';
 import { rootKeyNodeDict, sshdEnv } from '../test/support/sshd';
 import { py } from '../test/support/xmlrpc';
+import { medianAndMax, showMedianAndMax } from './support/stats';
 
 /** ms `work` took, whatever its outcome. */
 async function timed(work: () => Promise<unknown>): Promise<number> {
@@ -77,12 +78,6 @@ async function sessions(): Promise<{ isolatedMs: number; stopMs: number }> {
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 async function main(): Promise<void> {
   const runs = Math.max(1, Number(process.argv[2] ?? 3));
   const dir = mkdtempSync(join(tmpdir(), 'qur-bench-fail-fast-'));
@@ -100,13 +95,13 @@ async function main(): Promise<void> {
     await closeAllTransports();
     rmSync(dir, { recursive: true, force: true });
   }
-  const show = (key: string): string => `median ${median(figures[key]).toFixed(0)} ms (max ${Math.max(...figures[key]).toFixed(0)} ms)`;
+  const show = (key: string): string => showMedianAndMax(figures[key]);
   console.log(`ssh to a refused port -> NodeConnectionError: ${show('refusedConnectMs')}`);
   console.log(`ssh command with timeout 1.5 s (sleep 4) -> CommandTimeoutError: ${show('sshTimeoutMs')}`);
   console.log(`VM clean-up command, process holding the pid file killed and gone: ${show('cleanupKillMs')}`);
   console.log(`3 calls in one session while another sleeps 2 s: ${show('isolatedSessionMs')}`);
   console.log(`server stop, a keyword ignoring it, grace period 1 s: ${show('stopAfterGraceMs')} (n=${runs})`);
-  console.log(JSON.stringify({ bench: 'fail-fast', runs, ...Object.fromEntries(Object.entries(figures).map(([key, values]) => [key, { median: Math.round(median(values)), max: Math.round(Math.max(...values)) }])) }));
+  console.log(JSON.stringify({ bench: 'fail-fast', runs, ...Object.fromEntries(Object.entries(figures).map(([key, values]) => [key, medianAndMax(values)])) }));
 }
 
 main().catch((error: unknown) => {

@@ -14,6 +14,7 @@
 import { join } from 'node:path';
 import { QgaClient, QmpClient } from '../src/qemu/monitor';
 import { connectUnixPath, killChild, makeTempDir, removeDir, silentThenRelay, startHostAgent, startPausedQemu } from '../test/support/monitor';
+import { medianAndMax, showMedianAndMax } from './support/stats';
 
 const TIMEOUT_MS = 300;
 const SILENT_MS = 1200;
@@ -78,23 +79,14 @@ async function once(dir: string, run: number): Promise<Run> {
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 async function main(): Promise<void> {
   const runs = Math.max(1, Number(process.argv[2] ?? 5));
   const dir = makeTempDir('qur-bench-monitor-');
   try {
     const results: Run[] = [];
     for (let run = 0; run < runs; run += 1) results.push(await once(dir, run));
-    const figure = (key: keyof Run): { median: number; max: number } => {
-      const values = results.map((result) => result[key]);
-      return { median: Math.round(median(values)), max: Math.round(Math.max(...values)) };
-    };
-    const show = (key: keyof Run): string => `median ${figure(key).median} ms (max ${figure(key).max} ms)`;
+    const figure = (key: keyof Run): { median: number; max: number } => medianAndMax(results.map((result) => result[key]));
+    const show = (key: keyof Run): string => showMedianAndMax(results.map((result) => result[key]));
     console.log(`QGA waitUntilReady: ready ${show('qgaReadyAfterSocketMs')} after the agent socket appeared; ${show('qgaReadyAfterSilenceMs')} after a ${SILENT_MS} ms silence ended`);
     console.log(`peer SIGKILLed -> MonitorClosedError: QGA ${show('qgaClosedMs')}, QMP ${show('qmpClosedMs')}`);
     console.log(`${TIMEOUT_MS} ms timeout, peer stopped -> MonitorTimeoutError: QGA ${show('qgaTimeoutMs')}, QMP ${show('qmpTimeoutMs')}`);
