@@ -8,12 +8,12 @@
  * Alongside, 2 sessions run real kernelvm VMs (testpmd, two vhost-user NICs to a host testpmd, over the
  * bed's sshd) through Qemu Start / Get Qemu Pids / Qemu Kill / Qemu Close, at least once each and again
  * while time is left; every VM process and file must be gone at the end. A TCG boot takes 10-45 s here, so
- * the VM sessions outlast the 20 s of the others: the whole test takes 60-95 s on an idle 2-core machine,
- * up to ~140 s beside test/vm. QUR_SOAK_VMS=0 (or 1) runs fewer VM sessions, for machines without the test
+ * the VM sessions outlast the 20 s of the others: the whole test takes 60-95 s on an idle 2-core machine
+ * (up to ~140 s beside test/vm, which is why it is a jest project of its own). QUR_SOAK_VMS=0 (or 1) runs fewer VM sessions, for machines without the test
  * bed; CI never sets it. Needs the test bed (`bash scripts/testbed/setup.sh`), like test/vm/.
  *
- * Huge pages: jest runs two files at once, so this one may overlap any file of test/vm/, test/qemu/ or
- * test/testbed/ that boots VMs. Each VM reserves its whole `mem` from the bed's 2048 pages of 2 MiB when
+ * Huge pages: scripts/test.sh runs the soak project alone, but a plain `npx jest` runs two files at once, so
+ * this one may overlap any file of the vm project (test/vm/, test/qemu/, test/testbed/ files that boot VMs). Each VM reserves its whole `mem` from the bed's 2048 pages of 2 MiB when
  * QEMU maps it, and `Qemu Start` fails when too few are free. Peaks, in pages: manager-real 1088 (two 1 GiB
  * VMs and a host testpmd of 128 MiB), test/vm 576, the testbed files 256 at most. This soak's VMs have
  * 512 MiB each (128 guest huge pages are enough for testpmd's 16384 mbufs), so its peak is 640 and any pair
