@@ -24,42 +24,8 @@ import { startRemoteServer } from '../src/remote/server';
 import { createServerLog } from '../src/remote/server-log';
 
 const PRS_STATED_CALLS_PER_SECOND = 2400;
-
-const CLIENT = `
-import json, sys, time, xmlrpc.client
-url, start_at, seconds = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
-def once():
-    proxy = xmlrpc.client.ServerProxy(url, encoding='UTF-8', use_builtin_types=True)
-    try:
-        result = proxy.run_keyword('echo', ['hello'])
-    finally:
-        proxy('close')()
-    if result.get('status') != 'PASS' or result.get('return') != 'hello':
-        raise SystemExit('unexpected result: %r' % (result,))
-for _ in range(20):
-    once()
-while time.time() < start_at:
-    time.sleep(0.001)
-latencies = []
-end = start_at + seconds
-while True:
-    started = time.perf_counter()
-    if time.time() >= end:
-        break
-    once()
-    latencies.append(time.perf_counter() - started)
-print(json.dumps(latencies))
-`;
-
-const PRS_SERVER = `
-import sys
-sys.path.insert(0, sys.argv[1])
-from robotremoteserver import RobotRemoteServer
-class Echo:
-    def echo(self, value):
-        return value
-RobotRemoteServer(Echo(), host='127.0.0.1', port=0, port_file=sys.argv[2])
-`;
+/** The benchmark's Python programs, next to this file's source (dist-bench/bench/ -> bench/). */
+const PYTHON_DIR = join(__dirname, '..', '..', 'bench');
 
 interface Measurement {
   target: string;
@@ -77,7 +43,7 @@ function percentile(sorted: number[], fraction: number): number {
 
 function runClient(url: string, startAt: number, seconds: number): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn('python3', ['-c', CLIENT, url, String(startAt / 1000), String(seconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('python3', [join(PYTHON_DIR, 'throughput_client.py'), url, String(startAt / 1000), String(seconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -135,7 +101,7 @@ async function startFloor(response: Buffer): Promise<{ server: Server; url: stri
 
 async function startPythonRemoteServer(script: string): Promise<{ stop: () => void; url: string }> {
   const portFile = join(mkdtempSync(join(tmpdir(), 'qur-prs-')), 'port');
-  const child = spawn('python3', ['-c', PRS_SERVER, dirname(script), portFile], { stdio: 'ignore' });
+  const child = spawn('python3', [join(PYTHON_DIR, 'python_remote_server.py'), dirname(script), portFile], { stdio: 'ignore' });
   for (let tries = 0; tries < 300; tries += 1) {
     try {
       const port = readFileSync(portFile, 'utf8').trim();

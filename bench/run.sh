@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh >&2 || exit 1
 rm -rf dist-bench
 npx tsc -p tsconfig.bench.json || { echo "[bench] FAILED: npx tsc -p tsconfig.bench.json" >&2; exit 1; }
+# The VM benches drive the server through the tests' Python client (test/support/xmlrpc.ts next to its driver).
+cp test/support/xmlrpc_driver.py dist-bench/test/support/
 status=0
 for bench in dist-bench/bench/*.js; do
   echo "[bench] $bench"

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { closeAllTransports, execCmdNoError } from '../src/node/exec';
 import { parseNode } from '../src/node/node';
+import { median } from './support/stats';
 
 const execFileAsync = promisify(execFile);
 
@@ -22,12 +23,6 @@ interface SshdEnv {
   passwordUser: string;
   keyPath: string;
   knownHostsPath: string;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 async function timeRuns(runs: number, once: () => Promise<unknown>): Promise<number[]> {

@@ -12,13 +12,14 @@
  * Prints the figures, then one JSON line for bench/run.sh.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import winston from 'winston';
 import { createQemuLibrary } from '../src/library/qemu-library';
 import { closeAllTransports } from '../src/node/exec';
 import { startRemoteServer } from '../src/remote/server';
+import { watchFileFor } from '../test/support/vm';
 
 const execFileAsync = promisify(execFile);
 const STATE_DIR = process.env.QUR_STATE_DIR ?? '/var/tmp/qemu-utils-remote';
@@ -65,50 +66,6 @@ function sockets(id: number): string[] {
   return [`/tmp/qur-bench-${id}-1.sock`, `/tmp/qur-bench-${id}-2.sock`];
 }
 
-/** Resolves with Date.now() when `pattern` first lands in `path` (inotify on the file once it exists). */
-function watchFor(path: string, pattern: RegExp): { seen: Promise<number>; stop: () => void } {
-  let watcher: FSWatcher | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let offset = 0;
-  let text = '';
-  let done = false;
-  let found: (at: number) => void = () => undefined;
-  const seen = new Promise<number>((resolvePromise) => (found = resolvePromise));
-  const stop = (): void => {
-    done = true;
-    clearTimeout(timer);
-    watcher?.close();
-  };
-  const check = (): void => {
-    if (done) return;
-    try {
-      const size = statSync(path).size;
-      if (size > offset) {
-        const chunk = readFileSync(path).subarray(offset);
-        offset += chunk.length;
-        text = (text + chunk.toString('utf8')).slice(-4096);
-        if (pattern.test(text)) {
-          found(Date.now());
-          stop();
-        }
-      }
-    } catch {
-      // not there yet
-    }
-  };
-  const attach = (): void => {
-    if (done) return;
-    if (!existsSync(path)) {
-      timer = setTimeout(attach, 10);
-      return;
-    }
-    watcher = watch(path, check);
-    check();
-  };
-  attach();
-  return { seen, stop };
-}
-
 /**
  * Runs the whole VM lifecycle for `ids` in one Python process, one thread (and session) per VM, with the
  * client's wall clock around `qemu_start`. Python's time.time() and Date.now() read the same clock.
@@ -125,45 +82,8 @@ function drive(url: string, ids: number[], node: Record<string, unknown>, bed: B
     testpmd_main_lcore_flag: '--main-lcore',
     template_dir: resolve(REPO, 'templates', 'vm'),
   };
-  const script = `
-import json, sys, threading, time, xmlrpc.client
-url, node, settings, ids, sockets = json.loads(sys.stdin.read())
-def call(path, name, args=(), kwargs=None):
-    proxy = xmlrpc.client.ServerProxy(url + path, use_builtin_types=True)
-    try:
-        return proxy.run_keyword(name, list(args), kwargs or {})
-    finally:
-        proxy('close')()
-def check(path, name, result):
-    if result['status'] != 'PASS':
-        raise RuntimeError(f"{path} {name}: {result.get('error')}")
-prepared = threading.Barrier(len(ids))
-outcomes = []
-def lifecycle(id):
-    path = f'/bench_vm{id}'
-    try:
-        check(path, 'qemu_init', call(path, 'qemu_init', [node], dict(settings, qemu_id=id)))
-        for socket in sockets[str(id)]:
-            check(path, 'qemu_add_vhost_user_if', call(path, 'qemu_add_vhost_user_if', [socket], {'queues': 1, 'jumbo_frames': False}))
-        check(path, 'configure_kernelvm_vnf', call(path, 'configure_kernelvm_vnf', [], {'queues': 1, 'jumbo_frames': False}))
-        # All VMs are configured before any starts, so the starts overlap.
-        prepared.wait()
-        started = time.time()
-        result = call(path, 'qemu_start')
-        returned = time.time()
-        outcomes.append({'id': id, 'status': result['status'], 'error': result.get('error'), 'startedAt': started * 1000, 'returnedAt': returned * 1000})
-    except Exception as error:
-        prepared.abort()
-        outcomes.append({'id': id, 'status': 'ERROR', 'error': f'{type(error).__name__}: {error}', 'startedAt': 0, 'returnedAt': 0})
-threads = [threading.Thread(target=lifecycle, args=(id,)) for id in ids]
-for thread in threads: thread.start()
-for thread in threads: thread.join()
-for id in ids:
-    call(f'/bench_vm{id}', 'qemu_close')
-print(json.dumps(outcomes))
-`;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn('python3', [resolve(REPO, 'bench', 'vm_boot_client.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.on('error', reject);
@@ -184,7 +104,7 @@ interface Measured {
 }
 
 async function measure(url: string, ids: number[], node: Record<string, unknown>, bed: Bed): Promise<{ perVm: Measured[]; allBootedMs: number }> {
-  const watches = ids.map((id) => watchFor(`/tmp/serial_${id}.log`, /Press enter to exit/));
+  const watches = ids.map((id) => watchFileFor(`/tmp/serial_${id}.log`, /Press enter to exit/));
   try {
     const outcomes = await drive(url, ids, node, bed);
     const failed = outcomes.filter((outcome) => outcome.status !== 'PASS');

@@ -13,7 +13,7 @@ import { closeAllTransports, dryRunTransport, parseNode, type DryRunResponse } f
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { startRemoteServer, type RemoteServer } from '../../src/remote';
 import { assertRobotAvailable } from '../support/libdoc';
-import { exactly, HUGEPAGES_OK } from '../qemu/dry-run-node';
+import { exactly, HUGEPAGES_OK } from '../support/dry-run-node';
 
 const execFileAsync = promisify(execFile);
 const SUITE = join(__dirname, 'resources.robot');

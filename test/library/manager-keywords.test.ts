@@ -7,7 +7,7 @@ import { closeAllTransports, dryRunTransport, parseNode } from '../../src/node';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { startRemoteServer, type RemoteServer } from '../../src/remote';
 import { compileLibrary } from '../../src/remote/spec';
-import { py } from '../support/xmlrpc';
+import { py, runSessions } from '../support/xmlrpc';
 
 let server: RemoteServer;
 
@@ -35,31 +35,19 @@ describe('VM manager keywords over XML-RPC', () => {
   it('Qemu Manager Init -> Construct VMs On All Nodes -> Qemu Log Diagnostics -> Qemu Manager Close, in two manager sessions at once', async () => {
     const nodesA = { TG: { type: 'TG', host: 'tg-a' }, DUT1: dryRunDut('mk-a-dut1'), DUT2: dryRunDut('mk-a-dut2') };
     const nodesB = { DUT1: dryRunDut('mk-b-dut1') };
-    const script = `
-import threading
-flows = {
-    '/suite_a/vnf_manager': [
-        ('qemu_manager_init', [${JSON.stringify(nodesA)}], {'kernel_args': 'pci=nomsi'}),
-        ('construct_vms_on_all_nodes', [], {'nf_chains': 1, 'nf_nodes': 2, 'vnf': 'testpmd_io', 'nf_cpus': [[0, 1], [0, 1]], 'mem': 1024, 'auto_scale': False}),
-        ('qemu_log_diagnostics', [], {'lines': 3}),
-        ('qemu_manager_close', [], {}),
-        ('construct_vms_on_all_nodes', [], {}),
-    ],
-    '/suite_b/vnf_manager': [
-        ('qemu_manager_init', [${JSON.stringify(nodesB)}], {}),
-        ('construct_vms_on_all_nodes', ['1', '1', 'False', '256'], {'vnf': 'testpmd_mac', 'tg_if1_mac': 'aa:00:00:00:00:01', 'tg_if2_mac': 'aa:00:00:00:00:02', 'host_cpus': '0-7', 'rxq_count_int': '2'}),
-    ],
-}
-results = {path: [] for path in flows}
-def drive(path):
-    for name, args, kwargs in flows[path]:
-        results[path].append(run(name, args, kwargs, path=path))
-threads = [threading.Thread(target=drive, args=(path,)) for path in flows]
-for thread in threads: thread.start()
-for thread in threads: thread.join()
-result = results
-`;
-    const results = (await py(server.url, script)) as Record<string, RunResult[]>;
+    const results = await runSessions<RunResult>(server.url, {
+      '/suite_a/vnf_manager': [
+        ['qemu_manager_init', [nodesA], { kernel_args: 'pci=nomsi' }],
+        ['construct_vms_on_all_nodes', [], { nf_chains: 1, nf_nodes: 2, vnf: 'testpmd_io', nf_cpus: [[0, 1], [0, 1]], mem: 1024, auto_scale: false }],
+        ['qemu_log_diagnostics', [], { lines: 3 }],
+        ['qemu_manager_close', [], {}],
+        ['construct_vms_on_all_nodes', [], {}],
+      ],
+      '/suite_b/vnf_manager': [
+        ['qemu_manager_init', [nodesB], {}],
+        ['construct_vms_on_all_nodes', ['1', '1', 'False', '256'], { vnf: 'testpmd_mac', tg_if1_mac: 'aa:00:00:00:00:01', tg_if2_mac: 'aa:00:00:00:00:02', host_cpus: '0-7', rxq_count_int: '2' }],
+      ],
+    });
     const [initA, constructA, diagnosticsA, closeA, afterCloseA] = results['/suite_a/vnf_manager'];
     const [initB, constructB] = results['/suite_b/vnf_manager'];
     for (const step of [initA, constructA, diagnosticsA, closeA, initB, constructB]) expect([step.status, step.error]).toEqual(['PASS', undefined]);

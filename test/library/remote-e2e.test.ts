@@ -10,8 +10,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertRobotAvailable, runLibdoc, itWithRobot } from '../support/libdoc';
-import { py } from '../support/xmlrpc';
-import { collapseSpaces, VERIFIED_TESTPMD_MAC } from '../qemu/verified';
+import { py, runSessions } from '../support/xmlrpc';
+import { collapseSpaces, VERIFIED_TESTPMD_MAC } from '../support/verified';
 
 let server: RemoteServer;
 
@@ -43,34 +43,20 @@ interface RunResult {
 
 describe('QemuUtils served over XML-RPC', () => {
   it('Qemu Init -> Qemu Add Vhost User If x2 -> Configure Kernelvm Vnf -> Qemu Get Command Line, in two independent sessions at once', async () => {
-    const script = `
-import threading
-kernelvm_node = ${JSON.stringify(KERNELVM_NODE)}
-nestedvm_node = ${JSON.stringify(NESTEDVM_NODE)}
-steps = {
-    '/DUT1_vm1': [
-        ('qemu_init', [kernelvm_node], {'qemu_id': 1, 'smp': 3, 'mem': 4096, 'vnf': 'testpmd_mac', 'img': '/opt/boot/vmlinuz', 'kernel_args': 'pci=nomsi'}),
-        ('qemu_add_vhost_user_if', ['/var/run/vpp/sock-1-1'], {'jumbo_frames': False, 'queues': 1, 'queue_size': 1024}),
-        ('qemu_add_vhost_user_if', ['/var/run/vpp/sock-1-2'], {'jumbo_frames': False, 'queues': 1, 'queue_size': 1024}),
-        ('configure_kernelvm_vnf', [], {'mac1': '52:54:00:00:01:01', 'mac2': '52:54:00:00:01:02', 'vif1_mac': 'aa:bb:cc:00:00:01', 'vif2_mac': 'aa:bb:cc:00:00:02', 'queues': 1, 'jumbo_frames': False}),
-        ('qemu_get_command_line', [], {}),
-    ],
-    '/DUT2_vm5': [
-        ('qemu_init', [nestedvm_node], {'qemu_id': 5, 'smp': 2, 'mem': 1024}),
-        ('qemu_add_vhost_user_if', ['/run/vpp/sock-5-1'], {'server': False}),
-        ('qemu_get_command_line', [], {}),
-    ],
-}
-results = {path: [] for path in steps}
-def drive(path):
-    for name, args, kwargs in steps[path]:
-        results[path].append(run(name, args, kwargs, path=path))
-threads = [threading.Thread(target=drive, args=(path,)) for path in steps]
-for thread in threads: thread.start()
-for thread in threads: thread.join()
-result = results
-`;
-    const results = (await py(server.url, script)) as Record<string, RunResult[]>;
+    const results = await runSessions<RunResult>(server.url, {
+      '/DUT1_vm1': [
+        ['qemu_init', [KERNELVM_NODE], { qemu_id: 1, smp: 3, mem: 4096, vnf: 'testpmd_mac', img: '/opt/boot/vmlinuz', kernel_args: 'pci=nomsi' }],
+        ['qemu_add_vhost_user_if', ['/var/run/vpp/sock-1-1'], { jumbo_frames: false, queues: 1, queue_size: 1024 }],
+        ['qemu_add_vhost_user_if', ['/var/run/vpp/sock-1-2'], { jumbo_frames: false, queues: 1, queue_size: 1024 }],
+        ['configure_kernelvm_vnf', [], { mac1: '52:54:00:00:01:01', mac2: '52:54:00:00:01:02', vif1_mac: 'aa:bb:cc:00:00:01', vif2_mac: 'aa:bb:cc:00:00:02', queues: 1, jumbo_frames: false }],
+        ['qemu_get_command_line', [], {}],
+      ],
+      '/DUT2_vm5': [
+        ['qemu_init', [NESTEDVM_NODE], { qemu_id: 5, smp: 2, mem: 1024 }],
+        ['qemu_add_vhost_user_if', ['/run/vpp/sock-5-1'], { server: false }],
+        ['qemu_get_command_line', [], {}],
+      ],
+    });
     for (const [path, steps] of Object.entries(results)) {
       for (const step of steps) expect([path, step.status, step.error]).toEqual([path, 'PASS', undefined]);
     }

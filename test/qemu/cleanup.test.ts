@@ -49,7 +49,8 @@ describe('vmCleanupCommand', () => {
     const report = parseVmCleanupOutput(
       run(vmCleanupCommand({ pidfile, show: [log, pidfile], showLines: 3, remove: [pidfile, log, join(dir, 'missing')], maxWaitSeconds: 5 })),
     );
-    expect(Date.now() - started).toBeLessThan(3000);
+    // Gone on SIGTERM, before maxWaitSeconds.
+    expect(Date.now() - started).toBeLessThan(5000);
     expect(report.outcome).toBe('killed');
     expect(report.pid).toBe(vm.pid);
     expect(await exited).toBe('SIGKILL');

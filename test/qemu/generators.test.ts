@@ -1,7 +1,7 @@
 import { kernelvmTestpmdCommandLine, testpmdCommandLine } from '../../src/qemu/testpmd';
 import { kernelvmVppStartupConfig, VppStartupConfig } from '../../src/qemu/vpp-config';
 import { QemuConfigError } from '../../src/qemu/errors';
-import { collapseSpaces, startupSections, VERIFIED_TESTPMD_IO, VERIFIED_TESTPMD_MAC, VERIFIED_VPP_STARTUP } from './verified';
+import { collapseSpaces, startupSections, VERIFIED_TESTPMD_IO, VERIFIED_TESTPMD_MAC, VERIFIED_VPP_STARTUP } from '../support/verified';
 
 describe('VPP startup config of the kernelvm VPP VNF', () => {
   const smp3 = kernelvmVppStartupConfig({ smp: 3, runningExec: '/etc/vpp/vm_running_1.exec', jumboFrames: false });

@@ -2,7 +2,7 @@ import { SerialLogScanner, processGoneCommand } from '../../src/qemu/boot';
 import { checkHugePages, HUGEPAGE_STATUS_COMMAND, isHugetlbfsMounted } from '../../src/qemu/hugepages';
 import { dryRunTransport } from '../../src/node';
 import { HugePageError } from '../../src/qemu/errors';
-import { commandLines, dryRunNode, hugepageStatus } from './dry-run-node';
+import { commandLines, dryRunNode, hugepageStatus } from '../support/dry-run-node';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 

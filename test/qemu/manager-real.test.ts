@@ -94,7 +94,6 @@ describeWithTestbed('QemuManager with real kernelvm guests', (testbed) => {
     const bootSeconds = log.lines.map((line) => /^INFO \[DUT1_4[12]\] booted in ([\d.]+) s$/.exec(line.text)?.[1]).filter((value): value is string => value !== undefined).map(Number);
     expect(bootSeconds).toHaveLength(2);
     expect(elapsed).toBeLessThan(bootSeconds[0] + bootSeconds[1]);
-    process.stdout.write(`manager-real: 2 VMs booted in ${elapsed.toFixed(1)} s overlapped (individual boots ${bootSeconds.map((s) => s.toFixed(1)).join(' s, ')} s)\n`);
 
     // Pinned as asked: vCPU n of each VM on its n-th CPU.
     const pids = [41, 42].map((id) => Number(readFileSync(`/var/run/qemu_${id}.pid`, 'utf8').trim()));

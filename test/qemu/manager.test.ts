@@ -6,7 +6,7 @@ import { closeAllTransports, dryRunTransport, parseNode, type DryRunResponse } f
 import { mergeSettings, QemuConfigError, QemuStartError, QemuStateError, type QemuLog } from '../../src/qemu';
 import { QemuManager, type ConstructVmsArgs } from '../../src/qemu/manager';
 import { formatCpuList, nfCpuSlice, parseCpuList } from '../../src/qemu/manager/cpus';
-import { exactly, HUGEPAGES_OK } from './dry-run-node';
+import { exactly, HUGEPAGES_OK } from '../support/dry-run-node';
 
 afterAll(() => closeAllTransports());
 

@@ -11,7 +11,7 @@ import {
 } from '../../src/qemu/params';
 import { DEFAULT_SETTINGS, type QemuSettings } from '../../src/qemu/settings';
 import { coerceVersion } from '../../src/qemu/version';
-import { collapseSpaces, kernelvmStartWithDeviations, VERIFIED_KERNELVM_START } from './verified';
+import { collapseSpaces, kernelvmStartWithDeviations, VERIFIED_KERNELVM_START } from '../support/verified';
 
 function layout(overrides: Partial<VmLayout> = {}): VmLayout {
   const qemuId = overrides.qemuId ?? 1;

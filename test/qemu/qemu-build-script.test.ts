@@ -4,10 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILD_SCRIPT, QemuUtils } from '../../src/qemu/qemu-utils';
-import { builtCli } from '../reliability/support/build';
-import { startCli, type StartedCli } from '../remote/support/cli';
+import { builtCli } from '../support/build';
+import { startCli, type StartedCli } from '../support/cli';
 import { py } from '../support/xmlrpc';
-import { dryRunNode } from './dry-run-node';
+import { dryRunNode } from '../support/dry-run-node';
 
 function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync('sh', [BUILD_SCRIPT, ...args], { encoding: 'utf8', timeout: 20000 });
@@ -76,12 +76,10 @@ describe('Build Qemu failing', () => {
     const version = `qemu-0.0.${process.pid}`;
     const node = { host: 'localhost', transport: 'local' };
     const settings = { qemu_install_version: version, qemu_install_dir: join(dir, 'qemu'), remote_script_dir: join(dir, 'scripts') };
-    const started = Date.now();
     const steps = (await py(
       server.url,
       `result = [run('qemu_init', [${JSON.stringify(node)}], ${JSON.stringify(settings)}, path='/build'), run('build_qemu', [${JSON.stringify(node)}], path='/build'), run('qemu_close', path='/build')]`,
     )) as { status: string; error?: string }[];
-    const seconds = (Date.now() - started) / 1000;
     expect(steps.map((step) => step.status)).toEqual(['PASS', 'FAIL', 'PASS']);
     const message = steps[1]?.error ?? '';
     expect(message).toMatch(
@@ -91,11 +89,9 @@ describe('Build Qemu failing', () => {
           `qemu_build\\.sh: download of https://download\\.qemu\\.org/${version}\\.tar\\.xz failed \\((wget|curl) exit \\d+; check the node's network access and https_proxy\\)$`,
       ),
     );
-    expect(seconds).toBeLessThan(15);
     // Neither the tarball (an empty one would pass for downloaded on the next run) nor the partial download.
     expect(readdirSync('/opt').filter((name) => name.startsWith(`${version}.tar.xz`))).toEqual([]);
     expect(existsSync(join(dir, 'qemu-base'))).toBe(false);
-    process.stdout.write(`Build Qemu without network (${seconds.toFixed(1)} s): ${message}\n`);
   }, 60_000);
 
   it('shows only the last 20 lines of a long build log', async () => {

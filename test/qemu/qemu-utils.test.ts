@@ -1,9 +1,9 @@
 import { QemuConfigError, QemuStartError, QemuStateError } from '../../src/qemu/errors';
 import { QemuUtils } from '../../src/qemu/qemu-utils';
 import { DEFAULT_SETTINGS, mergeSettings } from '../../src/qemu/settings';
-import { commandLines, clearRecords, dryRunNode, execs, exactly, HUGEPAGES_OK, hugepageStatus, writes } from './dry-run-node';
+import { commandLines, clearRecords, dryRunNode, execs, exactly, HUGEPAGES_OK, hugepageStatus, writes } from '../support/dry-run-node';
 import { HUGEPAGE_STATUS_COMMAND } from '../../src/qemu/hugepages';
-import { collapseSpaces, kernelvmStartWithDeviations, VERIFIED_KERNELVM_START, VERIFIED_TESTPMD_MAC } from './verified';
+import { collapseSpaces, kernelvmStartWithDeviations, VERIFIED_KERNELVM_START, VERIFIED_TESTPMD_MAC } from '../support/verified';
 
 const QEMU_72 = { match: '--version', stdout: 'QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)\n' };
 const VIF1 = '52:54:00:00:01:02';
@@ -248,12 +248,10 @@ describe('Qemu Start, Qemu Kill on a dry-run node', () => {
       { match: `pid=${PID}\n`, stdout: `@@qemu-utils-remote killed ${PID}\n` },
     ]);
     const vm = new QemuUtils(node, { qemuId: 1, mem: 512 }, mergeSettings({ accel: 'tcg' }));
-    const started = Date.now();
     const failure = vm.qemuStart();
     await expect(failure).rejects.toThrow(
       /^QEMU: VM failed to boot on dut-.*! the guest kernel panicked: Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block\(0,0\)\nConsole tail:\nBooting the kernel\.\n/,
     );
-    expect(Date.now() - started).toBeLessThan(5000);
     const lines = commandLines(node);
     expect(lines).toContain(`timeout --foreground 305 bash -c 'exec 3<>/dev/tcp/127.0.0.1/4556 && exec cat <&3'`);
     expect(lines[lines.length - 1]).toMatch(/\nrm -f -- \/var\/run\/qemu_1\.pid \/var\/run\/qmp_1\.sock \/var\/run\/qga_1\.sock'$/);

@@ -1,9 +1,9 @@
 /**
  * QemuUtils pieces against this machine itself (transport `local`): the KVM probe, and vCPU threads of a
- * real, paused QEMU through its real QMP socket.
+ * real, paused QEMU that Qemu Start launched, through its real QMP socket.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeAllTransports, parseNode } from '../../src/node';
@@ -35,42 +35,54 @@ describe('accel=auto on this host', () => {
   });
 });
 
+/**
+ * A `qemu-system-x86_64` for `bin_path` that stands in for the boot: at `Qemu Start` it runs the real QEMU,
+ * paused (TCG, 3 vCPUs, 64 MiB, no devices), with the pid file and QMP socket it was given, and writes the
+ * kernelvm start-up marker to the serial log; anything else (`--version`) goes to the real QEMU.
+ */
+function pausedQemuWrapper(dir: string): string {
+  const binDir = join(dir, 'bin');
+  mkdirSync(binDir);
+  const wrapper = join(binDir, 'qemu-system-x86_64');
+  writeFileSync(
+    wrapper,
+    [
+      '#!/bin/sh',
+      'pidfile=; qmp=; prev=',
+      'for arg in "$@"; do case "$prev" in -pidfile) pidfile=$arg ;; -qmp) qmp=$arg ;; esac; prev=$arg; done',
+      `[ -n "$pidfile" ] || exec ${QEMU} "$@"`,
+      `${QEMU} -daemonize -name vnf7,debug-threads=on -machine pc,accel=tcg -smp 3 -m 64 -nodefaults -display none -S -pidfile "$pidfile" -qmp "$qmp" || exit $?`,
+      'id=${pidfile##*qemu_}; echo "Press enter to exit" > "/tmp/serial_${id%.pid}.log"',
+      '',
+    ].join('\n'),
+  );
+  chmodSync(wrapper, 0o755);
+  return binDir;
+}
+
 describe('Get Qemu Pids through QMP of a real QEMU', () => {
   let dir: string;
-  let child: ChildProcess | undefined;
+  let vm: QemuUtils | undefined;
   afterEach(async () => {
-    if (child && child.exitCode === null) {
-      const gone = new Promise((resolve) => child?.once('exit', resolve));
-      child.kill('SIGKILL');
-      await gone;
-    }
+    await vm?.close();
+    vm = undefined;
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('returns the vCPU thread ids in vCPU order, matching the CPU n/TCG thread names', async () => {
     requireQemu();
     dir = mkdtempSync(join(tmpdir(), 'qur-pids-'));
-    const vm = new QemuUtils(local, { qemuId: 7, smp: 3, img: '/opt/boot/vmlinuz' }, mergeSettings());
-    // The instance's QMP socket path is fixed (/var/run/qmp_7.sock, as the original); run a paused QEMU there.
-    const qmp = vm.tempFiles().qmp;
-    const pidfile = join(dir, 'qemu.pid');
-    rmSync(qmp, { force: true });
-    child = spawn(QEMU, ['-name', 'vnf7,debug-threads=on', '-machine', 'pc,accel=tcg', '-smp', '3', '-m', '64', '-nodefaults', '-display', 'none', '-S', '-pidfile', pidfile, '-qmp', `unix:${qmp},server=on,wait=off`], { stdio: 'ignore' });
-    const deadline = Date.now() + 10000;
-    while (!existsSync(qmp) || !existsSync(pidfile)) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error('the paused QEMU did not come up');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    // Attach the instance to the running QEMU as Qemu Start would have left it.
-    (vm as unknown as { lifecycle: { runstate: { value: unknown } } }).lifecycle.runstate.value = { runstate: 'running', pid: child.pid };
-    const pids = await vm.getQemuPids();
+    chmodSync(dir, 0o755);
+    // mem 2: one huge page, so this start never competes with real VMs for them.
+    vm = new QemuUtils(local, { qemuId: 7, smp: 3, mem: 2, img: '/opt/boot/vmlinuz', binPath: pausedQemuWrapper(dir) }, mergeSettings({ accel: 'tcg' }));
+    await vm.qemuStart();
+    const pid = Number(readFileSync('/var/run/qemu_7.pid', 'utf8').trim());
     const byName = new Map<string, string>();
-    for (const tid of readdirSync(`/proc/${child.pid}/task`)) {
-      byName.set(readFileSync(`/proc/${child.pid}/task/${tid}/comm`, 'utf8').trim(), tid);
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      byName.set(readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim(), tid);
     }
-    expect(pids).toEqual([byName.get('CPU 0/TCG'), byName.get('CPU 1/TCG'), byName.get('CPU 2/TCG')]);
+    expect(await vm.getQemuPids()).toEqual([byName.get('CPU 0/TCG'), byName.get('CPU 1/TCG'), byName.get('CPU 2/TCG')]);
     expect(await vm.qemuQmpExec('query-status')).toEqual({ return: { status: 'prelaunch', singlestep: false, running: false } });
     await expect(vm.qemuQmpExec('no-such-command')).rejects.toThrow(/CommandNotFound/);
-    rmSync(qmp, { force: true });
   });
 });

@@ -8,12 +8,12 @@
  */
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import type { KeywordDefinition } from '../../src/remote/library';
-import { killLeftovers, startCli, type StartedCli } from '../remote/support/cli';
+import { killLeftovers, startCli, type StartedCli } from '../support/cli';
 import { py } from '../support/xmlrpc';
-import { builtCli, megabytes, rssBytes } from './support/build';
-import { DRY_NODE, everyParameterCases, FUZZ_SESSIONS, plan, type FuzzCase } from './support/fuzz-cases';
-import { Prng, seedFromEnv } from './support/prng';
-import { sendRaw, type RawResponse } from './support/raw-http';
+import { builtCli, megabytes, rssBytes } from '../support/build';
+import { DRY_NODE, everyParameterCases, FUZZ_SESSIONS, plan, type FuzzCase } from '../support/fuzz-cases';
+import { Prng, seedFromEnv } from '../support/prng';
+import { sendRaw, type RawResponse } from '../support/raw-http';
 
 const TOTAL = Number(process.env.QUR_FUZZ_REQUESTS ?? 10_000);
 const SEED = seedFromEnv();

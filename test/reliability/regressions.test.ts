@@ -4,10 +4,10 @@
  */
 import { DRY_RUN_RECORD_BUDGET } from '../../src/node/dry-run';
 import { dryRunTransport, parseNode, writeFile } from '../../src/node';
-import { waitFor, startDemoServer, type TestServer } from '../remote/support/servers';
+import { waitFor, startDemoServer, type TestServer } from '../support/servers';
 import { captureNodeLog } from '../support/sshd';
 import { py } from '../support/xmlrpc';
-import { sendRaw } from './support/raw-http';
+import { sendRaw } from '../support/raw-http';
 
 let demo: TestServer;
 

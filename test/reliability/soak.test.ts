@@ -8,12 +8,12 @@
  * Alongside, 2 sessions run real kernelvm VMs (testpmd, two vhost-user NICs to a host testpmd, over the
  * bed's sshd) through Qemu Start / Get Qemu Pids / Qemu Kill / Qemu Close, at least once each and again
  * while time is left; every VM process and file must be gone at the end. A TCG boot takes 10-45 s here, so
- * the VM sessions outlast the 20 s of the others: the whole test takes 60-95 s on an idle 2-core machine,
- * up to ~140 s beside test/vm. QUR_SOAK_VMS=0 (or 1) runs fewer VM sessions, for machines without the test
+ * the VM sessions outlast the 20 s of the others: the whole test takes 60-95 s on an idle 2-core machine
+ * (up to ~140 s beside test/vm, which is why it is a jest project of its own). QUR_SOAK_VMS=0 (or 1) runs fewer VM sessions, for machines without the test
  * bed; CI never sets it. Needs the test bed (`bash scripts/testbed/setup.sh`), like test/vm/.
  *
- * Huge pages: jest runs two files at once, so this one may overlap any file of test/vm/, test/qemu/ or
- * test/testbed/ that boots VMs. Each VM reserves its whole `mem` from the bed's 2048 pages of 2 MiB when
+ * Huge pages: scripts/test.sh runs the soak project alone, but a plain `npx jest` runs two files at once, so
+ * this one may overlap any file of the vm project (test/vm/, test/qemu/, test/testbed/ files that boot VMs). Each VM reserves its whole `mem` from the bed's 2048 pages of 2 MiB when
  * QEMU maps it, and `Qemu Start` fails when too few are free. Peaks, in pages: manager-real 1088 (two 1 GiB
  * VMs and a host testpmd of 128 MiB), test/vm 576, the testbed files 256 at most. This soak's VMs have
  * 512 MiB each (128 guest huge pages are enough for testpmd's 16384 mbufs), so its peak is 640 and any pair
@@ -26,7 +26,7 @@
  * 2-core machine (the host kernel logs `CPU 1/TCG[tid]: segfault at ...`) and Qemu Start then reports the VM
  * "exited during boot". A VM session lists such a failure as "QEMU crashed (host kernel: <line>)" instead of
  * a failed call only when the kernel logged, during that Qemu Start or Get Qemu Pids, a fatal fault of one
- * of that QEMU process's own threads (support/qemu_crash.py; tested below with sample lines and a real
+ * of that QEMU process's own threads (test/fixtures/qemu_crash.py; tested below with sample lines and a real
  * segfault). It cleans up through Qemu Kill / Qemu Close, as always, and boots again; every VM session still
  * needs one whole cycle, and any crash without such a line stays a failure. Single-threaded TCG
  * (`-accel tcg,thread=single`) would avoid the crashing code but is no option here: the product writes
@@ -35,12 +35,12 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { killLeftovers, startCli, type StartedCli } from '../remote/support/cli';
+import { killLeftovers, startCli, type StartedCli } from '../support/cli';
 import { rmSync } from 'node:fs';
 import { loadTestbed, readHugepages, type TestbedInfo } from '../support/testbed';
-import { kernelvmSettings, leftovers, startHostTestpmd, stopHostTestpmd, vmFiles, vmNodeDict, vmProcesses } from '../vm/vm-support';
-import { builtCli, megabytes, rssBytes } from './support/build';
-import { sendRaw } from './support/raw-http';
+import { kernelvmSettings, leftovers, startHostTestpmd, stopHostTestpmd, vmFiles, vmNodeDict, vmProcesses } from '../support/vm';
+import { builtCli, megabytes, rssBytes } from '../support/build';
+import { sendRaw } from '../support/raw-http';
 
 const SESSIONS = 16;
 const SECONDS = Number(process.env.QUR_SOAK_SECONDS ?? 20);
@@ -56,7 +56,7 @@ const VM_BOOT_TIMEOUT = 150;
 const MAX_QEMU_CRASHES = 2;
 /** VM ids of the soak's real VMs: apart from the other real-VM tests (41-84). */
 const VM_IDS = [91, 92].slice(0, VMS);
-const CLIENT = join(__dirname, 'support', 'soak_client.py');
+const CLIENT = join(__dirname, '..', 'fixtures', 'soak_client.py');
 /** RSS growth allowed in the last 40% (the noise is about 10 MB; the leaks this caught grew 40-80 MB in 8 s:
  * every call's closure kept alive, and every dry-run command recorded forever). */
 const RSS_GROWTH_BOUND = 32 * 1024 * 1024;
@@ -238,14 +238,14 @@ describe('soak', () => {
   }, (SECONDS + 120 + (VMS > 0 ? (2 + MAX_QEMU_CRASHES) * VM_BOOT_TIMEOUT : 0)) * 1000);
 });
 
-/** Runs python3 `args` in support/ (qemu_crash.py importable); its last stdout line parsed as JSON. */
+/** Runs python3 `args` in test/fixtures/ (qemu_crash.py importable); its last stdout line parsed as JSON. */
 function python(args: string[], input = ''): unknown {
-  const result = spawnSync('python3', args, { cwd: join(__dirname, 'support'), input, encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync('python3', args, { cwd: join(__dirname, '..', 'fixtures'), input, encoding: 'utf8', timeout: 30_000 });
   if (result.status !== 0) throw new Error(`python3 failed (${String(result.status)}):\n${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').pop() ?? '');
 }
 
-describe('telling QEMU crashing by itself from our failures (support/qemu_crash.py)', () => {
+describe('telling QEMU crashing by itself from our failures (test/fixtures/qemu_crash.py)', () => {
   test('only a fatal fault of one of the VM process threads matches', () => {
     const ours = 'CPU 1/TCG[23078]: segfault at 38 ip 000056275aede7bb sp 00007f6e389b5e40 error 4 in qemu-system-x86_64[7697bb,56275ab7c000+597000] likely on CPU 0 (core 0, socket 0)';
     const oursInLibrary = 'CPU 0/TCG[23077]: segfault at 0 ip 00007f7fe6985ad8 sp 00007f7fe61dd6f8 error 4 in libglib-2.0.so.0[167ad8,7f7fe6844000+156000]';
@@ -275,40 +275,7 @@ describe('telling QEMU crashing by itself from our failures (support/qemu_crash.
 
   test('a real segfault of a watched process is found in the kernel log, written since the watch began only', () => {
     // A stand-in for QEMU: writes its pid file, starts a thread, and that thread segfaults a second later.
-    const verdicts = python([
-      '-c',
-      `
-import json, subprocess, sys, tempfile, os
-from qemu_crash import KernelLog, ThreadWatch, crash_report, fault_lines
-pid_file = os.path.join(tempfile.mkdtemp(), 'qemu_99.pid')
-crashing = """
-import ctypes, os, sys, threading, time
-open(sys.argv[1], 'w').write(str(os.getpid()))
-def vcpu():
-    time.sleep(1)
-    ctypes.string_at(0)
-threading.Thread(target=vcpu).start()
-time.sleep(30)
-"""
-kernel_log = KernelLog()
-same_window_log = KernelLog()
-watch = ThreadWatch(pid_file)
-child = subprocess.Popen([sys.executable, '-c', crashing, pid_file])
-child.wait()
-watch.stop()
-later_log = KernelLog()
-report = crash_report(kernel_log, watch, ['QEMU: VM process %d exited during boot on 127.0.0.1.' % child.pid])
-print(json.dumps({
-    'returncode': child.returncode,
-    'threads': len(watch.thread_ids),
-    'report': report,
-    'not_a_dead_vm': crash_report(KernelLog(), watch, ['QEMU: hugepages: 0 free']),
-    'no_kernel_line': crash_report(KernelLog(), watch, ['QEMU: VM process %d exited during boot on 127.0.0.1.' % child.pid]),
-    'other_process': crash_report(same_window_log, watch, ['QEMU: VM process %d exited during boot on 127.0.0.1.' % (child.pid + 1)]),
-    'older_lines': fault_lines(later_log.new_lines(), watch.thread_ids),
-}))
-`,
-    ]) as { returncode: number; threads: number; report: string | null; not_a_dead_vm: string | null; no_kernel_line: string | null; other_process: string | null; older_lines: string[] };
+    const verdicts = python(['qemu_crash_check.py']) as { returncode: number; threads: number; report: string | null; not_a_dead_vm: string | null; no_kernel_line: string | null; other_process: string | null; older_lines: string[] };
     expect(verdicts.returncode).toBe(-11);
     expect(verdicts.threads).toBeGreaterThanOrEqual(2);
     expect(verdicts.report).toMatch(/^QEMU crashed \(host kernel: python3\[\d+\]: segfault at 0 /);

@@ -3,7 +3,7 @@
  * (protocol notes §8, items 1-45 that need no special server options).
  */
 import { py, pyError } from '../support/xmlrpc';
-import { callRecords, startDemoServer, type TestServer } from './support/servers';
+import { callRecords, startDemoServer, type TestServer } from '../support/servers';
 
 let demo: TestServer;
 

@@ -4,7 +4,7 @@ import { ServerConfigurationError } from '../../src/remote/errors';
 import { startRemoteServer } from '../../src/remote/server';
 import { createServerLog } from '../../src/remote/server-log';
 import { py, pyError } from '../support/xmlrpc';
-import { callRecords, startDemoServer, type TestServer } from './support/servers';
+import { callRecords, startDemoServer, type TestServer } from '../support/servers';
 
 describe('HTTP Basic credentials', () => {
   let demo: TestServer;

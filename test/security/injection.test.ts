@@ -11,11 +11,12 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createQemuLibrary } from '../../src/library/qemu-library';
-import { closeAllTransports, execCmd, parseNode } from '../../src/node';
+import { execCmd, parseNode } from '../../src/node';
 import { startRemoteServer, type RemoteServer } from '../../src/remote/server';
-import { captureServerLog } from '../remote/support/servers';
+import { captureServerLog, tearDownNodeServer } from '../support/servers';
 import { captureNodeLog, describeSsh, passwordNodeDict, sshdEnv } from '../support/sshd';
-import { py } from '../support/xmlrpc';
+import { FIXTURES_DIR } from '../support/fixtures';
+import { py, pyJson } from '../support/xmlrpc';
 
 const RUN = `${process.pid}-${Date.now()}`;
 const MARKER_PREFIX = `pwned-${RUN}-`;
@@ -88,10 +89,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.stop();
-  await closeAllTransports();
-  nodeLog?.restore();
-  rmSync(scratch, { recursive: true, force: true });
+  await tearDownNodeServer(server, nodeLog, scratch);
   for (const name of markersPresent()) rmSync(join('/tmp', name), { force: true });
 });
 
@@ -113,72 +111,9 @@ async function runScenarios(nodeDict: Record<string, unknown>, kind: string): Pr
   const payloads = Object.fromEntries(VARIANTS.map((variant) => [variant.name, variant.payload(marker(`${kind}-${variant.name}`))]));
   // Build Qemu finds `<qemu_install_dir>-base` present and stops there ("nothing to do"): no download.
   for (const [name, payload] of Object.entries(payloads)) mkdirSync(join(scratch, `install-${name}${payload}-base`), { recursive: true });
-  const script = `
-import concurrent.futures, json
-node = json.loads(${JSON.stringify(JSON.stringify(nodeDict))})
-payloads = json.loads(${JSON.stringify(JSON.stringify(payloads))})
-scratch = ${JSON.stringify(scratch)}
-kind = ${JSON.stringify(kind)}
-nobin = scratch + '/no-such-bin'
-
-def step(steps, path, name, args=(), kwargs=None):
-    r = run(name, list(args), kwargs, path=path)
-    steps.append({'keyword': name, 'status': r['status'], 'error': r.get('error')})
-    return r
-
-def scenario(name, variant, qemu_id):
-    p = payloads[variant]
-    path = '/inj-%s-%s-%s' % (kind, name, variant)
-    steps = []
-    base = {'qemu_id': qemu_id, 'mem': 64, 'img': '/opt/boot/vmlinuz', 'bin_path': nobin}
-    if name == 'socket':
-        step(steps, path, 'qemu_init', [node], base)
-        step(steps, path, 'qemu_add_vhost_user_if', [scratch + '/sock' + p])
-        step(steps, path, 'qemu_start')
-    elif name == 'kernel-image':
-        step(steps, path, 'qemu_init', [node], dict(base, img='/opt/boot/vmlinuz' + p))
-        step(steps, path, 'qemu_start')
-    elif name == 'disk-image':
-        step(steps, path, 'qemu_init', [node], dict(base, img='/var/lib/vm/disk' + p + '.img'))
-        step(steps, path, 'qemu_start')
-    elif name == 'bin-path':
-        step(steps, path, 'qemu_init', [node], dict(base, bin_path=scratch + '/bin' + p))
-        step(steps, path, 'qemu_version')
-        step(steps, path, 'qemu_start')
-    elif name == 'kernel-args':
-        step(steps, path, 'qemu_init', [node], dict(base, kernel_args='console=ttyS0' + p))
-        step(steps, path, 'qemu_start')
-    elif name == 'vnf-name':
-        step(steps, path, 'qemu_init', [node], dict(base, vnf='vpp' + p))
-        step(steps, path, 'configure_kernelvm_vnf', [], {'jumbo_frames': False})
-        step(steps, path, 'qemu_init', [node], dict(base, vnf='testpmd_io' + p))
-        step(steps, path, 'configure_kernelvm_vnf', [], {'jumbo_frames': False, 'queues': 1})
-    elif name == 'template-kwargs':
-        step(steps, path, 'qemu_init', [node], dict(base, vnf='vpp_chain_ip4'))
-        r = step(steps, path, 'configure_kernelvm_vnf', [], {'mac1': 'mac1' + p, 'mac2': p + 'mac2', 'vif1_mac': '52:54:00:00:02:01',
-                                                            'vif2_mac': '52:54:00:00:02:02', 'jumbo_frames': False})
-        if r['status'] == 'PASS':
-            with open('/etc/vpp/vm_running_%d.exec' % qemu_id, encoding='utf-8') as written:
-                steps[-1]['content'] = written.read()
-    elif name == 'cpu-list':
-        step(steps, path, 'qemu_init', [node], base)
-        step(steps, path, 'qemu_set_affinity', ['2' + p, '3'])
-        step(steps, path, 'get_qemu_pids')
-        step(steps, path, 'qemu_kill')
-    elif name == 'qemu-id':
-        step(steps, path, 'qemu_init', [node], dict(base, qemu_id=str(qemu_id) + p))
-    elif name == 'build-options':
-        step(steps, path, 'qemu_init', [node], dict(base, qemu_install_version='qemu-2.11.2' + p,
-             qemu_install_dir=scratch + '/install-' + variant + p, remote_script_dir=scratch + '/scripts' + p))
-        step(steps, path, 'build_qemu', [node])
-    step(steps, path, 'qemu_close')
-    return {'scenario': name, 'variant': variant, 'steps': steps}
-
-names = ['socket', 'kernel-image', 'disk-image', 'bin-path', 'kernel-args', 'vnf-name', 'template-kwargs', 'cpu-list', 'qemu-id', 'build-options']
-jobs = [(name, variant) for name in names for variant in payloads]
-with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
-    futures = [pool.submit(scenario, name, variant, 140 + index) for index, (name, variant) in enumerate(jobs)]
-    result = [future.result() for future in futures]
+  const script = `import sys; sys.path.insert(0, ${JSON.stringify(FIXTURES_DIR)})
+from injection_scenarios import run_scenarios
+result = run_scenarios(run, ${pyJson(nodeDict)}, ${pyJson(payloads)}, ${JSON.stringify(scratch)}, ${JSON.stringify(kind)})
 `;
   return (await py(server.url, script, 300_000)) as ScenarioResult[];
 }

@@ -16,11 +16,11 @@ import { createQemuLibrary } from '../../src/library/qemu-library';
 import { closeAllTransports } from '../../src/node';
 import { startRemoteServer, type RemoteServer } from '../../src/remote/server';
 import { createServerLog } from '../../src/remote/server-log';
-import { demoCli, killLeftovers, runCli, startCli } from '../remote/support/cli';
-import { captureServerLog } from '../remote/support/servers';
+import { demoCli, killLeftovers, runCli, startCli } from '../support/cli';
+import { captureServerLog } from '../support/servers';
 import { captureNodeLog, describeSsh, passwordNodeDict, sshdEnv } from '../support/sshd';
 import { py, runPython } from '../support/xmlrpc';
-import { builtCli } from '../reliability/support/build';
+import { builtCli } from '../support/build';
 
 let scratch: string;
 let cli: string;

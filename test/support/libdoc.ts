@@ -2,9 +2,12 @@
  * Running Robot Framework's real libdoc from tests, and a Python stand-in remote server to point it at.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { LibdocSpec } from '../../src/remote/docs/libdoc-spec';
+import type { RemoteLibrary } from '../../src/remote/library';
+import { libraryInformation } from './library-information';
 
 const execFileAsync = promisify(execFile);
 
@@ -95,4 +98,34 @@ export async function startStaticRemoteServer(info: unknown, directory: string):
         child.kill();
       }),
   };
+}
+
+/** A libdoc spec with the fields blanked that differ on purpose between ours and libdoc's (see `buildLibdocSpec`). */
+export function comparable(spec: LibdocSpec): unknown {
+  const keyword = (entry: LibdocSpec['keywords'][number]) => ({ ...entry, source: 'SOURCE', lineno: 'LINE' });
+  return {
+    ...spec,
+    generated: 'GENERATED',
+    source: 'SOURCE',
+    lineno: 'LINE',
+    inits: spec.inits.map(keyword),
+    keywords: spec.keywords.map(keyword),
+    typedocs: spec.typedocs.map((typedoc) => ({ ...typedoc, doc: 'TYPEDOC' })),
+  };
+}
+
+/** Robot's own libdoc spec of `library`, read over the remote protocol from a Python stand-in server serving its information. */
+export async function libdocSpecOf<I>(library: RemoteLibrary<I>, directory: string, label: string): Promise<LibdocSpec> {
+  const server = await startStaticRemoteServer(libraryInformation(library), directory);
+  try {
+    return await libdocSpecFromServer(`${server.url}/session`, library, join(directory, `${label}-libdoc.json`));
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Robot's own libdoc spec of the remote library at `url` (named and versioned as `library`), written to `output`. */
+export async function libdocSpecFromServer<I>(url: string, library: RemoteLibrary<I>, output: string): Promise<LibdocSpec> {
+  await runLibdoc(['--name', library.name, '--version', library.version, `Remote::${url}`, output]);
+  return JSON.parse(readFileSync(output, 'utf8')) as LibdocSpec;
 }

@@ -25,8 +25,10 @@ export interface SshdEnv {
 }
 
 export const SSH_TESTS_SKIPPED = process.env.QUR_SKIP_SSH_TESTS === '1';
-/** `describe` for suites that need the private sshd: skipped only on explicit opt-out. */
-export const describeSsh: jest.Describe = SSH_TESTS_SKIPPED ? describe.skip : describe;
+/** `describe` for suites that need the private sshd: skipped only on explicit opt-out. Resolved at the call, so the benches can load this file outside jest. */
+export function describeSsh(name: string, body: () => void): void {
+  (SSH_TESTS_SKIPPED ? describe.skip : describe)(name, body);
+}
 
 const REPO = resolve(__dirname, '..', '..');
 const SCRIPT = join(REPO, 'scripts', 'sshd.sh');

@@ -56,3 +56,16 @@ export async function pyError(url: string, script: string): Promise<PyError> {
   if (!outcome.error) throw new Error(`Expected an error, got ${JSON.stringify(outcome.value)}\nscript:\n${script}`);
   return outcome.error;
 }
+
+/** A JSON value as a Python expression (JSON is Python but for true/false/null). */
+export function pyJson(value: unknown): string {
+  return `__import__('json').loads(${JSON.stringify(JSON.stringify(value))})`;
+}
+
+/** One keyword call of a session: name, positional and named arguments. */
+export type KeywordStep = readonly [name: string, args: readonly unknown[], kwargs: Record<string, unknown>];
+
+/** Runs each session's keywords in order, all sessions at once (the driver's `run_sessions`); the results by session path. */
+export async function runSessions<R>(url: string, flows: Record<string, readonly KeywordStep[]>): Promise<Record<string, R[]>> {
+  return (await py(url, `result = run_sessions(${pyJson(flows)})`)) as Record<string, R[]>;
+}

@@ -11,6 +11,9 @@ The script runs with these helpers and sets `result`:
     coerce(value)                                Robot's client-side coercion of one value
     loads(xml) / dumps(params, method)           xmlrpc.client's own parser and serializer
     monotonic()                                  time.monotonic
+    run_sessions(flows)                          {path: [(name, args, kwargs), ...]}: each path's keywords
+                                                 in order, the paths at once (a thread each, as parallel
+                                                 Robot suites); returns {path: [run_keyword result, ...]}
 
 Prints one JSON line: {"value": <result, tagged>} or {"error": {...}} when the script raised.
 Tagged JSON: bytes -> {"$bytes": hex}, datetime -> {"$datetime": isoformat},
@@ -24,6 +27,7 @@ import json
 import math
 import re
 import sys
+import threading
 import time
 import urllib.parse
 import xmlrpc.client
@@ -88,6 +92,20 @@ def _main():
         finally:
             connection.close()
 
+    def run_sessions(flows):
+        results = {path: [] for path in flows}
+
+        def drive(path):
+            for name, args, kwargs in flows[path]:
+                results[path].append(run(name, args, kwargs, path=path))
+
+        threads = [threading.Thread(target=drive, args=(path,)) for path in flows]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return results
+
     def loads(xml):
         return xmlrpc.client.loads(xml, use_builtin_types=True)
 
@@ -95,7 +113,7 @@ def _main():
         return xmlrpc.client.dumps(tuple(params), method, encoding='UTF-8')
 
     scope = {
-        'call': call, 'run': run, 'raw': raw, 'coerce': coerce, 'loads': loads, 'dumps': dumps,
+        'call': call, 'run': run, 'run_sessions': run_sessions, 'raw': raw, 'coerce': coerce, 'loads': loads, 'dumps': dumps,
         'monotonic': time.monotonic, 'xmlrpc': xmlrpc, 'datetime': datetime, 'url': url, 'result': None,
     }
     try:

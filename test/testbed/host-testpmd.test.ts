@@ -16,7 +16,7 @@ import {
   stopQemu,
   waitForExit,
   waitForText,
-} from './bed-helpers';
+} from '../support/bed';
 
 describeWithTestbed('host testpmd as vhost-user peer', (testbed) => {
   const name = `selftest-${process.pid}`;

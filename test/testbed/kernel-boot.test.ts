@@ -14,7 +14,7 @@ import {
   stopQemu,
   waitForExit,
   waitForText,
-} from './bed-helpers';
+} from '../support/bed';
 
 describeWithTestbed('guest kernel boots to init over 9p', (testbed) => {
   let workDir: string;

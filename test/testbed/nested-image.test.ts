@@ -16,7 +16,7 @@ import {
   syncGuestAgent,
   waitForExit,
   waitForText,
-} from './bed-helpers';
+} from '../support/bed';
 
 const E1000_MAC = '52:54:00:00:7e:ff';
 const VIRTIO_MAC = '52:54:00:00:7e:01';

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTestbed, qemuAccelArgs, TestbedMissingError } from '../support/testbed';
-import { makeWorkDir, removeWorkDir } from './bed-helpers';
+import { makeWorkDir, removeWorkDir } from '../support/bed';
 
 describe('loadTestbed', () => {
   let dir: string;

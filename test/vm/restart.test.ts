@@ -10,11 +10,11 @@ import { closeAllTransports } from '../../src/node';
 import { QemuStateError } from '../../src/qemu/errors';
 import { QemuUtils } from '../../src/qemu/qemu-utils';
 import { mergeSettings } from '../../src/qemu/settings';
-import { clearRecords, commandLines, dryRunNode } from '../qemu/dry-run-node';
-import { buildCli, killLeftovers, removeBuild, startCli, type StartedCli } from '../remote/support/cli';
+import { clearRecords, commandLines, dryRunNode } from '../support/dry-run-node';
+import { buildCli, killLeftovers, removeBuild, startCli, type StartedCli } from '../support/cli';
 import { describeWithTestbed } from '../support/testbed';
 import { py } from '../support/xmlrpc';
-import { kernelvmSettings, leftovers, vmNodeDict, vmProcesses, waitForPidFile } from './vm-support';
+import { kernelvmSettings, leftovers, vmNodeDict, vmProcesses, waitForPidFile } from '../support/vm';
 
 const REFUSAL = /a VM left by a previous server run holds \/var\/run\/qemu_(\d+)\.pid \(pid (\d+)\); run Qemu Kill or Qemu Close in this session to remove it, or use another qemu_id/;
 

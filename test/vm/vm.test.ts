@@ -12,10 +12,14 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { closeAllTransports } from '../../src/node';
 import type { RemoteServer } from '../../src/remote';
 import { readHugepages, describeWithTestbed, type TestbedInfo } from '../support/testbed';
-import { runPython, py } from '../support/xmlrpc';
+import { runPythonFixture } from '../support/fixtures';
+import { runPython } from '../support/xmlrpc';
 import {
   VM_IDS,
   chrt,
+  keyword,
+  passes,
+  timedRun,
   cpusAllowed,
   hostTestpmdLog,
   kernelvmSettings,
@@ -28,81 +32,15 @@ import {
   vmProcesses,
   waitForPidFile,
   watchFileFor,
-} from './vm-support';
-
-interface RunResult {
-  status: 'PASS' | 'FAIL';
-  return?: unknown;
-  error?: string;
-  output?: string;
-}
-
-interface TimedRun {
-  run: RunResult;
-  startedAt: number;
-  returnedAt: number;
-}
-
-/** One keyword through XML-RPC, timed with the wall clock on the client side (comparable with Date.now()). */
-async function timedRun(url: string, path: string, keyword: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, timeoutMs = 60_000): Promise<TimedRun> {
-  const script = `
-import time
-started = time.time()
-outcome = run(${JSON.stringify(keyword)}, ${JSON.stringify(args)}, ${pyLiteral(kwargs)}, path=${JSON.stringify(path)})
-result = {'run': outcome, 'startedAt': started * 1000, 'returnedAt': time.time() * 1000}
-`;
-  return (await py(url, script, timeoutMs)) as TimedRun;
-}
-
-/** JSON is Python, but for true/false/null. */
-function pyLiteral(value: unknown): string {
-  return `__import__('json').loads(${JSON.stringify(JSON.stringify(value))})`;
-}
-
-async function keyword(url: string, path: string, name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, timeoutMs?: number): Promise<RunResult> {
-  return (await timedRun(url, path, name, args, kwargs, timeoutMs)).run;
-}
-
-async function passes(url: string, path: string, name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, timeoutMs?: number): Promise<unknown> {
-  const outcome = await keyword(url, path, name, args, kwargs, timeoutMs);
-  if (outcome.status !== 'PASS') throw new Error(`${name} on ${path} failed: ${outcome.error}\n${outcome.output ?? ''}`);
-  return outcome.return;
-}
+} from '../support/vm';
 
 /** guest-sync then guest-network-get-interfaces on a QGA socket, in Python: independent of our QGA client. */
-async function guestInterfacesByMac(url: string, socket: string): Promise<Record<string, string>> {
-  const script = `
-import json, random, socket, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(20)
-s.connect(${JSON.stringify(socket)})
-buffer = b''
-def reply(check):
-    global buffer
-    while True:
-        while b'\\n' in buffer:
-            line, buffer = buffer.split(b'\\n', 1)
-            try:
-                message = json.loads(line.strip(b'\\xff').decode())
-            except ValueError:
-                continue
-            if check(message):
-                return message
-        buffer += s.recv(65536)
-sync_id = random.randint(1, 2**31 - 1)
-s.sendall(b'\\xff' + json.dumps({'execute': 'guest-sync-delimited', 'arguments': {'id': sync_id}}).encode() + b'\\n')
-reply(lambda m: m.get('return') == sync_id)
-s.sendall(json.dumps({'execute': 'guest-network-get-interfaces'}).encode() + b'\\n')
-interfaces = reply(lambda m: 'return' in m or 'error' in m)['return']
-s.close()
-result = {i['hardware-address'].lower(): i['name'] for i in interfaces if 'hardware-address' in i}
-`;
-  return (await py(url, script, 30_000)) as Record<string, string>;
+async function guestInterfacesByMac(socket: string): Promise<Record<string, string>> {
+  return (await runPythonFixture('qga_interfaces.py', [socket])) as Record<string, string>;
 }
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
+/** The boot budget of the failure scenarios: they must end on the failure itself, well within it. */
+const BOOT_TIMEOUT_S = 300;
 
 describeWithTestbed('Real VMs through the remote server', (testbed) => {
   let bed: TestbedInfo;
@@ -110,7 +48,6 @@ describeWithTestbed('Real VMs through the remote server', (testbed) => {
   let url: string;
   let node: Record<string, unknown>;
   const testpmds: string[] = [];
-  const figures: string[] = [];
 
   beforeAll(async () => {
     bed = testbed();
@@ -123,7 +60,6 @@ describeWithTestbed('Real VMs through the remote server', (testbed) => {
     await server?.stop();
     for (const name of testpmds) await stopHostTestpmd(bed, name);
     await closeAllTransports();
-    if (figures.length > 0) console.log(`[vm] ${bed.accel}, QEMU ${bed.qemuVersion}:\n  ${figures.join('\n  ')}`);
   });
 
   it(
@@ -163,13 +99,13 @@ describeWithTestbed('Real VMs through the remote server', (testbed) => {
         host_username: env.username,
         host_password: env.password,
       });
-      const markerAt = await marker.seen;
-      const latency = start.returnedAt - markerAt;
-      figures.push(`kernelvm testpmd_io boot (Qemu Start call): ${seconds(start.returnedAt - start.startedAt)}; marker in serial log -> XML-RPC reply at the client: ${latency.toFixed(0)} ms`);
-      // Target 100 ms; the bound leaves room for a loaded CI machine without letting a polling loop pass.
-      expect(latency).toBeGreaterThan(-50);
-      expect(latency).toBeLessThan(1000);
+      // The boot was detected from the marker: the reply follows its appearance in the serial log (within the
+      // clocks' resolution), and long before the boot timeout. How soon after is bench/vm-boot.ts' figure.
+      expect(start.returnedAt - (await marker.seen)).toBeGreaterThan(-50);
       expect(start.run.output).toMatch(/booted on .* in \d+\.\d s \(QEMU started in/);
+      const detected = /boot detected by 'Press enter to exit' in (\S+); .*boot_timeout (\d+) s/.exec(start.run.output ?? '');
+      expect(detected?.[1]).toBe(`/tmp/serial_${id}.log`);
+      expect(start.returnedAt - start.startedAt).toBeLessThan(Number(detected?.[2]) * 1000);
 
       const [qemuPid] = vmProcesses(id);
       expect(qemuPid).toBeDefined();
@@ -193,9 +129,7 @@ describeWithTestbed('Real VMs through the remote server', (testbed) => {
       const status = (await passes(url, path, 'qemu_qmp_exec', ['query-status'])) as { return: { status: string; running: boolean } };
       expect(status.return).toMatchObject({ status: 'running', running: true });
 
-      const kill = await timedRun(url, path, 'qemu_kill');
-      expect(kill.run.status).toBe('PASS');
-      figures.push(`Qemu Kill (SIGKILL, wait until gone, remove files): ${(kill.returnedAt - kill.startedAt).toFixed(0)} ms`);
+      await passes(url, path, 'qemu_kill');
       expect(vmProcesses(id)).toEqual([]);
       expect(leftovers(id, sockets)).toEqual([]);
       await passes(url, path, 'qemu_close');
@@ -216,7 +150,6 @@ describeWithTestbed('Real VMs through the remote server', (testbed) => {
     await passes(url, path, 'qemu_add_vhost_user_if', [socket]);
     const start = await timedRun(url, path, 'qemu_start', [], {}, 330_000);
     expect([start.run.status, start.run.error]).toEqual(['PASS', undefined]);
-    figures.push(`nestedvm boot (Qemu Start call, guest agent answering): ${seconds(start.returnedAt - start.startedAt)}`);
     const vm = start.run.return as { port: number; serial: number; interfaces: Record<string, { mac_address: string; socket: string; name?: string }> };
     const mac = `52:54:00:00:${id.toString(16)}:01`;
     expect(vm.port).toBe(10021 + id);
@@ -224,7 +157,7 @@ describeWithTestbed('Real VMs through the remote server', (testbed) => {
     expect(start.run.output).toMatch(/booted on .* boot detected by the guest agent/);
 
     // The guest itself, asked without our QGA client, names the NIC with that MAC the same.
-    const byMac = await guestInterfacesByMac(url, `/var/run/qga_${id}.sock`);
+    const byMac = await guestInterfacesByMac(`/var/run/qga_${id}.sock`);
     expect(byMac[mac]).toBe(vm.interfaces.vhost1.name);
 
     const status = (await passes(url, path, 'qemu_qmp_exec', ['query-status'])) as { return: Record<string, unknown> };
@@ -238,16 +171,16 @@ describeWithTestbed('Real VMs through the remote server', (testbed) => {
     expect(leftovers(id, [socket])).toEqual([]);
   }, 360_000);
 
-  describe('failures: a clear FAIL within seconds, nothing left behind', () => {
+  describe('failures: a clear FAIL before any timeout, nothing left behind', () => {
     const id = VM_IDS.failures;
 
     afterEach(() => {
       expect(leftovers(id)).toEqual([]);
     });
 
-    it('a guest kernel that panics (-m 512 with hugepages=256) fails as soon as the panic is printed', async () => {
+    it('a guest kernel that panics (-m 512 with hugepages=256) fails on the panic, before the boot timeout', async () => {
       const path = '/fail_panic';
-      await passes(url, path, 'qemu_init', [node], { qemu_id: id, smp: 1, mem: 512, vnf: 'testpmd_io', img: bed.kernel, guest_hugepages: 256, ...kernelvmSettings(bed) });
+      await passes(url, path, 'qemu_init', [node], { qemu_id: id, smp: 1, mem: 512, vnf: 'testpmd_io', img: bed.kernel, guest_hugepages: 256, boot_timeout: BOOT_TIMEOUT_S, ...kernelvmSettings(bed) });
       await passes(url, path, 'configure_kernelvm_vnf', [], { queues: 1, jumbo_frames: false });
       const panic = watchFileFor(`/tmp/serial_${id}.log`, /Kernel panic/);
       const start = await timedRun(url, path, 'qemu_start', [], {}, 330_000);
@@ -256,9 +189,9 @@ describeWithTestbed('Real VMs through the remote server', (testbed) => {
       expect(start.run.error).toMatch(
         /^QEMU: NF failed to run on .*! the guest kernel panicked: Kernel panic - not syncing: System is deadlocked on memory\nQemu Start on node \S+@\S+:\d+ failed while waiting for the VM to boot \(serial log \S+\)\.\nSerial log tail:\n/,
       );
-      const panicAt = await panic.seen;
-      figures.push(`panic printed -> FAIL at the client: ${(start.returnedAt - panicAt).toFixed(0)} ms`);
-      expect(start.returnedAt - panicAt).toBeLessThan(5000);
+      // Failed on the panic the guest printed (seen here independently), not on the timeout.
+      expect(start.returnedAt - (await panic.seen)).toBeGreaterThan(-50);
+      expect(start.returnedAt - start.startedAt).toBeLessThan(BOOT_TIMEOUT_S * 1000);
       // The VM is gone, its runtime files too; its guest configuration stays for a corrected start.
       expect(vmProcesses(id)).toEqual([]);
       expect(leftovers(id)).toEqual([`/etc/vm_init_${id}.conf`]);
@@ -268,23 +201,21 @@ describeWithTestbed('Real VMs through the remote server', (testbed) => {
     it('a wrong kernel or image path fails with QEMU’s own error', async () => {
       await passes(url, '/fail_kernel', 'qemu_init', [node], { qemu_id: id, mem: 512, vnf: 'testpmd_io', img: `${bed.kernel}-missing`, ...kernelvmSettings(bed) });
       await passes(url, '/fail_kernel', 'configure_kernelvm_vnf', [], { queues: 1, jumbo_frames: false });
-      const kernel = await timedRun(url, '/fail_kernel', 'qemu_start');
-      expect(kernel.run.status).toBe('FAIL');
-      expect(kernel.run.error).toMatch(new RegExp(`^QEMU: Start failed on .*! rc 1: qemu: could not open kernel file '${bed.kernel}-missing\\*': No such file or directory`));
+      const kernel = await keyword(url, '/fail_kernel', 'qemu_start');
+      expect(kernel.status).toBe('FAIL');
+      expect(kernel.error).toMatch(new RegExp(`^QEMU: Start failed on .*! rc 1: qemu: could not open kernel file '${bed.kernel}-missing\\*': No such file or directory`));
       await passes(url, '/fail_kernel', 'qemu_close');
 
       await passes(url, '/fail_image', 'qemu_init', [node], { qemu_id: id, mem: 512, img: '/var/lib/vm/qur-missing.img' });
-      const image = await timedRun(url, '/fail_image', 'qemu_start');
-      expect(image.run.status).toBe('FAIL');
-      expect(image.run.error).toMatch(/^QEMU: Start failed on .*! rc 1: .*Could not open '\/var\/lib\/vm\/qur-missing\.img': No such file or directory/);
-      figures.push(`wrong kernel path -> FAIL: ${(kernel.returnedAt - kernel.startedAt).toFixed(0)} ms, wrong image path: ${(image.returnedAt - image.startedAt).toFixed(0)} ms (whole Qemu Start call)`);
-      for (const attempt of [kernel, image]) expect(attempt.returnedAt - attempt.startedAt).toBeLessThan(5000);
+      const image = await keyword(url, '/fail_image', 'qemu_start');
+      expect(image.status).toBe('FAIL');
+      expect(image.error).toMatch(/^QEMU: Start failed on .*! rc 1: .*Could not open '\/var\/lib\/vm\/qur-missing\.img': No such file or directory/);
       await passes(url, '/fail_image', 'qemu_close');
     });
 
-    it('QEMU killed during boot fails the boot wait at once', async () => {
+    it('QEMU killed during boot fails the boot wait on its exit, before the boot timeout', async () => {
       const path = '/fail_killed';
-      await passes(url, path, 'qemu_init', [node], { qemu_id: id, smp: 1, mem: 1024, vnf: 'testpmd_io', img: bed.kernel, ...kernelvmSettings(bed) });
+      await passes(url, path, 'qemu_init', [node], { qemu_id: id, smp: 1, mem: 1024, vnf: 'testpmd_io', img: bed.kernel, boot_timeout: BOOT_TIMEOUT_S, ...kernelvmSettings(bed) });
       await passes(url, path, 'configure_kernelvm_vnf', [], { queues: 1, jumbo_frames: false });
       const booting = watchFileFor(`/tmp/serial_${id}.log`, /Linux version/);
       const start = timedRun(url, path, 'qemu_start', [], {}, 330_000);
@@ -297,8 +228,7 @@ describeWithTestbed('Real VMs through the remote server', (testbed) => {
       expect(outcome.run.error).toMatch(
         new RegExp(`^QEMU: VM process ${pid} exited during boot on \\S+\\. Qemu Start on node \\S+@\\S+:\\d+ failed while waiting for the VM to boot \\(serial log \\S+\\)\\.\\nSerial log tail:\\n(.|\\n)*\\[ *\\d+\\.\\d+\\]`),
       );
-      figures.push(`QEMU killed during boot -> FAIL at the client: ${(outcome.returnedAt - killedAt).toFixed(0)} ms`);
-      expect(outcome.returnedAt - killedAt).toBeLessThan(5000);
+      expect(outcome.returnedAt - killedAt).toBeLessThan(BOOT_TIMEOUT_S * 1000);
       expect(leftovers(id)).toEqual([`/etc/vm_init_${id}.conf`]);
       await passes(url, path, 'qemu_close');
     }, 360_000);
@@ -313,7 +243,6 @@ describeWithTestbed('Real VMs through the remote server', (testbed) => {
         await passes(url, path, 'qemu_init', [node], { qemu_id: id, mem: 256, img: disk, vm_type: 'nestedvm', boot_timeout: bootTimeout });
         const start = await timedRun(url, path, 'qemu_start', [], {}, 120_000);
         const seconds = (start.returnedAt - start.startedAt) / 1000;
-        figures.push(`guest agent silent (boot_timeout ${bootTimeout} s) -> FAIL after ${seconds.toFixed(1)} s: ${start.run.error?.split('\n')[0]}`);
         expect(start.run.status).toBe('FAIL');
         expect(start.run.error).toMatch(
           new RegExp(
@@ -343,10 +272,9 @@ describeWithTestbed('Real VMs through the remote server', (testbed) => {
       const pages = readHugepages();
       const mem = pages.total * 2 + 2048;
       await passes(url, path, 'qemu_init', [node], { qemu_id: id, mem, img: '/var/lib/vm/qur-missing.img' });
-      const start = await timedRun(url, path, 'qemu_start');
-      expect(start.run.status).toBe('FAIL');
-      expect(start.run.error).toMatch(new RegExp(`^Not enough free huge pages: \\d+, \\d+ MB free of ${pages.total} pages of 2048 kB, ${mem} MB needed on .*\\. Raise vm\\.nr_hugepages, or set allocate_hugepages=True\\.$`));
-      expect(start.returnedAt - start.startedAt).toBeLessThan(5000);
+      const start = await keyword(url, path, 'qemu_start');
+      expect(start.status).toBe('FAIL');
+      expect(start.error).toMatch(new RegExp(`^Not enough free huge pages: \\d+, \\d+ MB free of ${pages.total} pages of 2048 kB, ${mem} MB needed on .*\\. Raise vm\\.nr_hugepages, or set allocate_hugepages=True\\.$`));
       await passes(url, path, 'qemu_close');
     });
   });
@@ -362,9 +290,7 @@ describeWithTestbed('Real VMs through the remote server', (testbed) => {
       await passes(second.url, '/booting', 'qemu_init', [node], { qemu_id: booting, mem: 512, img: bed.nestedImage });
       const start = runPython(second.url, "result = run('qemu_start', path='/booting')", 330_000);
       await waitForPidFile(booting, 60_000);
-      const stopping = Date.now();
       await second.stop();
-      figures.push(`server stop with one booted and one booting VM: ${seconds(Date.now() - stopping)}`);
       const outcome = await start;
       // The booting call ends with a FAIL saying why, or with the connection closed by the stopping server.
       if (outcome.value !== undefined) expect(outcome.value).toMatchObject({ status: 'FAIL', error: expect.stringMatching(/aborted|stopp/) });

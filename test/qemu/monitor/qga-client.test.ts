@@ -3,9 +3,9 @@
  * as root, so every command that changes the host is blocked on its command line (testbed.md §4), and the
  * tests only ever send harmless commands.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server } from 'node:net';
 import { join } from 'node:path';
 import {
   MonitorAbortedError,
@@ -16,16 +16,10 @@ import {
   QgaNotReadyError,
   type MonitorLogger,
 } from '../../../src/qemu/monitor';
-import { collectStderr, connectUnixPath, killChild, makeTempDir, removeDir, requireBinary, waitForPath } from './helpers';
+import { connectUnixPath, killChild, makeTempDir, QEMU_GA, QGA_BLOCKED, removeDir, requireBinary, silentThenRelay, startHostAgent } from '../../support/monitor';
 
-const QEMU_GA = 'qemu-ga';
-/** Exactly the block list of testbed.md §4: everything that could change the host. */
-const BLOCKED = [
-  'guest-shutdown', 'guest-suspend-disk', 'guest-suspend-ram', 'guest-suspend-hybrid', 'guest-exec', 'guest-exec-status',
-  'guest-file-open', 'guest-file-write', 'guest-set-time', 'guest-set-user-password', 'guest-set-vcpus',
-  'guest-set-memory-blocks', 'guest-fsfreeze-freeze', 'guest-fsfreeze-freeze-list', 'guest-fstrim',
-  'guest-ssh-add-authorized-keys', 'guest-ssh-remove-authorized-keys',
-];
+/** The timeout of a wait that must end on an event (close, abort) instead. */
+const PENDING_TIMEOUT_MS = 30_000;
 
 let dir: string | undefined;
 const children: ChildProcess[] = [];
@@ -55,19 +49,9 @@ function tempDir(): string {
 
 /** Spawns the host agent; resolves once its socket exists. */
 async function startAgent(socketPath = join(tempDir(), 'qga.sock')): Promise<{ child: ChildProcess; socketPath: string }> {
-  const child = spawn(
-    QEMU_GA,
-    ['-m', 'unix-listen', '-p', socketPath, '-f', join(tempDir(), 'qga.pid'), '-t', tempDir(), '-b', BLOCKED.join(',')],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  children.push(child);
-  const stderr = collectStderr(child);
-  try {
-    await waitForPath(socketPath, 10_000, child);
-  } catch (error) {
-    throw new Error(`${QEMU_GA} did not start: ${(error as Error).message}; stderr: ${stderr()}`);
-  }
-  return { child, socketPath };
+  const agent = await startHostAgent(tempDir(), socketPath);
+  children.push(agent.child);
+  return agent;
 }
 
 async function connectAgent(socketPath: string): Promise<QgaClient> {
@@ -83,7 +67,7 @@ describe('QgaClient against a host-side qemu-ga', () => {
     const info = await client.execute('guest-info');
     const commands = (info as { supported_commands: { name: string; enabled: boolean }[] }).supported_commands;
     const disabled = commands.filter((c) => !c.enabled).map((c) => c.name);
-    expect(disabled).toEqual(expect.arrayContaining(BLOCKED));
+    expect(disabled).toEqual(expect.arrayContaining(QGA_BLOCKED));
   });
 
   it('syncs, pings, and lists the host interfaces with their MACs', async () => {
@@ -121,9 +105,9 @@ describe('QgaClient against a host-side qemu-ga', () => {
     const client = await connectAgent(socketPath);
     await client.ping();
     child.kill('SIGSTOP');
-    const started = Date.now();
-    await expect(client.ping({ timeoutMs: 300 })).rejects.toBeInstanceOf(MonitorTimeoutError);
-    expect(Date.now() - started).toBeLessThan(2000);
+    const timedOut = client.ping({ timeoutMs: 300 });
+    await expect(timedOut).rejects.toBeInstanceOf(MonitorTimeoutError);
+    await expect(timedOut).rejects.toMatchObject({ timeoutMs: 300 });
     child.kill('SIGCONT');
     const interfaces = await client.networkGetInterfaces();
     expect(interfaces.map((i) => i.name)).toContain('lo');
@@ -134,11 +118,12 @@ describe('QgaClient against a host-side qemu-ga', () => {
     const client = await connectAgent(socketPath);
     await client.sync();
     child.kill('SIGSTOP');
-    const pending = client.ping({ timeoutMs: 30_000 });
+    const pending = client.ping({ timeoutMs: PENDING_TIMEOUT_MS });
     const started = Date.now();
     child.kill('SIGKILL');
     await expect(pending).rejects.toBeInstanceOf(MonitorClosedError);
-    expect(Date.now() - started).toBeLessThan(2000);
+    // On the close, not at its timeout (how soon: bench/monitor-latency.ts).
+    expect(Date.now() - started).toBeLessThan(PENDING_TIMEOUT_MS);
   });
 
   it('sends a command without waiting for a reply when told there is none', async () => {
@@ -151,25 +136,17 @@ describe('QgaClient against a host-side qemu-ga', () => {
 });
 
 describe('QgaClient.waitUntilReady', () => {
-  it('keeps retrying until the agent socket appears, and returns a ready client soon after', async () => {
+  it('keeps retrying until the agent socket appears, and returns a ready client once it does', async () => {
     const socketPath = join(tempDir(), 'late.sock');
     const started = Date.now();
     const ready = QgaClient.waitUntilReady({ connect: () => connectUnixPath(socketPath), timeoutMs: 15_000 });
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    const agentStarted = Date.now();
     await startAgent(socketPath);
-    const socketSeen = Date.now();
     const client = await ready;
     clients.push(client);
-    const readyAt = Date.now();
+    // Not before the socket existed; how soon after is bench/monitor-latency.ts' figure.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
     await expect(client.ping()).resolves.toBeUndefined();
-    // Retries are about 500 ms apart, so readiness follows the socket within one interval plus the handshake.
-    expect(readyAt - socketSeen).toBeLessThan(1000);
-    expect(readyAt - started).toBeGreaterThanOrEqual(1500);
-    console.log(
-      `QGA ready ${readyAt - agentStarted} ms after spawning qemu-ga (socket after ${socketSeen - agentStarted} ms), ` +
-        `${readyAt - started} ms after waitUntilReady started`,
-    );
   });
 
   it('keeps probing a connection that swallows input and emits garbage, as a serial port does before the agent runs', async () => {
@@ -184,7 +161,6 @@ describe('QgaClient.waitUntilReady', () => {
     clients.push(client);
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(silentMs);
-    expect(elapsed).toBeLessThan(silentMs + 1500);
     expect(await client.networkGetInterfaces()).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'lo' })]));
     // Noise before the sync is expected and ignored, never a failure.
     expect(debug.some((m) => /discarded [1-9]\d* stale message\(s\) or garbled line\(s\) before the sync answer/.test(m))).toBe(true);
@@ -209,41 +185,9 @@ describe('QgaClient.waitUntilReady', () => {
     const controller = new AbortController();
     const started = Date.now();
     setTimeout(() => controller.abort(new Error('QEMU exited')), 300);
-    const ready = QgaClient.waitUntilReady({ connect: () => connectUnixPath(socketPath), timeoutMs: 30_000, signal: controller.signal });
+    const ready = QgaClient.waitUntilReady({ connect: () => connectUnixPath(socketPath), timeoutMs: PENDING_TIMEOUT_MS, signal: controller.signal });
     await expect(ready).rejects.toBeInstanceOf(MonitorAbortedError);
     await expect(ready).rejects.toThrow(/QEMU exited/);
-    expect(Date.now() - started).toBeLessThan(800);
+    expect(Date.now() - started).toBeLessThan(PENDING_TIMEOUT_MS);
   });
 });
-
-/**
- * A unix socket that accepts at once but, for `silentMs`, drops what it receives and answers with noise,
- * like QEMU's serial chardev before the guest agent starts; then it relays to the real agent.
- */
-async function silentThenRelay(path: string, agentPath: string, silentMs: number): Promise<Server> {
-  const liveAt = Date.now() + silentMs;
-  const server = createServer((client: Socket) => {
-    client.on('error', () => undefined);
-    client.write('\u0000\u001b[0m{"partial": ');
-    const noise = setInterval(() => client.write('login: '), 200);
-    let agent: Socket | undefined;
-    client.on('data', (chunk: Buffer) => {
-      if (agent) agent.write(chunk);
-    });
-    client.on('close', () => {
-      clearInterval(noise);
-      agent?.destroy();
-    });
-    setTimeout(() => {
-      clearInterval(noise);
-      if (client.destroyed) return;
-      connectUnixPath(agentPath).then((socket) => {
-        agent = socket;
-        socket.on('data', (chunk: Buffer) => client.write(chunk));
-        socket.on('close', () => client.destroy());
-      }, () => client.destroy());
-    }, Math.max(0, liveAt - Date.now()));
-  });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  return server;
-}

@@ -7,11 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createQemuLibrary } from '../../../src/library/qemu-library';
-import type { RemoteLibrary } from '../../../src/remote/library';
 import { buildLibdocSpec, type LibdocSpec } from '../../../src/remote/docs/libdoc-spec';
 import { createFixtureLibrary } from '../../support/docs-fixture-library';
-import { libraryInformation } from '../../support/library-information';
-import { describeWithRobot, runLibdoc, startStaticRemoteServer } from '../../support/libdoc';
+import { comparable, describeWithRobot, libdocSpecOf, runLibdoc } from '../../support/libdoc';
 
 let directory: string;
 
@@ -21,35 +19,10 @@ beforeAll(() => {
 
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-/** Blanks the fields that differ on purpose (see `buildLibdocSpec`). */
-function comparable(spec: LibdocSpec): unknown {
-  const keyword = (entry: LibdocSpec['keywords'][number]) => ({ ...entry, source: 'SOURCE', lineno: 'LINE' });
-  return {
-    ...spec,
-    generated: 'GENERATED',
-    source: 'SOURCE',
-    lineno: 'LINE',
-    inits: spec.inits.map(keyword),
-    keywords: spec.keywords.map(keyword),
-    typedocs: spec.typedocs.map((typedoc) => ({ ...typedoc, doc: 'TYPEDOC' })),
-  };
-}
-
-async function libdocSpecOf<I>(library: RemoteLibrary<I>, label: string): Promise<LibdocSpec> {
-  const server = await startStaticRemoteServer(libraryInformation(library), directory);
-  try {
-    const output = join(directory, `${label}-libdoc.json`);
-    await runLibdoc(['--name', library.name, '--version', library.version, `Remote::${server.url}/session`, output]);
-    return JSON.parse(readFileSync(output, 'utf8')) as LibdocSpec;
-  } finally {
-    await server.stop();
-  }
-}
-
 describeWithRobot('libdoc spec compared with Robot Framework libdoc', () => {
   it('matches libdoc field for field on a library using every doc feature', async () => {
     const library = createFixtureLibrary();
-    const theirs = await libdocSpecOf(library, 'fixture');
+    const theirs = await libdocSpecOf(library, directory, 'fixture');
     const ours = buildLibdocSpec(library);
     expect(comparable(ours)).toEqual(comparable(theirs));
     // The same type docs are listed, in the same order, for the same keywords.
@@ -58,7 +31,7 @@ describeWithRobot('libdoc spec compared with Robot Framework libdoc', () => {
 
   it('matches libdoc on the QemuUtils library', async () => {
     const library = createQemuLibrary();
-    const theirs = await libdocSpecOf(library, 'qemu');
+    const theirs = await libdocSpecOf(library, directory, 'qemu');
     const ours = buildLibdocSpec(library);
     // An empty `initDoc` makes libdoc show Remote's own import text, ours shows our own: compare the rest.
     const withoutInitDoc = (spec: LibdocSpec): unknown =>

@@ -9,11 +9,12 @@ import { existsSync, readdirSync, readFileSync, statSync, watch, type FSWatcher 
 import winston from 'winston';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { startRemoteServer, type RemoteServer } from '../../src/remote';
-import { passwordNodeDict, sshdEnv } from '../support/sshd';
-import type { TestbedInfo } from '../support/testbed';
+import { passwordNodeDict, sshdEnv } from './sshd';
+import type { TestbedInfo } from './testbed';
+import { py, pyJson } from './xmlrpc';
 
 /**
- * qemu_ids of these tests: apart from the manager tests (41, 42), the Robot suite (51, 52), the bench (81-84)
+ * qemu_ids of these tests: apart from the manager tests (41, 42), the Robot suite (51, 52), the benches (81-86)
  * and the soak (91, 92). Huge pages are shared with whichever file jest runs alongside: keep a file's peak
  * within the budget test/reliability/soak.test.ts sets out.
  */
@@ -25,6 +26,44 @@ export async function startVmServer(testbed: TestbedInfo): Promise<RemoteServer>
     log: winston.createLogger({ silent: true }),
   });
 }
+
+/** What `run_keyword` returns, as Python's xmlrpc.client decodes it. */
+export interface RunResult {
+  status: 'PASS' | 'FAIL';
+  return?: unknown;
+  error?: string;
+  output?: string;
+}
+
+export interface TimedRun {
+  run: RunResult;
+  startedAt: number;
+  returnedAt: number;
+}
+
+/** One keyword through XML-RPC, timed with the wall clock on the client side (comparable with Date.now()). */
+export async function timedRun(url: string, path: string, keyword: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, timeoutMs = 60_000): Promise<TimedRun> {
+  const script = `
+import time
+started = time.time()
+outcome = run(${JSON.stringify(keyword)}, ${pyJson(args)}, ${pyJson(kwargs)}, path=${JSON.stringify(path)})
+result = {'run': outcome, 'startedAt': started * 1000, 'returnedAt': time.time() * 1000}
+`;
+  return (await py(url, script, timeoutMs)) as TimedRun;
+}
+
+/** One keyword through XML-RPC, as Robot's Remote library calls it. */
+export async function keyword(url: string, path: string, name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, timeoutMs?: number): Promise<RunResult> {
+  return (await timedRun(url, path, name, args, kwargs, timeoutMs)).run;
+}
+
+/** Runs a keyword that must PASS; its return value. */
+export async function passes(url: string, path: string, name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, timeoutMs?: number): Promise<unknown> {
+  const outcome = await keyword(url, path, name, args, kwargs, timeoutMs);
+  if (outcome.status !== 'PASS') throw new Error(`${name} on ${path} failed: ${outcome.error}\n${outcome.output ?? ''}`);
+  return outcome.return;
+}
+
 
 /** The bed's sshd as a CSIT DUT: the unprivileged test user with sudo, its host key pinned. */
 export function vmNodeDict(): Record<string, unknown> {

@@ -5,7 +5,7 @@
  * real node would kill every QEMU on this machine).
  */
 import { gzipSync, deflateSync } from 'node:zlib';
-import type { KeywordDefinition, ParameterDefinition } from '../../../src/remote/library';
+import type { KeywordDefinition, ParameterDefinition } from '../../src/remote/library';
 import { Prng } from './prng';
 import type { RawRequest } from './raw-http';
 

@@ -1,8 +1,10 @@
 /** Starts in-process servers for the protocol tests and captures their server log as JSON records. */
+import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { createDemoLibrary, type Counter } from '../../fixtures/demo-library';
-import { startRemoteServer, type RemoteServer, type RemoteServerOptions } from '../../../src/remote/server';
-import { createServerLog, type ServerLogLevel } from '../../../src/remote/server-log';
+import { createDemoLibrary, type Counter } from '../fixtures/demo-library';
+import { closeAllTransports } from '../../src/node';
+import { startRemoteServer, type RemoteServer, type RemoteServerOptions } from '../../src/remote/server';
+import { createServerLog, type ServerLogLevel } from '../../src/remote/server-log';
 
 export interface LogRecord {
   level: string;
@@ -74,4 +76,12 @@ export async function waitFor(what: string, condition: () => boolean, timeoutMs 
 /** The status of one live session, if it exists. */
 export function session(test: TestServer, name: string): ReturnType<RemoteServer['sessionStatus']>[number] | undefined {
   return test.server.sessionStatus().find((status) => status.name === name);
+}
+
+/** The end of a file that served QemuUtils to a node: server stopped, node connections closed, node log restored, scratch directory gone. */
+export async function tearDownNodeServer(server: RemoteServer | undefined, nodeLog: { restore(): void } | undefined, scratch: string | undefined): Promise<void> {
+  await server?.stop();
+  await closeAllTransports();
+  nodeLog?.restore();
+  if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
 }
