@@ -329,7 +329,7 @@ describe('Qemu Start, Qemu Kill on a dry-run node', () => {
 
   it('refuses pinning or QMP before the VM runs', async () => {
     const vm = new QemuUtils(dryRunNode(), { img: '/opt/boot/vmlinuz' });
-    await expect(vm.getQemuPids()).rejects.toThrow(/Get Qemu Pids: VM 1 on .* is not running; run Qemu Start first/);
+    await expect(vm.getQemuPids()).rejects.toThrow(/^Get Qemu Pids: VM 1 on .* is not running \(runstate new, needs running\): this session has not started it; run Qemu Start first$/);
     await expect(vm.qemuQmpExec('query-status')).rejects.toThrow(QemuStateError);
     await expect(vm.qemuSetAffinity(['x'])).rejects.toThrow(QemuConfigError);
   });
