@@ -60,6 +60,26 @@ describe('pinning only the VM this session started (deviation 3.13)', () => {
     expect(records(node)).toEqual([]);
   });
 
+  it('their node steps name the keyword itself when the caller names none (not "QemuUtils", not "Get Qemu Pids")', async () => {
+    const { vm } = kernelvm([
+      QEMU_72,
+      ...HUGEPAGES_OK,
+      exactly('sudo -S cat /var/run/qemu_1.pid', { stdout: `${PID}\n` }),
+      { match: 'tail -c +1 -F', stdout: 'Press enter to exit\n' },
+      { match: `grep -H . /proc/${PID}/task/*/comm`, stdout: `/proc/${PID}/task/4249/comm:CPU 0/TCG\n/proc/${PID}/task/4250/comm:CPU 1/TCG\n` },
+    ]);
+    await vm.configureKernelvmVnf({ queues: 1, jumbo_frames: false });
+    await vm.qemuStart();
+    // A dry-run node has no QMP socket: the connect fails as a node step of the keyword that made it.
+    await expect(vm.qemuQmpExec('query-status')).rejects.toThrow(/^Qemu Qmp Exec on node testuser@\S+:22 failed while connecting to QMP on \/var\/run\/qmp_1\.sock: /);
+    const log = recordingLog();
+    await vm.qemuSetAffinity(['2', '3'], { log });
+    expect(log.lines).toContainEqual(expect.stringMatching(/^QMP query-cpus-fast failed \(Qemu Set Affinity on node testuser@\S+:22 failed while connecting to QMP on /));
+    const scheduler = recordingLog();
+    await vm.qemuSetSchedulerPolicy({ log: scheduler, keyword: 'Set Scheduler All VMs' });
+    expect(scheduler.lines).toContainEqual(expect.stringMatching(/^QMP query-cpus-fast failed \(Set Scheduler All VMs on node /));
+  });
+
   it('after a failed start the VM is idle, and the refusal says so', async () => {
     const { vm, node } = kernelvm([hugepageStatus({ free: 10, total: 4096 }), QEMU_72]);
     await expect(vm.qemuStart()).rejects.toThrow(/Not enough free huge pages/);
