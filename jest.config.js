@@ -15,6 +15,7 @@ const UNIT = [
   'node/dry-run',
   'node/known-hosts',
   'node/node',
+  'qemu/fidelity-2019',
   'qemu/generators',
   'qemu/manager',
   'qemu/monitor/interfaces',

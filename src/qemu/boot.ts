@@ -7,9 +7,10 @@
  * nestedvm: the guest agent is asked (guest-sync, guest-ping) until it answers.
  * Both also watch the QEMU process, so a VM that dies during boot fails the wait at once.
  */
-import { execCmd, connectUnixSocket, nodeLabel, type Node } from '../node';
+import { execCmd, connectUnixSocket, ConnectionLostError, NodeConnectionError, nodeLabel, type CommandResult, type Node } from '../node';
 import { shellQuote } from '../node/quote';
 import type { CallContext } from './call';
+import { tailLines } from './checks';
 import { QemuStartError } from './errors';
 import { QgaClient, mapInterfaceNamesByMac, type VmInterfaceEntry } from './monitor';
 
@@ -122,6 +123,43 @@ export interface KernelvmBootOptions {
   call: CallContext;
 }
 
+/** How the serial log stream ended: the tail command's result, or the error the node layer raised. */
+export type StreamEnd = { result: CommandResult } | { error: unknown };
+
+interface BootWaitOutcome {
+  verdict?: SerialVerdict;
+  exited?: boolean;
+  timedOut?: boolean;
+  streamEnded?: StreamEnd;
+}
+
+/**
+ * Why the serial log stream ended before the boot marker, for the failure: the tail command's exit code or
+ * signal and its stderr, or the lost connection. `lifetime` is the stream's own bound (`timeout`'s rc 124).
+ */
+export function streamEndReason(ended: StreamEnd, lifetime: number): string {
+  if ('error' in ended) {
+    const error = ended.error;
+    if (error instanceof ConnectionLostError) {
+      const said = error.stderr.trim() ? `; its stderr: ${tailLines(error.stderr, 5)}` : '';
+      return `the connection to the node was lost while tail ran [${error.detail}]${said}`;
+    }
+    if (error instanceof NodeConnectionError) return `the connection to the node failed: ${error.message}`;
+    return `the tail command could not run: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+  }
+  const { rc, exitSignal, stderr, aborted } = ended.result;
+  const how = aborted
+    ? 'was aborted'
+    : exitSignal
+      ? `was killed by signal ${exitSignal}`
+      : rc === null
+        ? 'ended without an exit status'
+        : rc === 124
+          ? `exited with rc 124 (its own ${lifetime} s bound expired)`
+          : `exited with rc ${rc}`;
+  return `tail ${how}${stderr.trim() ? `; its stderr: ${tailLines(stderr, 5)}` : ', printing nothing on stderr'}`;
+}
+
 function combinedSignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
   return AbortSignal.any(signals.filter((signal): signal is AbortSignal => signal !== undefined));
 }
@@ -132,8 +170,8 @@ export async function waitForKernelvmBoot(node: Node, options: KernelvmBootOptio
   const stop = new AbortController();
   const signal = combinedSignal(stop.signal, options.call.signal);
   const decoder = new TextDecoder();
-  let settle: (outcome: { verdict?: SerialVerdict; exited?: boolean; timedOut?: boolean; streamEnded?: boolean }) => void = () => undefined;
-  const outcome = new Promise<{ verdict?: SerialVerdict; exited?: boolean; timedOut?: boolean; streamEnded?: boolean }>((resolve) => {
+  let settle: (outcome: BootWaitOutcome) => void = () => undefined;
+  const outcome = new Promise<BootWaitOutcome>((resolve) => {
     settle = resolve;
   });
   const timer = setTimeout(() => settle({ timedOut: true }), options.timeoutSeconds * 1000);
@@ -151,8 +189,8 @@ export async function waitForKernelvmBoot(node: Node, options: KernelvmBootOptio
       if (verdict) settle({ verdict });
     },
   }).then(
-    () => settle({ streamEnded: true }),
-    () => settle({ streamEnded: true }),
+    (result) => settle({ streamEnded: { result } }),
+    (error: unknown) => settle({ streamEnded: { error } }),
   );
   const exit =
     options.pid === undefined
@@ -172,7 +210,7 @@ export async function waitForKernelvmBoot(node: Node, options: KernelvmBootOptio
       return result.verdict.marker;
     }
     const verdict = result.verdict ?? scanner.failureInLastLine();
-    const tail = scanner.tail();
+    const tail = scanner.tail().trim() ? scanner.tail() : '(empty: nothing was read from it)';
     const where = `${node.host}`;
     // The original's first words (suites match on them), then the keyword, node and step, as node failures say them.
     const step = `${options.call.keyword ?? 'Qemu Start'} on node ${nodeLabel(node)} failed while waiting for the VM to boot (serial log ${options.log})`;
@@ -187,7 +225,10 @@ export async function waitForKernelvmBoot(node: Node, options: KernelvmBootOptio
       );
     }
     if (options.call.signal?.aborted) throw new QemuStartError(`QEMU: boot wait on ${where} aborted (server shutting down)`);
-    throw new QemuStartError(`QEMU: streaming ${options.log} from ${where} ended before the VM booted.\nSerial log tail:\n${tail}`);
+    const why = result.streamEnded === undefined ? 'for no known reason' : streamEndReason(result.streamEnded, lifetime);
+    throw new QemuStartError(`QEMU: streaming ${options.log} from ${where} ended before the VM booted: ${why}.\n${step}.\nSerial log tail:\n${tail}`, {
+      cause: result.streamEnded !== undefined && 'error' in result.streamEnded ? result.streamEnded.error : undefined,
+    });
   } finally {
     clearTimeout(timer);
     options.call.signal?.removeEventListener('abort', abortListener);

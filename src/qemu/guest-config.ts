@@ -15,6 +15,9 @@ import type { VmIdentity } from './vm-identity';
 import { jumboFramesArg, macArg, queuesArg, templateValues, type VnfKwargs } from './vnf-args';
 import { kernelvmVppStartupConfig } from './vpp-config';
 
+/** VppConfigGenerator.set_node's refusal, as the 2019 original spelled it. */
+export const NOT_A_DUT = 'Startup config can only be applied to DUTnode.';
+
 export class GuestConfig {
   private readonly templates: TemplateStore;
   /** The VNF command the init script runs, once a `Create Kernelvm Config *` made it. */
@@ -39,13 +42,19 @@ export class GuestConfig {
     const keyword = 'Create Kernelvm Config Vpp';
     this.requireKernelvm(keyword);
     const { node, layout } = this.identity;
+    // The original's order: the node first (VppConfigGenerator.set_node), then the kwargs.
+    if (node.type !== 'DUT') {
+      // The original's text byte for byte (two literals joined without a space): suites may match it whole,
+      // so what the node is goes to the log.
+      call.log.info(`${keyword}: node ${node.host} has type ${JSON.stringify(node.type)}; the VPP startup config is only written to a node of type DUT`);
+      throw new QemuConfigError(NOT_A_DUT);
+    }
     const jumboFrames = jumboFramesArg(kwargs, keyword);
     const values = templateValues(kwargs, keyword);
-    if (node.type !== 'DUT') {
-      throw new QemuConfigError(`Startup config can only be applied to DUT node. Node ${node.host} has type ${JSON.stringify(node.type)}`);
-    }
     const startup = `/etc/vpp/vm_startup_${layout.qemuId}.conf`;
     const running = `/etc/vpp/vm_running_${layout.qemuId}.exec`;
+    // Before anything reaches the node: the original wrote startup.conf and removed the exec file, then
+    // failed opening an unknown template, leaving a half-configured guest.
     const template = await this.templates.execTemplate(this.identity.vnf ?? '');
     this.files.note('startup', startup);
     this.files.note('running', running);

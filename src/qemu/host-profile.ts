@@ -63,7 +63,14 @@ export class HostProfileCache {
       execCmdNoError(this.node, command, { sudo: true, timeout: 60, signal: call.signal }),
     );
     const found = parseQemuVersionOutput(result.stdout);
-    if (found === undefined) throw new QemuVersionError(`QEMU: no "QEMU emulator version" in the output of ${command} on ${this.node.host}: ${result.stdout.trim().slice(0, 200)}`);
+    if (found === undefined) {
+      // The original's match() of 'QEMU emulator version ([\d.]*)' raised AttributeError here (or, with digits
+      // missing, returned '' / failed comparing it); its errors all begin 'QEMU: '.
+      const output = result.stdout.trim().slice(0, 200);
+      throw new QemuVersionError(
+        `QEMU: cannot read the version: the output of ${command} on ${this.node.host} has no "QEMU emulator version <number>": ${output ? JSON.stringify(output) : '(no output)'}`,
+      );
+    }
     return version ? versionAtLeast(found, version) : found;
   }
 }

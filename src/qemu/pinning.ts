@@ -32,9 +32,22 @@ export class VmPinning {
     return onNodeStep(call, this.identity.node, step, run);
   }
 
+  /**
+   * The call as `keyword` runs it: a node failure names the Robot keyword being run, else this one (a
+   * TypeScript caller, or a manager keyword that passes none).
+   */
+  private named(call: CallContext, keyword: string): CallContext {
+    return call.keyword === undefined ? { ...call, keyword } : call;
+  }
+
   /** `get_qemu_pids`: the vCPU thread ids, in vCPU order (QMP `query-cpus-fast`). */
   async getQemuPids(call: CallContext): Promise<string[]> {
-    const pid = await this.lifecycle.requirePid('Get Qemu Pids', call);
+    const keyword = 'Get Qemu Pids';
+    const pid = await this.lifecycle.requirePid(keyword, call);
+    return this.vcpuThreads(pid, this.named(call, keyword));
+  }
+
+  private async vcpuThreads(pid: number, call: CallContext): Promise<string[]> {
     try {
       const client = await this.connectQmp(call);
       try {
@@ -62,17 +75,23 @@ export class VmPinning {
     return parseVcpuThreads(result.stdout);
   }
 
-  /** `qemu_set_affinity`: pins vCPU n to `hostCpus[n]` (taskset). On failure kills this VM (only). */
+  /**
+   * `qemu_set_affinity`: pins vCPU n to `hostCpus[n]` (taskset). On failure kills this VM (only); a refusal
+   * (bad CPU, no VM of this session running) kills nothing: there is nothing of ours to kill.
+   */
   async qemuSetAffinity(hostCpus: ReadonlyArray<string | number>, call: CallContext): Promise<void> {
+    const keyword = 'Qemu Set Affinity';
     const { node, layout } = this.identity;
     const cpus = hostCpus.map((cpu) => {
       const text = String(cpu).trim();
       if (!/^\d+([-,]\d+)*$/.test(text)) throw new QemuConfigError(`QEMU: host CPU ${JSON.stringify(cpu)} is not a CPU number or list like 2 or 2-3`);
       return text;
     });
+    const pid = await this.lifecycle.requirePid(keyword, call);
+    const named = this.named(call, keyword);
     try {
       for (let attempt = 1; attempt <= 3; attempt++) {
-        const threads = await this.getQemuPids(call);
+        const threads = await this.vcpuThreads(pid, named);
         if (threads.length !== cpus.length) {
           if (attempt === 3) {
             throw new QemuStateError(
@@ -83,7 +102,7 @@ export class VmPinning {
           continue;
         }
         for (const [index, thread] of threads.entries()) {
-          await this.step(call, `pinning vCPU thread ${thread} to CPU ${cpus[index]}`, () =>
+          await this.step(named, `pinning vCPU thread ${thread} to CPU ${cpus[index]}`, () =>
             execCmdNoError(node, `taskset -pc ${cpus[index]} ${thread}`, { sudo: true, message: `QEMU: Set affinity failed on ${node.host}!` }),
           );
         }
@@ -91,22 +110,28 @@ export class VmPinning {
         return;
       }
     } catch (error) {
-      await this.lifecycle.killAfterError(call);
+      await this.lifecycle.killAfterError(named);
       throw error;
     }
   }
 
-  /** `qemu_set_scheduler_policy`: SCHED_RR priority 1 for every vCPU thread. On failure kills this VM (only). */
+  /**
+   * `qemu_set_scheduler_policy`: SCHED_RR priority 1 for every vCPU thread. On failure kills this VM (only);
+   * with no VM of this session running it fails and kills nothing.
+   */
   async qemuSetSchedulerPolicy(call: CallContext): Promise<void> {
+    const keyword = 'Qemu Set Scheduler Policy';
     const node = this.identity.node;
+    const pid = await this.lifecycle.requirePid(keyword, call);
+    const named = this.named(call, keyword);
     try {
-      for (const thread of await this.getQemuPids(call)) {
-        await this.step(call, `setting SCHED_RR on vCPU thread ${thread}`, () =>
+      for (const thread of await this.vcpuThreads(pid, named)) {
+        await this.step(named, `setting SCHED_RR on vCPU thread ${thread}`, () =>
           execCmdNoError(node, `chrt -r -p 1 ${thread}`, { sudo: true, message: `QEMU: Set SCHED_RR failed on ${node.host}` }),
         );
       }
     } catch (error) {
-      await this.lifecycle.killAfterError(call);
+      await this.lifecycle.killAfterError(named);
       throw error;
     }
   }
@@ -127,8 +152,9 @@ export class VmPinning {
     if (typeof command !== 'string' || !/^[A-Za-z0-9_-]+$/.test(command)) {
       throw new QemuConfigError(`QMP command must be a name like query-status, got ${JSON.stringify(command)}`);
     }
-    await this.lifecycle.requirePid('Qemu Qmp Exec', call);
-    const client = await this.connectQmp(call);
+    const keyword = 'Qemu Qmp Exec';
+    await this.lifecycle.requirePid(keyword, call);
+    const client = await this.connectQmp(this.named(call, keyword));
     try {
       return { return: await client.execute(command, args ?? undefined, { signal: call.signal }) };
     } finally {

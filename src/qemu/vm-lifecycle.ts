@@ -166,11 +166,32 @@ export class VmLifecycle {
     return result.rc === 0 && /^\d+$/.test(text) ? Number(text) : undefined;
   }
 
-  /** The pid of the VM this instance started; `keyword` fails when it started none. */
+  /**
+   * The pid of the VM this instance started; `keyword` fails when it started none. The original read the
+   * pid file of whatever QEMU held the id; pinning another session's (or a previous server run's) VM, or
+   * a process that reused a stale pid, is refused here instead (docs/deviations.md 3.13).
+   */
   async requirePid(keyword: string, call: CallContext): Promise<number> {
-    const pid = this.runstate.pid ?? (this.runstate.is('starting') ? await this.readPid(call) : undefined);
-    if (pid !== undefined) return pid;
-    throw this.runstate.refusal(keyword, ['running'], `${keyword}: VM ${this.layout.qemuId} on ${this.node.host} is not running; run Qemu Start first`);
+    const state = this.runstate.state;
+    if (state.runstate === 'running') return state.pid;
+    if (state.runstate === 'starting') {
+      const pid = await this.readPid(call);
+      if (pid !== undefined) return pid;
+    }
+    const current = this.runstate.state;
+    const why =
+      current.runstate === 'leftover'
+        ? `a VM left by a previous server run holds ${this.layout.pidfile} (pid ${current.leftover.pid}), and only a VM this session started is touched; run Qemu Kill to remove it, then Qemu Start`
+        : current.runstate === 'starting'
+          ? `QEMU has not written ${this.layout.pidfile} yet; wait until Qemu Start returns`
+          : current.runstate === 'cleaning-up'
+            ? 'its start failed and is being cleaned up; run Qemu Start again'
+            : 'this session has not started it; run Qemu Start first';
+    throw this.runstate.refusal(
+      keyword,
+      ['running'],
+      `${keyword}: VM ${this.layout.qemuId} on ${this.node.host} is not running (runstate ${current.runstate}, needs running): ${why}`,
+    );
   }
 
   /**

@@ -212,6 +212,31 @@ describe('keywords called directly', () => {
     expect(await version?.run(contextFor(vm), { version: null })).toBe('7.2.22');
     expect(await version?.run(contextFor(vm), { version: '4.2' })).toBe(true);
     const affinity = library.keywords.find((keyword) => keyword.name === 'qemu_set_affinity');
-    await expect(affinity?.run(contextFor(vm), { host_cpus: ['2', '3'] })).rejects.toThrow(/^Get Qemu Pids: VM 1 on .* is not running; run Qemu Start first/);
+    await expect(affinity?.run(contextFor(vm), { host_cpus: ['2', '3'] })).rejects.toThrow(/^Qemu Set Affinity: VM 1 on .* is not running \(runstate new, needs running\)/);
+  });
+
+  it('each pinning keyword names itself when it finds no VM of this session running (not Get Qemu Pids)', async () => {
+    const library = createQemuLibrary();
+    const vm = new QemuUtils(parseNode(dryRunDict()));
+    const calls: [string, Record<string, unknown>, string][] = [
+      ['get_qemu_pids', {}, 'Get Qemu Pids'],
+      ['qemu_set_affinity', { host_cpus: ['2'] }, 'Qemu Set Affinity'],
+      ['qemu_set_scheduler_policy', {}, 'Qemu Set Scheduler Policy'],
+    ];
+    for (const [name, args, shown] of calls) {
+      const failure = library.keywords.find((keyword) => keyword.name === name)?.run(contextFor(vm), args);
+      await expect(failure).rejects.toBeInstanceOf(KeywordError);
+      await expect(failure).rejects.toThrow(new RegExp(`^${shown}: VM 1 on lib-dut-\\d+ is not running \\(runstate new, needs running\\): this session has not started it; run Qemu Start first$`));
+    }
+  });
+
+  it("fails a VPP VNF on a non-DUT node with the original's exact text, which a suite matching it whole still matches", async () => {
+    const library = createQemuLibrary();
+    const vm = new QemuUtils(parseNode(dryRunDict({ type: 'TG' })), { img: '/opt/boot/vmlinuz', vnf: 'vpp_chain_ip4' });
+    const log = new RecordingLogger();
+    const failure = library.keywords.find((keyword) => keyword.name === 'configure_kernelvm_vnf')?.run(contextFor(vm, log), { jumbo_frames: 'False' });
+    await expect(failure).rejects.toBeInstanceOf(KeywordError);
+    await expect(failure).rejects.toThrow(/^Startup config can only be applied to DUTnode\.$/);
+    expect(log.lines).toContainEqual({ level: 'INFO', message: expect.stringMatching(/^Create Kernelvm Config Vpp: node lib-dut-\d+ has type "TG"/) });
   });
 });

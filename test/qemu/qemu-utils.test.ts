@@ -329,7 +329,7 @@ describe('Qemu Start, Qemu Kill on a dry-run node', () => {
 
   it('refuses pinning or QMP before the VM runs', async () => {
     const vm = new QemuUtils(dryRunNode(), { img: '/opt/boot/vmlinuz' });
-    await expect(vm.getQemuPids()).rejects.toThrow(/Get Qemu Pids: VM 1 on .* is not running; run Qemu Start first/);
+    await expect(vm.getQemuPids()).rejects.toThrow(/^Get Qemu Pids: VM 1 on .* is not running \(runstate new, needs running\): this session has not started it; run Qemu Start first$/);
     await expect(vm.qemuQmpExec('query-status')).rejects.toThrow(QemuStateError);
     await expect(vm.qemuSetAffinity(['x'])).rejects.toThrow(QemuConfigError);
   });
@@ -342,7 +342,7 @@ describe('Qemu Version and Build Qemu', () => {
     expect(await vm.qemuVersion('7.2.22')).toBe(true);
     expect(await vm.qemuVersion('8.0')).toBe(false);
     await expect(new QemuUtils(dryRunNode([{ match: '--version', rc: 127, stderr: 'not found' }])).qemuVersion()).rejects.toThrow(/Command execution failed/);
-    await expect(new QemuUtils(dryRunNode()).qemuVersion()).rejects.toThrow(/no "QEMU emulator version"/);
+    await expect(new QemuUtils(dryRunNode()).qemuVersion()).rejects.toThrow(/^QEMU: cannot read the version: .* has no "QEMU emulator version <number>": \(no output\)$/);
   });
 
   it('ships the build script and runs it with the original options, --target-list honoured', async () => {

@@ -71,7 +71,7 @@ const CLEAR_FAILURE: Record<string, RegExp> = {
   qemu_version: /^Command execution failed: .*qemu-system-x86_64' --version"\n.*(command not found|No such file or directory)|^Cannot connect to /s,
   configure_kernelvm_vnf: /^QEMU: (Unsupported VNF|.*(template|line break|not a MAC))|^QEMU: VNF template|\.exec|^Create Kernelvm Config Vpp: mac1 must be a single line/,
   qemu_set_affinity: /^QEMU: host CPU .* is not a CPU number or list like 2 or 2-3$/s,
-  get_qemu_pids: /^Get Qemu Pids: VM \d+ on \S+ is not running; run Qemu Start first$/,
+  get_qemu_pids: /^Get Qemu Pids: VM \d+ on \S+ is not running \(runstate (new|idle), needs running\): this session has not started it; run Qemu Start first$/,
   build_qemu: /^QEMU: Build failed on|must|line break/,
   qemu_add_vhost_user_if: /socket|line break|NUL/,
 };
