@@ -11,6 +11,7 @@ export { VppStartupConfig, kernelvmVppStartupConfig } from './vpp-config';
 export { testpmdCommandLine, kernelvmTestpmdCommandLine, type TestpmdArgs } from './testpmd';
 export { safeSubstitute, pythonStr, TemplateStore, type TemplateValue } from './template';
 export { checkHugePages, readHugePageStatus, isHugetlbfsMounted, type HugePageStatus } from './hugepages';
+export * from './placement';
 export { SerialLogScanner, waitForKernelvmBoot, waitForNestedvmBoot, processGoneCommand } from './boot';
 export { probeKvm, resolveAccelerator, kvmProbeCommand } from './accelerator';
 export * from './qemu-utils';
