@@ -64,7 +64,7 @@ export function effectiveNfDtc(request: Pick<NfPlacementRequest, 'vsDtc' | 'nfDt
 }
 
 function invalid(what: string, value: unknown, rule: string): CpuPlacementError {
-  return new CpuPlacementError(`${what} ${rule}, got ${JSON.stringify(value)}.`, 'invalid-argument', `${what}=${JSON.stringify(value)}`, 'not consulted');
+  return new CpuPlacementError(`${what} ${rule}, got ${JSON.stringify(value)}.`, 'invalid-argument', `${what}=${JSON.stringify(value)}`);
 }
 
 function integer(what: string, value: number, min: number): number {

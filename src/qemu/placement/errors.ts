@@ -16,8 +16,9 @@ export class CpuPlacementError extends QemuConfigError {
     message: string,
     readonly failure: CpuPlacementFailure,
     readonly asked: string,
-    readonly available: string,
+    /** What the host has; undefined when the arguments alone are wrong. */
+    readonly available?: string,
   ) {
-    super(`${message} Asked: ${asked}. Host: ${available}.`);
+    super(available === undefined ? message : `${message} Asked: ${asked}. Host: ${available}.`);
   }
 }

@@ -125,7 +125,7 @@ describe('CPU placement: HEAD rules around the examples', () => {
 
   it('validates instead of coercing: nf_dtcr, nf_dtc, chain and node ids', () => {
     const base: NfPlacementRequest = { nfChains: 1, nfNodes: 2, nfChain: 1, nfNode: 1, vsDtc: 1, nfDtc: 1 };
-    expect(() => placeNf(x86, 0, { ...base, nfDtcr: 1.5 })).toThrow('nf_dtcr must be an integer >= 1, got 1.5.');
+    expect(() => placeNf(x86, 0, { ...base, nfDtcr: 1.5 })).toThrow(new CpuPlacementError('nf_dtcr must be an integer >= 1, got 1.5.', 'invalid-argument', 'nf_dtcr=1.5'));
     expect(() => placeNf(x86, 0, { ...base, nfDtc: 1.5 })).toThrow(/^nf_dtc must be an integer >= 0, or a fraction below 1/);
     expect(() => placeNf(x86, 0, { ...base, nfNode: 3 })).toThrow(/NodeID is out of range!\): must be 1\.\.2/);
     expect(() => placeNf(x86, 0, { ...base, nfChain: 2 })).toThrow(/ChainID is out of range!/);
