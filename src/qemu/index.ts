@@ -10,7 +10,21 @@ export * from './params';
 export { VppStartupConfig, kernelvmVppStartupConfig } from './vpp-config';
 export { testpmdCommandLine, kernelvmTestpmdCommandLine, type TestpmdArgs } from './testpmd';
 export { safeSubstitute, pythonStr, TemplateStore, type TemplateValue } from './template';
-export { checkHugePages, readHugePageStatus, isHugetlbfsMounted, type HugePageStatus } from './hugepages';
+export {
+  checkHugePages,
+  checkHugePagePool,
+  readHugePageStatus,
+  isHugetlbfsMounted,
+  availableHugePages,
+  hugePageSizeKb,
+  hugePagePoolDir,
+  hugePagePoolCommand,
+  HUGE_PAGE_SIZES_KB,
+  type HugePageStatus,
+  type HugePagePool,
+  type HugePagePoolCheckOptions,
+} from './hugepages';
+export * from './placement';
 export { SerialLogScanner, waitForKernelvmBoot, waitForNestedvmBoot, processGoneCommand } from './boot';
 export { probeKvm, resolveAccelerator, kvmProbeCommand } from './accelerator';
 export * from './qemu-utils';
