@@ -22,6 +22,7 @@ const UNIT = [
   'qemu/node-step',
   'qemu/params',
   'qemu/qemu-utils',
+  'qemu/start-hints',
   'qemu/version-settings',
   'qemu/vm-runstate',
   'remote/auth',
