@@ -38,7 +38,18 @@ from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
 from robot.libraries.Remote import Remote
 
-__version__ = '0.1.0'
+
+
+def _package_version():
+    # The package this file ships in (keywords/ is in the npm package next to package.json).
+    try:
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'package.json'), encoding='utf-8') as handle:
+            return str(json.load(handle).get('version', ''))
+    except (OSError, ValueError):
+        return ''
+
+
+__version__ = _package_version()
 
 DEFAULT_URI = 'http://127.0.0.1:8270'
 DEFAULT_SPEC = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'docs', 'QemuUtils.json'))

@@ -10,8 +10,10 @@ import { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createDemoLibrary } from '../fixtures/demo-library';
+import { startRemoteServer } from '../../src/remote';
 import { publishedLibrary } from '../../src/remote/docs/endpoint';
 import { buildLibdocSpec, type LibdocSpec } from '../../src/remote/docs/libdoc-spec';
+import winston from 'winston';
 import { describeWithRobot } from '../support/libdoc';
 
 const execFileAsync = promisify(execFile);
@@ -90,6 +92,28 @@ describeWithRobot('QemuUtilsRemote in a real run', () => {
     expect(result.output).toContain(`QemuUtilsRemote: no server answers at ${url}/DUT1_vm1`);
     expect(result.output).toContain(`No server answers at ${url}/DUT1_vm1`);
     expect(result.output).not.toContain("No keyword with name 'DUT1_vm1.Qemu Version'");
+  });
+});
+
+describeWithRobot('QemuUtilsRemote imported from the spec, then a server answers', () => {
+  it('runs the keyword under the name the server publishes', async () => {
+    const server = await startRemoteServer(createDemoLibrary(), { port: 0, log: winston.createLogger({ silent: true }) });
+    try {
+      // As after an import that found no server: the URL is marked as imported from the spec, whose names
+      // are libdoc's printable ones ('Echo'); the demo server publishes 'echo'.
+      const script = [
+        'import sys',
+        `sys.path.insert(0, ${JSON.stringify(join(ROOT, 'keywords'))})`,
+        'import QemuUtilsRemote as module',
+        `library = module.QemuUtilsRemote(${JSON.stringify(`${server.url}/late`)}, spec=${JSON.stringify(join(FIXTURES, 'demo-library.json'))})`,
+        'module._IMPORTED_FROM_SPEC.add(library._uri)',
+        "print(library.run_keyword('Echo', ['late hello'], {}))",
+      ].join('\n');
+      const { stdout } = await execFileAsync('python3', ['-c', script], { timeout: 30_000 });
+      expect(stdout).toBe('late hello\n');
+    } finally {
+      await server.stop();
+    }
   });
 });
 
