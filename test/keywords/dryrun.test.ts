@@ -10,6 +10,7 @@ import { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createDemoLibrary } from '../fixtures/demo-library';
+import { createQemuLibrary } from '../../src/library/qemu-library';
 import { startRemoteServer } from '../../src/remote';
 import { publishedLibrary } from '../../src/remote/docs/endpoint';
 import { buildLibdocSpec, type LibdocSpec } from '../../src/remote/docs/libdoc-spec';
@@ -83,6 +84,20 @@ describeWithRobot('QemuUtilsRemote in a real run', () => {
     expect(result.output).toContain(`The server at ${notOursUrl}/DUT1_vm1 is not a qemu-utils-remote server`);
     expect(result.output).toContain('answered 404 Not Found');
     expect(result.output).toContain('PabotLib');
+  });
+
+  it('with our server answering, is Remote: the call reaches the session, with or without the spec', async () => {
+    const server = await startRemoteServer(createQemuLibrary(), { port: 0, log: winston.createLogger({ silent: true }) });
+    try {
+      for (const spec of [[], ['--variable', 'QEMU_REMOTE_SPEC:/nonexistent/QemuUtils.json']]) {
+        const result = await robot(['--variable', `QEMU_REMOTE_URI:${server.url}`, ...spec, join(FIXTURES, 'session_import.robot')]);
+        expect([spec, result.rc]).toEqual([spec, 1]);
+        expect(result.output).toContain('No QemuUtils instance in this session: run `Qemu Init` first');
+        expect(result.output).not.toMatch(/\[ (ERROR|WARN) \]/);
+      }
+    } finally {
+      await server.stop();
+    }
   });
 
   it('imports without a server, and a call says that no server answers', async () => {
