@@ -26,6 +26,7 @@ const UNIT = [
   'qemu/placement/affinity',
   'qemu/placement/topology',
   'qemu/qemu-utils',
+  'qemu/start-hints',
   'qemu/version-settings',
   'qemu/vm-runstate',
   'remote/auth',

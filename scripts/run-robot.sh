@@ -4,7 +4,7 @@
 #
 #   scripts/run-robot.sh [OUTPUT_DIR] [extra robot options...]     (default OUTPUT_DIR: robot-results)
 #
-# Builds dist/ first when it is missing or older than src/, and the demo launcher (test/fixtures/demo-cli.ts)
+# Builds dist/ first when it is missing or older than src/ (scripts/build-dist.sh), and the demo launcher (test/fixtures/demo-cli.ts)
 # into dist-test/, then checks `libdoc` against a running demo server (the suites check libdoc in depth too)
 # before running the suites.
 set -uo pipefail
@@ -18,10 +18,7 @@ if ! python3 -c 'import robot' 2>/dev/null; then
   exit 0
 fi
 
-if [ ! -f dist/cli.js ] || [ -n "$(find src -name '*.ts' -newer dist/cli.js -print -quit)" ]; then
-  echo "[robot] building dist/"
-  npx tsc -p tsconfig.json || { echo "[robot] FAILED: build (npx tsc -p tsconfig.json)" >&2; exit 1; }
-fi
+bash scripts/build-dist.sh || { echo "[robot] FAILED: build (npx tsc -p tsconfig.json)" >&2; exit 1; }
 npx tsc -p tsconfig.fixtures.json || { echo "[robot] FAILED: build (npx tsc -p tsconfig.fixtures.json)" >&2; exit 1; }
 mkdir -p "$outdir"
 

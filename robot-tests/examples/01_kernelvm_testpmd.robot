@@ -52,6 +52,8 @@ Teardown of the previous test left nothing behind
 Set Up Suite
     Load Test Bed
     Start QemuUtils Server For Test Bed
+    # The sessions this suite calls keywords of by name, imported as robot --dryrun can (literal arguments).
+    Import Library    ${QEMU_REMOTE_LIBRARY}    ${QEMU_REMOTE_URI}    session=DUT1_VM1    AS    DUT1_VM1
     Create Directory    ${QEMU_SOCKET_DIR}
     Start Host Testpmd    examples01    ${QEMU_SOCKET_DIR}/sock-${QEMU_ID}-1    ${QEMU_SOCKET_DIR}/sock-${QEMU_ID}-2
 

@@ -63,6 +63,9 @@ Construct only: ids, sockets, MACs and CPUs on a two-DUT topology
 Set Up Suite
     Load Test Bed
     Start QemuUtils Server For Test Bed
+    # The sessions this suite calls keywords of by name, imported as robot --dryrun can (literal arguments).
+    Import Library    ${QEMU_REMOTE_LIBRARY}    ${QEMU_REMOTE_URI}    session=vnf_manager    AS    vnf_manager
+    Import Library    ${QEMU_REMOTE_LIBRARY}    ${QEMU_REMOTE_URI}    session=dry_manager    AS    dry_manager
     Create Directory    ${QEMU_SOCKET_DIR}
     Start Host Testpmd    examples03    @{SOCKETS}
 

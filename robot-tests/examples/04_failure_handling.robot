@@ -61,6 +61,9 @@ Test failing half way: its teardown ends every VM it set up
 Set Up Suite
     Load Test Bed
     Start QemuUtils Server For Test Bed
+    # The sessions this suite calls keywords of by name, imported as robot --dryrun can (literal arguments).
+    Import Library    ${QEMU_REMOTE_LIBRARY}    ${QEMU_REMOTE_URI}    session=DUT1_vm    AS    DUT1_vm
+    Import Library    ${QEMU_REMOTE_LIBRARY}    ${QEMU_REMOTE_URI}    session=vnf_manager    AS    vnf_manager
 
 Tear Down Suite
     Run Keyword And Ignore Error    Stop QemuUtils Server

@@ -2,6 +2,7 @@
 show (a test failing half way, and what its teardown did)."""
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,17 +21,21 @@ class _Messages(ResultVisitor):
 def run_nested_suite(suite, *variables):
     """Runs ``suite`` with ``NAME:value`` ``variables`` and returns its first test as a dict:
     ``status``, ``message``, ``teardown_status`` and ``teardown_log`` (every message its teardown logged)."""
+    # Removed once read: everything the caller needs is returned (it used to stay in /tmp after every run).
     directory = tempfile.mkdtemp(prefix='qur-nested-')
-    output = os.path.join(directory, 'output.xml')
-    command = [sys.executable, '-m', 'robot', '--output', output, '--log', 'NONE', '--report', 'NONE',
-               '--console', 'none']
-    for variable in variables:
-        command += ['--variable', variable]
-    completed = subprocess.run(command + [suite], capture_output=True, text=True, timeout=900)
-    if not os.path.exists(output):
-        raise AssertionError(f'Nested run of {suite} wrote no output (rc {completed.returncode}):\n'
-                             f'{completed.stdout}\n{completed.stderr}')
-    test = ExecutionResult(output).suite.tests[0]
+    try:
+        output = os.path.join(directory, 'output.xml')
+        command = [sys.executable, '-m', 'robot', '--output', output, '--log', 'NONE', '--report', 'NONE',
+                   '--console', 'none']
+        for variable in variables:
+            command += ['--variable', variable]
+        completed = subprocess.run(command + [suite], capture_output=True, text=True, timeout=900)
+        if not os.path.exists(output):
+            raise AssertionError(f'Nested run of {suite} wrote no output (rc {completed.returncode}):\n'
+                                 f'{completed.stdout}\n{completed.stderr}')
+        test = ExecutionResult(output).suite.tests[0]
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
     collected = _Messages()
     test.teardown.visit(collected)
     return {

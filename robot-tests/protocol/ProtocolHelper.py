@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -51,19 +52,10 @@ class ProtocolHelper:
         continue, fatal failures, and the log levels that reach output.xml.
         """
         directory = tempfile.mkdtemp(prefix='qur-nested-')
-        suite = os.path.join(directory, f'{name}.robot')
-        with open(suite, 'w', encoding='utf-8') as handle:
-            handle.write(NESTED_SUITES[name])
-        output = os.path.join(directory, 'output.xml')
-        completed = subprocess.run(
-            [sys.executable, '-m', 'robot', '--output', output, '--log', 'NONE', '--report', 'NONE',
-             '--loglevel', 'TRACE', '--console', 'none', '--variable', f'URL:{url}', suite],
-            capture_output=True, text=True, timeout=300,
-        )
-        if not os.path.exists(output):
-            raise AssertionError(f'Nested robot produced no output (rc {completed.returncode}):\n'
-                                 f'{completed.stdout}\n{completed.stderr}')
-        result = ExecutionResult(output)
+        try:
+            result = self._run_in(directory, name, url)
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
         tests = {test.name: {'status': test.status, 'message': test.message} for test in result.suite.all_tests}
         messages = []
 
@@ -81,6 +73,21 @@ class ProtocolHelper:
         for test in result.suite.all_tests:
             collect(test)
         return {'tests': tests, 'messages': messages}
+
+    def _run_in(self, directory, name, url):
+        suite = os.path.join(directory, f'{name}.robot')
+        with open(suite, 'w', encoding='utf-8') as handle:
+            handle.write(NESTED_SUITES[name])
+        output = os.path.join(directory, 'output.xml')
+        completed = subprocess.run(
+            [sys.executable, '-m', 'robot', '--output', output, '--log', 'NONE', '--report', 'NONE',
+             '--loglevel', 'TRACE', '--console', 'none', '--variable', f'URL:{url}', suite],
+            capture_output=True, text=True, timeout=300,
+        )
+        if not os.path.exists(output):
+            raise AssertionError(f'Nested robot produced no output (rc {completed.returncode}):\n'
+                                 f'{completed.stdout}\n{completed.stderr}')
+        return ExecutionResult(output)
 
     def start_getters_only_proxy(self, url):
         """Serves every remote API method of `url` except get_library_information (which gets a Fault),

@@ -19,6 +19,11 @@ Suite Teardown      Stop Demo Server
 *** Variables ***
 ${ROOT}             ${CURDIR}/../..
 ${CLI}              ${ROOT}/dist-test/test/fixtures/demo-cli.js
+${REMOTE_LIBRARY}    ${ROOT}/keywords/QemuUtilsRemote.py
+# libdoc's spec of the demo library (test/fixtures/demo-library.ts), for robot --dryrun.
+${DEMO_SPEC}        ${ROOT}/test/fixtures/robot/demo-library.json
+# Set by the suite setup to the suite's own server; this default is what robot --dryrun imports with.
+${URL}              http://127.0.0.1:8270
 
 
 *** Test Cases ***
@@ -67,16 +72,12 @@ Embedded arguments
     Run Keyword And Expect Error    2 * 2 is 4, not 5.    A.Result of 2 * 2 should be 5
 
 Wrong argument counts are rejected by Robot
-    Run Keyword And Expect Error    Keyword 'A.Echo' expected 1 argument, got 0.    A.Echo
-    Run Keyword And Expect Error    Keyword 'A.Named Only' missing named-only argument 'kwo'.    A.Named Only    a
-    Run Keyword And Expect Error    Keyword 'A.Positional Only' expected 1 to 2 arguments, got 3.
-    ...    A.Positional Only    1    2    3
+    Call With Wrong Argument Counts
 
 Conversion from declared types and typed defaults
     ${r} =    A.Typed Arguments    5    2.5    yes    none    SLOW    items=[1, '2']
     Should Be Equal    ${r}    ${{{'count': 'number 5', 'ratio': 'number 2.5', 'flag': 'boolean true', 'maybe': 'null', 'choice': 'string slow', 'items': ['number 1', 'number 2']}}}
-    Run Keyword And Expect Error    ValueError: Argument 'count' got value 'five' that cannot be converted to integer.
-    ...    A.Typed Arguments    five
+    Call With Unconvertible Argument
     ${r} =    A.Defaults    count=5    flag=no
     Should Be Equal    ${r.count}    ${5}
     Should Be Equal    ${r.flag}    ${False}
@@ -168,6 +169,20 @@ One information call per import
 
 
 *** Keywords ***
+Call With Wrong Argument Counts
+    [Documentation]    Wrong on purpose, so robot --dryrun (which would report them) skips this keyword.
+    [Tags]    robot:no-dry-run
+    Run Keyword And Expect Error    Keyword 'A.Echo' expected 1 argument, got 0.    A.Echo
+    Run Keyword And Expect Error    Keyword 'A.Named Only' missing named-only argument 'kwo'.    A.Named Only    a
+    Run Keyword And Expect Error    Keyword 'A.Positional Only' expected 1 to 2 arguments, got 3.
+    ...    A.Positional Only    1    2    3
+
+Call With Unconvertible Argument
+    [Documentation]    Wrong on purpose, so robot --dryrun (which would report it) skips this keyword.
+    [Tags]    robot:no-dry-run
+    Run Keyword And Expect Error    ValueError: Argument 'count' got value 'five' that cannot be converted to integer.
+    ...    A.Typed Arguments    five
+
 Start Demo Server
     ${directory} =    Evaluate    tempfile.mkdtemp(prefix='qur-robot-')    modules=tempfile
     Set Suite Variable    ${PORT_FILE}    ${directory}/port
@@ -178,8 +193,10 @@ Start Demo Server
     Wait Until Created    ${PORT_FILE}    timeout=60s
     ${port} =    Get File    ${PORT_FILE}
     Set Suite Variable    ${URL}    http://127.0.0.1:${port}
-    Import Library    Remote    ${URL}/robot_a    AS    A
-    Import Library    Remote    ${URL}/robot_b    AS    B
+    # Robot's Remote (the subclass only adds keywords known without a server): robot --dryrun imports these
+    # with the default ${URL} and the demo library's stored spec, and checks every call through A and B.
+    Import Library    ${REMOTE_LIBRARY}    ${URL}/robot_a    spec=${DEMO_SPEC}    AS    A
+    Import Library    ${REMOTE_LIBRARY}    ${URL}/robot_b    spec=${DEMO_SPEC}    AS    B
 
 Stop Demo Server
     ${stopped} =    Run Keyword And Return Status    A.Stop Remote Server

@@ -22,6 +22,9 @@ Suite Teardown      Stop Qemu Server And Host Peer
 *** Variables ***
 ${ROOT}             ${CURDIR}/../..
 ${CLI}              ${ROOT}/dist/cli.js
+${QEMU_REMOTE_LIBRARY}    ${ROOT}/keywords/QemuUtilsRemote.py
+# Set by the suite setup to its own server; this default is what robot --dryrun imports with.
+${QEMU_REMOTE_URI}    http://127.0.0.1:8270
 ${PEER}             robot-chain
 # The MACs of the traffic generator's ports at the ends of the chain (CSIT's ${tg_if1_mac}, ${tg_if2_mac}).
 ${TG_IF1_MAC}       02:00:00:00:00:01
@@ -96,8 +99,11 @@ Start Qemu Server And Host Peer
     ...    alias=server    stdout=${directory}/server.out    stderr=${directory}/server.log
     Wait Until Created    ${PORT_FILE}    timeout=60s
     ${port} =    Get File    ${PORT_FILE}
-    Import Library    Remote    http://127.0.0.1:${port}/DUT1_vm51    AS    DUT1_vm51
-    Import Library    Remote    http://127.0.0.1:${port}/DUT1_vm52    AS    DUT1_vm52
+    Set Suite Variable    ${QEMU_REMOTE_URI}    http://127.0.0.1:${port}
+    # Robot's Remote, plus the keywords known without a server: robot --dryrun resolves these imports
+    # (from the default ${QEMU_REMOTE_URI}, as it sets no variable) and checks the calls through them.
+    Import Library    ${QEMU_REMOTE_LIBRARY}    ${QEMU_REMOTE_URI}    session=DUT1_vm51    AS    DUT1_vm51
+    Import Library    ${QEMU_REMOTE_LIBRARY}    ${QEMU_REMOTE_URI}    session=DUT1_vm52    AS    DUT1_vm52
 
 Stop Qemu Server And Host Peer
     IF    '%{QUR_SKIP_VM_TESTS=}' == '1'    RETURN

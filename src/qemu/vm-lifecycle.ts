@@ -11,6 +11,7 @@ import { leftoverProbeCommand, parseVmCleanupOutput, vmCleanupCommand, type Left
 import { QemuStartError, QemuStateError } from './errors';
 import { checkHugePages } from './hugepages';
 import { onNodeStep } from './node-step';
+import { startFailureHint } from './start-hints';
 import type { HostProfile } from './options';
 import type { QemuSettings } from './settings';
 import type { VmLayout, VmType } from './params';
@@ -90,8 +91,10 @@ export class VmLifecycle {
         // QEMU refused (or died before daemonizing): what it said, and whatever the guest printed, in one round trip.
         const report = await this.cleanUpFailedStart(call);
         const why = result.aborted ? 'the start was aborted (server shutting down)' : `rc ${String(result.rc)}${result.exitSignal ? ` (${result.exitSignal})` : ''}`;
+        const output = tailLines(result.stderr || result.stdout);
+        const serial = report?.files.get(this.layout.log);
         throw new QemuStartError(
-          `QEMU: Start failed on ${this.node.host}! ${why}: ${tailLines(result.stderr || result.stdout) || '(no output)'}${serialTail(report?.files.get(this.layout.log))}`,
+          `QEMU: Start failed on ${this.node.host}! ${why}: ${output || '(no output)'}${serialTail(serial)}${startFailureHint(`${output}\n${serial ?? ''}`)}`,
         );
       }
       const daemonized = performance.now();

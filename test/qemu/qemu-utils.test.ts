@@ -263,6 +263,12 @@ describe('Qemu Start, Qemu Kill on a dry-run node', () => {
     await expect(vm.qemuStart()).rejects.toThrow(/QEMU: Start failed on dut-.*! rc 1: qemu-system-x86_64: -balloon: invalid option/);
   });
 
+  it('adds the accel/cpu_model hint when KVM cannot set an MSR', async () => {
+    const stderr = 'qemu-system-x86_64: error: failed to set MSR 0x10a to 0x2000000000d0c6b\nqemu-system-x86_64: kvm_buf_set_msrs: Assertion failed.\n';
+    const { vm } = startableKernelvm([{ match: '-daemonize', rc: 134, stderr }]);
+    await expect(vm.qemuStart()).rejects.toThrow(/QEMU: Start failed on dut-.*! rc 134: .*failed to set MSR 0x10a[\s\S]*\nHint: .*accel=tcg, or accel=auto.*cpu_model=/);
+  });
+
   it('fails before starting anything when huge pages are short', async () => {
     const { vm, node } = startableKernelvm([hugepageStatus({ free: 100, total: 4096 })]);
     await expect(vm.qemuStart()).rejects.toThrow(/Not enough free huge pages: 100, 200 MB free of 4096 pages of 2048 kB, 1024 MB needed/);

@@ -6,6 +6,8 @@ Documentation       Run twice at once by 05_concurrent_robot_runs.robot, as pabo
 ...                 Variables: QEMU_REMOTE_URI, WORKER, OTHER, SYNC_DIR (and PABOTQUEUEINDEX, as pabot sets it).
 Library             OperatingSystem
 Resource            ../../../keywords/vm.resource
+Library             ${QEMU_REMOTE_LIBRARY}    ${QEMU_REMOTE_URI}    session=DUT1_vm1    AS    DUT1_vm1
+Library             ${QEMU_REMOTE_LIBRARY}    ${QEMU_REMOTE_URI}    session=vnf_manager    AS    vnf_manager
 
 Test Setup          QEMU Test Setup
 Test Teardown       Run Keywords    Meet The Other Run    checked    AND    QEMU Test Teardown
