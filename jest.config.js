@@ -23,6 +23,8 @@ const UNIT = [
   'qemu/monitor/json-lines',
   'qemu/node-step',
   'qemu/params',
+  'qemu/payloads/head-generators',
+  'qemu/payloads/head-payload',
   'qemu/placement/affinity',
   'qemu/placement/topology',
   'qemu/qemu-utils',
