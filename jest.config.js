@@ -25,6 +25,7 @@ const UNIT = [
   'qemu/params',
   'qemu/payloads/head-generators',
   'qemu/payloads/head-payload',
+  'qemu/payloads/head-write',
   'qemu/placement/affinity',
   'qemu/placement/topology',
   'qemu/qemu-utils',

@@ -4,3 +4,4 @@ export { HEAD_BOOT_MARKERS, headBootMarker, headVnfFamily, type HeadBootMarker, 
 export { HEAD_IPERF3_VNF_BIN, headIperf3Addresses, headIperf3InitValues, type HeadIperf3Addresses } from './head-iperf3';
 export { HEAD_MTU_JUMBO, HEAD_MTU_NORMAL, HEAD_TESTPMD_PROGRAM, headTestpmdCommandLine, type HeadTestpmdArgs } from './head-testpmd';
 export { headVppFeatures, headVppFiles, headVppStartupConfig, headVppVnfBin, type HeadVppFeatures, type HeadVppStartupArgs } from './head-vpp';
+export { writeHeadPayload, type HeadPayloadTarget } from './write';
