@@ -8,20 +8,23 @@ mount -t tmpfs -o rw,noexec,nosuid,size=10%,mode=0755 tmpfs /run
 mount -t tmpfs -o rw,noexec,nosuid,size=10%,mode=0755 tmpfs /tmp
 mount -t hugetlbfs -o rw,relatime,pagesize=2M hugetlbfs /dev/hugepages
 
-# DPDK, VPP's avf and native virtio drivers all take the NICs through vfio-pci without an IOMMU. A kernel
-# without no-IOMMU mode (Debian's) cannot do that: say so on the console and power off, which the boot
-# wait reports at once with this line in the log's tail.
+# DPDK, VPP's avf and native virtio drivers take the NICs through vfio-pci without an IOMMU. A kernel
+# without no-IOMMU mode (Debian's) gets uio_pci_generic instead, said on the console: DPDK's virtio PMD
+# (testpmd, VPP's dpdk plugin) works with it; VPP's avf and native virtio do not, and fail saying so.
 modprobe vfio-pci 2>/dev/null || true
 noiommu=/sys/module/vfio/parameters/enable_unsafe_noiommu_mode
-if [ ! -e "$$noiommu" ]; then
-    echo "qemu-utils-remote init: the guest kernel has no vfio no-IOMMU mode ($$noiommu is missing): the VNF cannot take its NICs; boot a kernel with CONFIG_VFIO_NOIOMMU=y"
-    poweroff -f
+if [ -e "$$noiommu" ]; then
+    echo Y > "$$noiommu"
+    driver=vfio-pci
+else
+    echo "qemu-utils-remote init: the guest kernel has no vfio no-IOMMU mode ($$noiommu is missing): binding the NICs to uio_pci_generic (enough for DPDK's virtio PMD, not for VPP's avf or native virtio)"
+    modprobe uio_pci_generic 2>/dev/null || true
+    driver=uio_pci_generic
 fi
-echo Y > "$$noiommu"
 for pci in 0000:00:06.0 0000:00:07.0; do
     if [ -e "/sys/bus/pci/devices/$$pci/driver" ]; then echo "$$pci" > "/sys/bus/pci/devices/$$pci/driver/unbind"; fi
-    echo vfio-pci > "/sys/bus/pci/devices/$$pci/driver_override"
-    echo "$$pci" > /sys/bus/pci/drivers/vfio-pci/bind
+    echo "$$driver" > "/sys/bus/pci/devices/$$pci/driver_override"
+    echo "$$pci" > "/sys/bus/pci/drivers/$$driver/bind"
 done
 
 mkdir -p /var/run/vpp
