@@ -9,7 +9,8 @@ export { QemuOptions, newestFileMatching, qemuOptText, type HostProfile, type Op
 export * from './params';
 export { VppStartupConfig, kernelvmVppStartupConfig } from './vpp-config';
 export { testpmdCommandLine, kernelvmTestpmdCommandLine, type TestpmdArgs } from './testpmd';
-export { safeSubstitute, pythonStr, TemplateStore, type TemplateValue } from './template';
+export { safeSubstitute, substituteAll, unfilledPlaceholders, pythonStr, TemplateStore, TemplateGenerations, ROOT_GENERATION, type TemplateValue } from './template';
+export * from './payloads';
 export {
   checkHugePages,
   checkHugePagePool,

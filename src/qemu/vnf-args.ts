@@ -16,8 +16,9 @@ function required(kwargs: VnfKwargs, key: string, keyword: string): unknown {
   return kwargs[key];
 }
 
-export function jumboFramesArg(kwargs: VnfKwargs, keyword: string): boolean {
-  return requireBoolean(required(kwargs, 'jumbo_frames', keyword), `${keyword}: jumbo_frames`);
+/** `key`: 2019's `jumbo_frames`, or HEAD's `jumbo` (renamed in CSIT `10e9064`). */
+export function jumboFramesArg(kwargs: VnfKwargs, keyword: string, key: 'jumbo_frames' | 'jumbo' = 'jumbo_frames'): boolean {
+  return requireBoolean(required(kwargs, key, keyword), `${keyword}: ${key}`);
 }
 
 export function queuesArg(kwargs: VnfKwargs, keyword: string): number {

@@ -12,7 +12,11 @@ const PCI_ADDRESS = /^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-9A-Fa-f]$
 export class VppStartupConfig {
   private readonly root: ConfigTree = new Map();
 
-  private set(path: string[], value: string): void {
+  /**
+   * VppConfigGenerator's `add_config_item`: `value` at `path`, creating sections on the way; an empty value
+   * renders as the key and one trailing space. The named adders below and the HEAD generator use it.
+   */
+  addItem(path: readonly string[], value: string): void {
     let node = this.root;
     for (const key of path.slice(0, -1)) {
       let child = node.get(key);
@@ -26,23 +30,23 @@ export class VppStartupConfig {
   }
 
   addUnixNodaemon(): void {
-    this.set(['unix', 'nodaemon'], '');
+    this.addItem(['unix', 'nodaemon'], '');
   }
 
   addUnixCliListen(value = '/run/vpp/cli.sock'): void {
-    this.set(['unix', 'cli-listen'], value);
+    this.addItem(['unix', 'cli-listen'], value);
   }
 
   addUnixExec(value: string): void {
-    this.set(['unix', 'exec'], value);
+    this.addItem(['unix', 'exec'], value);
   }
 
   addCpuMainCore(value: string): void {
-    this.set(['cpu', 'main-core'], value);
+    this.addItem(['cpu', 'main-core'], value);
   }
 
   addCpuCorelistWorkers(value: string): void {
-    this.set(['cpu', 'corelist-workers'], value);
+    this.addItem(['cpu', 'corelist-workers'], value);
   }
 
   addDpdkDev(...pciAddresses: string[]): void {
@@ -50,25 +54,25 @@ export class VppStartupConfig {
       if (!PCI_ADDRESS.test(address)) {
         throw new QemuConfigError(`PCI address ${address} is not in valid format xxxx:xx:xx.x`);
       }
-      this.set(['dpdk', `dev ${address}`], '');
+      this.addItem(['dpdk', `dev ${address}`], '');
     }
   }
 
   addDpdkLogLevel(value: string): void {
-    this.set(['dpdk', 'log-level'], value);
+    this.addItem(['dpdk', 'log-level'], value);
   }
 
   addDpdkNoMultiSeg(): void {
-    this.set(['dpdk', 'no-multi-seg'], '');
+    this.addItem(['dpdk', 'no-multi-seg'], '');
   }
 
   addDpdkNoTxChecksumOffload(): void {
-    this.set(['dpdk', 'no-tx-checksum-offload'], '');
+    this.addItem(['dpdk', 'no-tx-checksum-offload'], '');
   }
 
   /** `state` is `enable` or `disable`; rendered `state` plus two spaces, byte for byte as CSIT did. */
   addPlugin(state: 'enable' | 'disable', ...names: string[]): void {
-    for (const name of names) this.set(['plugins', `plugin ${name}`, state], ' ');
+    for (const name of names) this.addItem(['plugins', `plugin ${name}`, state], ' ');
   }
 
   /** startup.conf text: `key value` leaves (an empty value keeps its trailing space), 2-space indent. */
