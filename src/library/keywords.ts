@@ -5,6 +5,8 @@
  */
 import {
   BUILD_QEMU_DEFAULTS,
+  HEAD_VHOST_USER_IF_DEFAULTS,
+  NET_USER_DEFAULTS,
   QEMU_INIT_DEFAULTS,
   QemuUtils,
   VHOST_USER_IF_DEFAULTS,
@@ -32,6 +34,16 @@ interface InitArguments {
   img?: string | null;
   bin_path?: string | null;
   vm_type?: VmType | null;
+  page_size?: string | null;
+}
+
+interface HeadVhostUserIfArguments {
+  socket: string;
+  server?: boolean | null;
+  jumbo?: boolean | null;
+  queue_size?: number | null;
+  queues?: number | null;
+  virtio_feature_mask?: number | null;
 }
 
 interface VhostUserIfArguments {
@@ -113,6 +125,7 @@ export function qemuKeywords(serverSettings: Partial<QemuSettings>): QemuKeyword
       { name: 'vnf', default: QEMU_INIT_DEFAULTS.vnf, type: 'str | None' },
       { name: 'img', default: QEMU_INIT_DEFAULTS.img, type: 'str' },
       { name: 'bin_path', default: QEMU_INIT_DEFAULTS.binPath, type: 'str' },
+      { name: 'page_size', default: QEMU_INIT_DEFAULTS.pageSize, type: 'str' },
       ...INIT_SETTING_PARAMETERS,
     ],
     doc: `Creates this session's QemuUtils instance: one VM on \`node\` (the original constructor).
@@ -122,7 +135,14 @@ MACs (\`52:54:00:00:<id>:..\`) and the host ports (SSH \`10021+id\`, console \`4
 count, \`mem\` the memory in MB (backed by host huge pages). \`vnf\` names the kernelvm workload
 (\`vpp_chain_ip4\`, \`vpp_chain_l2xc\`, \`testpmd_io\`, \`testpmd_mac\`). \`img\` is the nestedvm disk image
 (under \`/var/lib/vm/\`) or the kernelvm kernel (\`/opt/boot/vmlinuz\`, the newest \`vmlinuz*\` is booted).
-\`bin_path\` is the directory of \`qemu-system-<arch>\`.
+\`bin_path\` is the directory of \`qemu-system-<arch>\`. \`page_size\` is CSIT HEAD's (\`contract=head\` only):
+\`2M\` (or HEAD's empty default) backs the VM with \`/dev/hugepages\` (\`hugepage_mount\`) and gives the guest
+\`hugepages=512 hugepagesz=2M\`; \`1G\` uses \`/dev/hugepages1G\` (the host must mount it) and \`hugepages=3 hugepagesz=1G\`.
+
+With \`contract=head\` the instance follows CSIT HEAD's QemuUtils: no parameters are added here (call
+\`Add Default Params\`, \`Add Kernelvm Params\` and the NIC keywords, as HEAD's QemuManager does), files are under
+\`/run\` (\`/run/qemu_<id>.pid\`), the VM dict has \`testuser\`/\`Csit1234\`, and \`img\` defaults to
+\`/var/lib/vm/image.iso\`.
 
 Named-only arguments: \`vm_type\` (\`nestedvm\`/\`kernelvm\`, for image paths the original did not know) and the
 settings listed in the library introduction (\`accel\`, \`cpu_model\`, \`kernel_args\`, ...), which override the
@@ -132,11 +152,12 @@ Calling \`Qemu Init\` again ends the previous instance first (its VM is killed, 
 
 Example:
 | Qemu Init | \${nodes['DUT1']} | qemu_id=\${1} | smp=\${2} | mem=\${1024} | vnf=testpmd_io | img=/opt/boot/vmlinuz |
-| Qemu Init | \${nodes['DUT1']} | img=/opt/boot/vmlinuz-testbed | accel=tcg | kernel_args=pci=nomsi |`,
+| Qemu Init | \${nodes['DUT1']} | img=/opt/boot/vmlinuz-testbed | accel=tcg | kernel_args=pci=nomsi |
+| Qemu Init | \${nodes['DUT1']} | qemu_id=\${1} | smp=\${3} | mem=\${4096} | vnf=vppip4_2vhostvr1024 | img=/opt/boot/vmlinuz | page_size=2M | contract=head |`,
     async run(context, args) {
       try {
         const a = robotArguments<InitArguments>(args);
-        const vmArgs = { qemuId: a.qemu_id, smp: a.smp, mem: a.mem, vnf: a.vnf, img: a.img, binPath: a.bin_path, vmType: a.vm_type };
+        const vmArgs = { qemuId: a.qemu_id, smp: a.smp, mem: a.mem, vnf: a.vnf, img: a.img, binPath: a.bin_path, vmType: a.vm_type, pageSize: a.page_size };
         const instance = new QemuUtils(a.node, vmArgs, mergeSettings(serverSettings, settingsFromArguments(args, 'Qemu Init')));
         context.log.debug(`QemuUtils instance for VM ${instance.qemuId} (${instance.vmType}) on ${instance.node.host}`);
         return { instance };
@@ -187,6 +208,8 @@ Example:
       `Adds the default QEMU parameters, then those of the VM type (the original \`add_params\`).
 
 \`Qemu Init\` already did this: calling it again appends the same options a second time, as the original did.
+With \`contract=head\` (no automatic parameters, and no \`add_params\` in HEAD) it adds HEAD's default and
+kernelvm parameters.
 
 Example:
 | Add Params |`,
@@ -197,6 +220,11 @@ Example:
       ['command line'],
       `Adds the default QEMU parameters: daemonize, pid file, CPU model, machine and accelerator, SMP,
 huge-page backed memory, NUMA node, and \`-balloon none\` on QEMU older than 4.2. Appends to what is there.
+
+With \`contract=head\`, CSIT HEAD's: \`-daemonize -nodefaults -name vnf<id>,debug-threads=on -no-user-config
+-nographic -enable-kvm -pidfile /run/qemu_<id>.pid -cpu host -machine ... -smp ... -object
+memory-backend-file,...,mem-path=<P>,share=on -m <mem>M -numa node,memdev=mem\`, P \`/dev/hugepages1G\` for
+\`page_size=1G\`, else \`/dev/hugepages\`; no \`-monitor\`/\`-display\`/\`-vga\`/\`-balloon\`.
 
 Example:
 | Add Default Params |`,
@@ -217,6 +245,16 @@ Example:
       ['command line', 'kernelvm'],
       `Adds the kernelvm parameters: serial log, the host's / as read-only 9p root, the newest
 \`<img>*\` kernel with its command line (\`kernel_args\` appended), and a QMP socket. Appends to what is there.
+
+With \`contract=head\`, CSIT HEAD's: \`-serial file:/tmp/serial_<id>.log\`, the 9p root with \`mount_tag=virtioroot\`,
+\`-kernel\` and \`-initrd\`, and \`-append 'ro rootfstype=9p rootflags=trans=virtio root=virtioroot console=ttyS0
+tsc=reliable hugepages=512 hugepagesz=2M init=/etc/vm_init_<id>.conf fastboot'\` (\`hugepages=3 hugepagesz=1G\`
+for \`page_size=1G\`, \`ttyAMA0\` on aarch64, \`kernel_args\` after \`fastboot\`); no QMP socket. Kernel and initrd
+are read from the node when the command line is first written (\`Qemu Get Command Line\`, \`Qemu Start\`): of
+the files \`<img>*\` and \`initrd.img*\` beside them, the newest kernel (version order) that has an initrd of
+the same version (\`vmlinuz-6.8.0-90-generic\` with \`initrd.img-6.8.0-90-generic\`). HEAD took the last of each
+list independently, which booted a kernel with another's initrd (CSIT-1877); no matching pair fails naming
+every kernel and initrd found.
 
 Example:
 | Add Kernelvm Params |`,
@@ -339,6 +377,71 @@ Example:
       (vm, args) => {
         const a = robotArguments<VhostUserIfArguments>(args);
         vm.qemuAddVhostUserIf(a.socket, { server: a.server, jumboFrames: a.jumbo_frames, queueSize: a.queue_size, queues: a.queues });
+      },
+    ),
+    uses(
+      {
+        name: 'add_vhost_user_if',
+        tags: ['vhost-user', 'command line', 'csit head'],
+        parameters: [
+          { name: 'socket', type: 'str' },
+          { name: 'server', default: HEAD_VHOST_USER_IF_DEFAULTS.server, type: 'bool' },
+          { name: 'jumbo', default: HEAD_VHOST_USER_IF_DEFAULTS.jumbo, type: 'bool' },
+          { name: 'queue_size', default: HEAD_VHOST_USER_IF_DEFAULTS.queueSize, type: 'int | None' },
+          { name: 'queues', default: HEAD_VHOST_USER_IF_DEFAULTS.queues, type: 'int' },
+          { name: 'virtio_feature_mask', default: HEAD_VHOST_USER_IF_DEFAULTS.virtioFeatureMask, type: 'int | None' },
+        ],
+        doc: `CSIT HEAD's \`add_vhost_user_if\`: adds a vhost-user NIC on the unix socket \`socket\`, QEMU the server
+when \`server\` is true (\`server=on\`: the start then waits until the peer connects). NIC n (counted with
+\`Add Vfio Pci If\`'s) gets MAC \`52:54:00:00:<id>:<n>\` (hex) and PCI slot n+5 (\`addr=6.0\`, \`7.0\`, ...),
+\`vectors=2·queues+2\`, rx/tx rings of \`queue_size\` when given. \`virtio_feature_mask\` (HEAD's
+\`VirtioFeaturesFlags\`): bit 0 turns \`csum\` on, bit 6 \`gso\`, \`guest_tso4\`, \`guest_tso6\` and \`guest_ecn\`;
+None is 0 (HEAD failed on its own default). \`jumbo\` only logs \`Jumbo frames temporarily disabled!\`, as HEAD
+(no \`mrg_rxbuf\`/\`host_mtu\`, dropped for VPP-1854). Recorded as \`vhost<n>\` in the VM dict's \`interfaces\`.
+Works under either \`contract\`; 2019's \`Qemu Add Vhost User If\` is unchanged.
+
+Example:
+| Add Vhost User If | /run/vpp/sock-1-1 | jumbo=\${False} | queues=\${1} | queue_size=\${1024} | virtio_feature_mask=\${0} |
+| Add Vhost User If | /run/vpp/sock-1-1 | server=\${False} | virtio_feature_mask=\${65} |`,
+      },
+      (vm, args, call) => {
+        const a = robotArguments<HeadVhostUserIfArguments>(args);
+        vm.addVhostUserIf(a.socket, { server: a.server, jumbo: a.jumbo, queueSize: a.queue_size, queues: a.queues, virtioFeatureMask: a.virtio_feature_mask }, call);
+      },
+    ),
+    uses(
+      {
+        name: 'add_vfio_pci_if',
+        tags: ['command line', 'csit head'],
+        parameters: [{ name: 'pci', type: 'str' }],
+        doc: `CSIT HEAD's \`add_vfio_pci_if\`: passes the host's PCI function \`pci\` (bound to vfio-pci on the host)
+through as the VM's next NIC: \`-device vfio-pci,host=<pci>,addr=<n+5>.0\`, n counted together with
+\`Add Vhost User If\`'s NICs. Not recorded in the VM dict. A missing or malformed address fails (HEAD wrote
+\`host=None\`).
+
+Example:
+| Add Vfio Pci If | 0000:86:00.1 |`,
+      },
+      (vm, args) => {
+        vm.addVfioPciIf(robotArguments<{ pci: string }>(args).pci);
+      },
+    ),
+    uses(
+      {
+        name: 'add_net_user',
+        tags: ['command line', 'csit head'],
+        parameters: [{ name: 'net', default: NET_USER_DEFAULTS.net, type: 'str' }],
+        doc: `CSIT HEAD's \`add_net_user\`: the management NIC, user networking on \`net\` with the guest's SSH
+forwarded from host port 10021+id: \`-netdev user,id=mgmt,net=<net>,hostfwd=tcp::<10021+id>-:22 -device
+virtio-net,netdev=mgmt\` (no slot given: QEMU puts it in slot 3, the guest's \`ens3\`). The forward listens on
+every address of the host. Once per VM.
+
+Example:
+| Add Net User |
+| Add Net User | net=10.0.3.0/24 |`,
+      },
+      (vm, args) => {
+        vm.addNetUser(robotArguments<{ net?: string | null }>(args).net ?? null);
       },
     ),
     noArgs(
