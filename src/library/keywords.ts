@@ -101,9 +101,13 @@ function vnfKwargs(args: BoundArguments, keyword: string): Record<string, unknow
 const NODE_PARAMETER: ParameterDefinition = { name: 'node', type: 'dict' };
 const KWARGS: ParameterDefinition = { name: 'kwargs', kind: 'var-named' };
 
-/** Named-only `Qemu Init` arguments: `vm_type` and every setting, all defaulting to None (= server-wide/default). */
+/**
+ * Named-only `Qemu Init` arguments: `vm_type`, CSIT HEAD's `page_size` (named-only: HEAD's 7th positional is
+ * 2019's `bin_path` here) with HEAD's default, and every setting, defaulting to None (= server-wide/default).
+ */
 const INIT_SETTING_PARAMETERS: ParameterDefinition[] = [
   { name: 'vm_type', kind: 'named-only', default: null, type: `Literal[${VM_TYPES.map((type) => `'${type}'`).join(', ')}] | None` },
+  { name: 'page_size', kind: 'named-only', default: QEMU_INIT_DEFAULTS.pageSize, type: 'str' },
   ...SETTING_PARAMETERS,
 ];
 
@@ -125,7 +129,6 @@ export function qemuKeywords(serverSettings: Partial<QemuSettings>): QemuKeyword
       { name: 'vnf', default: QEMU_INIT_DEFAULTS.vnf, type: 'str | None' },
       { name: 'img', default: QEMU_INIT_DEFAULTS.img, type: 'str' },
       { name: 'bin_path', default: QEMU_INIT_DEFAULTS.binPath, type: 'str' },
-      { name: 'page_size', default: QEMU_INIT_DEFAULTS.pageSize, type: 'str' },
       ...INIT_SETTING_PARAMETERS,
     ],
     doc: `Creates this session's QemuUtils instance: one VM on \`node\` (the original constructor).
@@ -144,7 +147,7 @@ With \`contract=head\` the instance follows CSIT HEAD's QemuUtils: no parameters
 \`/run\` (\`/run/qemu_<id>.pid\`), the VM dict has \`testuser\`/\`Csit1234\`, and \`img\` defaults to
 \`/var/lib/vm/image.iso\`.
 
-Named-only arguments: \`vm_type\` (\`nestedvm\`/\`kernelvm\`, for image paths the original did not know) and the
+Named-only arguments: \`vm_type\` (\`nestedvm\`/\`kernelvm\`, for image paths the original did not know), \`page_size\`, and the
 settings listed in the library introduction (\`accel\`, \`cpu_model\`, \`kernel_args\`, ...), which override the
 server-wide ones for this VM. The node is not contacted until a keyword needs it.
 

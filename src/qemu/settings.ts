@@ -85,7 +85,6 @@ export interface SettingDescriptor {
 }
 
 export const SETTING_DESCRIPTORS: readonly SettingDescriptor[] = [
-  { key: 'contract', field: 'contract', kind: 'contract', doc: '`2019` (default) or `head`: which CSIT QemuUtils a keyword follows where the 2019 original and CSIT HEAD (2026) share a name but differ. Under `head`, `Qemu Init` adds no parameters (call `Add Default Params`, `Add Kernelvm Params` and the NIC keywords, as HEAD\'s QemuManager does), those two keywords write HEAD\'s options (`-nographic`, `-serial file:`, `-initrd`, `hugepagesz=`, `page_size`), files are under `/run`, the VM dict has `testuser`/`Csit1234`, and the default `img` is `/var/lib/vm/image.iso`. HEAD\'s own names (`Add Vhost User If`, `Add Vfio Pci If`, `Add Net User`) work under both.' },
   { key: 'accel', field: 'accel', kind: 'accel', doc: '`kvm` (default, as the original), `tcg`, or `auto`: KVM only when `/dev/kvm` exists, the CPU has hardware virtualization (vmx/svm on x86) and a paused QEMU starts under KVM with the chosen CPU model.' },
   { key: 'cpu_model', field: 'cpuModel', kind: 'string', doc: '`-cpu` model. Default `host` under KVM, `max` under TCG. Some KVM hosts need `host,-arch-capabilities`.' },
   { key: 'hugepage_mount', field: 'hugepageMount', kind: 'path', doc: 'hugetlbfs mount point on the host (default `/dev/hugepages`).' },
@@ -102,6 +101,7 @@ export const SETTING_DESCRIPTORS: readonly SettingDescriptor[] = [
   { key: 'qemu_install_version', field: 'qemuInstallVersion', kind: 'string', doc: '`Build Qemu`: release to build (default `qemu-2.11.2`).' },
   { key: 'qemu_install_dir', field: 'qemuInstallDir', kind: 'path', doc: '`Build Qemu`: install prefix, `-base` or `-patch` appended (default `/opt/qemu-2.11.2`).' },
   { key: 'remote_script_dir', field: 'remoteScriptDir', kind: 'path', doc: '`Build Qemu`: node directory the build script is copied to (default `/tmp/qemu-utils-remote`).' },
+  { key: 'contract', field: 'contract', kind: 'contract', doc: '`2019` (default) or `head`: which CSIT QemuUtils a keyword follows where the 2019 original and CSIT HEAD (2026) share a name but differ. Under `head`, `Qemu Init` adds no parameters (call `Add Default Params`, `Add Kernelvm Params` and the NIC keywords, as HEAD\'s QemuManager does), those two keywords write HEAD\'s options (`-nographic`, `-serial file:`, `-initrd`, `hugepagesz=`, `page_size`), files are under `/run`, the VM dict has `testuser`/`Csit1234`, and the default `img` is `/var/lib/vm/image.iso`. HEAD\'s own names (`Add Vhost User If`, `Add Vfio Pci If`, `Add Net User`) work under both.' },
 ];
 
 function parseSetting(descriptor: SettingDescriptor, value: unknown, where: string): QemuSettings[keyof QemuSettings] {
