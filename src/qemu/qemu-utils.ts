@@ -83,7 +83,13 @@ export class QemuUtils {
     this.vmType = this.identity.vmType;
     this.files = new VmFiles(this.node, this.identity.layout, this.vmType);
     this.host = new HostProfileCache(this.node, qemuBinary(this.identity), this.identity.layout.arch, settings);
-    this.lifecycle = new VmLifecycle(this.identity, this.files, settings, (call) => this.startCommand(call));
+    this.lifecycle = new VmLifecycle(this.identity, this.files, settings, (call) => {
+      // A bare binary does not daemonize: the start would hang for start_timeout instead of failing.
+      if (this.params.length === 0) {
+        throw new QemuConfigError(`QEMU: VM ${this.qemuId} has no parameters to start with: under contract=head call Add Default Params, Add Kernelvm Params and the NIC keywords first`);
+      }
+      return this.startCommand(call);
+    });
     this.guest = new GuestConfig(this.identity, this.files, settings);
     this.pinning = new VmPinning(this.identity, this.lifecycle);
     // CSIT HEAD has no automatic parameters: its callers add them (ce12c26).
@@ -212,7 +218,9 @@ export class QemuUtils {
       this.bootFiles = await findKernelvmBootFiles(this.node, this.identity.layout.img, call);
     }
     const rendered = this.bootFiles === undefined ? host : { ...host, kernelvmBoot: this.bootFiles };
-    return { host, command: `${shellQuote(qemuBinary(this.identity))} ${this.params.render(rendered)}` };
+    // Under contract=head nothing may have been added yet: the bare binary, no trailing space.
+    const options = this.params.render(rendered);
+    return { host, command: options === '' ? shellQuote(qemuBinary(this.identity)) : `${shellQuote(qemuBinary(this.identity))} ${options}` };
   }
 
   // ---- kernelvm guest configuration ------------------------------------------------------------------

@@ -174,7 +174,7 @@ describe('keywords called directly', () => {
     });
     const created = (await keyword('qemu_init').run(contextFor(undefined), { node, qemu_id: 1, smp: 3, mem: 4096, vnf: 'vppip4_2vhostvr1024', img: '/opt/boot/vmlinuz', page_size: '1G', contract: 'head' })) as { instance: QemuUtils };
     const context = contextFor(created.instance);
-    expect(await keyword('qemu_get_command_line').run(context, {})).toBe('/usr/bin/qemu-system-x86_64 ');
+    expect(await keyword('qemu_get_command_line').run(context, {})).toBe('/usr/bin/qemu-system-x86_64');
     await keyword('add_default_params').run(context, {});
     await keyword('add_kernelvm_params').run(context, {});
     await keyword('add_net_user').run(context, { net: '' });

@@ -39,7 +39,8 @@ describe('contract=head: the QEMU command line', () => {
 
   it('adds nothing at Qemu Init: only what the caller added reaches the line', async () => {
     const vm = new QemuUtils(headNode(), { img: BOOT }, HEAD);
-    expect(await vm.qemuGetCommandLine()).toBe('/usr/bin/qemu-system-x86_64 ');
+    expect(await vm.qemuGetCommandLine()).toBe('/usr/bin/qemu-system-x86_64');
+    await expect(vm.qemuStart()).rejects.toThrow(/^QEMU: VM 1 has no parameters to start with: under contract=head call Add Default Params/);
     vm.addNetUser();
     expect(await vm.qemuGetCommandLine()).toBe(
       '/usr/bin/qemu-system-x86_64 -netdev user,id=mgmt,net=10.0.2.0/24,hostfwd=tcp::10022-:22 -device virtio-net,netdev=mgmt',
@@ -72,7 +73,16 @@ describe('contract=head: the QEMU command line', () => {
     expect(await device(2 + 128 + 32768 + 2 ** 33)).toContain(flags('off', 'off'));
     const vm = new QemuUtils(headNode(), { img: BOOT }, HEAD);
     expect(() => vm.addVhostUserIf('/run/x', { virtioFeatureMask: -1 })).toThrow(/^QEMU: virtio_feature_mask \(or None\) must be an integer >= 0, got -1$/);
-    expect(await vm.qemuGetCommandLine()).toBe('/usr/bin/qemu-system-x86_64 ');
+    expect(await vm.qemuGetCommandLine()).toBe('/usr/bin/qemu-system-x86_64');
+  });
+
+  it('aarch64: virt machine with GICv3 and the PL011 console, as HEAD', async () => {
+    const vm = new QemuUtils(dryRunNode([exactly(bootFilesCommand(BOOT), { stdout: bootListing(['/opt/boot/vmlinuz-6.8.0-90-generic'], ['/opt/boot/initrd.img-6.8.0-90-generic']) })], { arch: 'aarch64' }), { img: BOOT }, HEAD);
+    vm.addDefaultParams();
+    vm.addKernelvmParams();
+    const line = await vm.qemuGetCommandLine();
+    expect(line).toMatch(/^\/usr\/bin\/qemu-system-aarch64 .* -machine virt,accel=kvm,usb=off,mem-merge=off,gic-version=3 /);
+    expect(line).toContain(' console=ttyAMA0 tsc=reliable ');
   });
 
   it('server=False connects as client; jumbo only logs, as HEAD', async () => {
