@@ -458,8 +458,10 @@ read by MAC). QEMU exiting, a kernel panic or a power-down fail at once; \`boot_
 that hangs silently. On failure kills this VM, removes its runtime files and fails with QEMU's error output
 and the serial log's (or console's) tail. The log shows how long the start and the boot took.
 
-The dict: \`host\`, \`type\` (VM), \`port\` (SSH, 10021+id), \`serial\` (4555+id), \`username\`, \`password\`,
-\`interfaces\` (\`vhost<n>\`: \`mac_address\`, \`socket\`, and \`name\` for nestedvm).
+The dict: \`host\`, \`type\` (VM), \`port\` (SSH, 10021+id), \`serial\` (4555+id), \`username\`, \`password\`
+(\`cisco\`/\`cisco\`; \`testuser\`/\`Csit1234\` under \`contract=head\`), \`interfaces\` (\`vhost<n>\`: \`mac_address\`,
+\`socket\`, and \`name\` for nestedvm), and \`host_port\`, \`host_username\`, \`host_password\` for a node whose SSH port
+is not 22. Under \`contract=head\` only what was added is started; with no parameters at all it fails at once.
 
 Example:
 | \${vm}= | Qemu Start |`,
