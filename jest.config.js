@@ -17,6 +17,7 @@ const UNIT = [
   'node/node',
   'qemu/fidelity-2019',
   'qemu/generators',
+  'qemu/head-contract',
   'qemu/hugepages-pools',
   'qemu/manager',
   'qemu/monitor/interfaces',

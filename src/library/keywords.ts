@@ -17,6 +17,7 @@ import {
 } from '../qemu';
 import { asKeywordFailure, callOf } from './keyword-support';
 import { integerFromText, robotArguments, robotBool } from './robot-values';
+import { headQemuKeywords } from './head-keywords';
 import { SETTING_PARAMETERS, settingsFromArguments } from './settings-arguments';
 import { KeywordError, type BoundArguments, type KeywordContext, type KeywordDefinition, type ParameterDefinition } from '../remote/library';
 
@@ -32,6 +33,7 @@ interface InitArguments {
   img?: string | null;
   bin_path?: string | null;
   vm_type?: VmType | null;
+  page_size?: string | null;
 }
 
 interface VhostUserIfArguments {
@@ -57,7 +59,7 @@ function instanceOf(context: KeywordContext<QemuUtils>): QemuUtils {
 }
 
 /** A `uses` keyword: runs `body` on the session's instance, reporting domain errors as the original did. */
-function uses(
+export function uses(
   definition: Omit<QemuKeyword, 'instance' | 'run'>,
   body: (vm: QemuUtils, args: BoundArguments, call: CallContext) => Promise<unknown> | unknown,
 ): QemuKeyword {
@@ -89,9 +91,13 @@ function vnfKwargs(args: BoundArguments, keyword: string): Record<string, unknow
 const NODE_PARAMETER: ParameterDefinition = { name: 'node', type: 'dict' };
 const KWARGS: ParameterDefinition = { name: 'kwargs', kind: 'var-named' };
 
-/** Named-only `Qemu Init` arguments: `vm_type` and every setting, all defaulting to None (= server-wide/default). */
+/**
+ * Named-only `Qemu Init` arguments: `vm_type`, CSIT HEAD's `page_size` (named-only: HEAD's 7th positional is
+ * 2019's `bin_path` here) with HEAD's default, and every setting, defaulting to None (= server-wide/default).
+ */
 const INIT_SETTING_PARAMETERS: ParameterDefinition[] = [
   { name: 'vm_type', kind: 'named-only', default: null, type: `Literal[${VM_TYPES.map((type) => `'${type}'`).join(', ')}] | None` },
+  { name: 'page_size', kind: 'named-only', default: QEMU_INIT_DEFAULTS.pageSize, type: 'str' },
   ...SETTING_PARAMETERS,
 ];
 
@@ -122,9 +128,16 @@ MACs (\`52:54:00:00:<id>:..\`) and the host ports (SSH \`10021+id\`, console \`4
 count, \`mem\` the memory in MB (backed by host huge pages). \`vnf\` names the kernelvm workload
 (\`vpp_chain_ip4\`, \`vpp_chain_l2xc\`, \`testpmd_io\`, \`testpmd_mac\`). \`img\` is the nestedvm disk image
 (under \`/var/lib/vm/\`) or the kernelvm kernel (\`/opt/boot/vmlinuz\`, the newest \`vmlinuz*\` is booted).
-\`bin_path\` is the directory of \`qemu-system-<arch>\`.
+\`bin_path\` is the directory of \`qemu-system-<arch>\`. \`page_size\` is CSIT HEAD's (\`contract=head\` only):
+\`2M\` (or HEAD's empty default) backs the VM with \`/dev/hugepages\` (\`hugepage_mount\`) and gives the guest
+\`hugepages=512 hugepagesz=2M\`; \`1G\` uses \`/dev/hugepages1G\` (the host must mount it) and \`hugepages=3 hugepagesz=1G\`.
 
-Named-only arguments: \`vm_type\` (\`nestedvm\`/\`kernelvm\`, for image paths the original did not know) and the
+With \`contract=head\` the instance follows CSIT HEAD's QemuUtils: no parameters are added here (call
+\`Add Default Params\`, \`Add Kernelvm Params\` and the NIC keywords, as HEAD's QemuManager does), files are under
+\`/run\` (\`/run/qemu_<id>.pid\`), the VM dict has \`testuser\`/\`Csit1234\`, and \`img\` defaults to
+\`/var/lib/vm/image.iso\`.
+
+Named-only arguments: \`vm_type\` (\`nestedvm\`/\`kernelvm\`, for image paths the original did not know), \`page_size\`, and the
 settings listed in the library introduction (\`accel\`, \`cpu_model\`, \`kernel_args\`, ...), which override the
 server-wide ones for this VM. The node is not contacted until a keyword needs it.
 
@@ -132,11 +145,12 @@ Calling \`Qemu Init\` again ends the previous instance first (its VM is killed, 
 
 Example:
 | Qemu Init | \${nodes['DUT1']} | qemu_id=\${1} | smp=\${2} | mem=\${1024} | vnf=testpmd_io | img=/opt/boot/vmlinuz |
-| Qemu Init | \${nodes['DUT1']} | img=/opt/boot/vmlinuz-testbed | accel=tcg | kernel_args=pci=nomsi |`,
+| Qemu Init | \${nodes['DUT1']} | img=/opt/boot/vmlinuz-testbed | accel=tcg | kernel_args=pci=nomsi |
+| Qemu Init | \${nodes['DUT1']} | qemu_id=\${1} | smp=\${3} | mem=\${4096} | vnf=vppip4_2vhostvr1024 | img=/opt/boot/vmlinuz | page_size=2M | contract=head |`,
     async run(context, args) {
       try {
         const a = robotArguments<InitArguments>(args);
-        const vmArgs = { qemuId: a.qemu_id, smp: a.smp, mem: a.mem, vnf: a.vnf, img: a.img, binPath: a.bin_path, vmType: a.vm_type };
+        const vmArgs = { qemuId: a.qemu_id, smp: a.smp, mem: a.mem, vnf: a.vnf, img: a.img, binPath: a.bin_path, vmType: a.vm_type, pageSize: a.page_size };
         const instance = new QemuUtils(a.node, vmArgs, mergeSettings(serverSettings, settingsFromArguments(args, 'Qemu Init')));
         context.log.debug(`QemuUtils instance for VM ${instance.qemuId} (${instance.vmType}) on ${instance.node.host}`);
         return { instance };
@@ -187,6 +201,8 @@ Example:
       `Adds the default QEMU parameters, then those of the VM type (the original \`add_params\`).
 
 \`Qemu Init\` already did this: calling it again appends the same options a second time, as the original did.
+With \`contract=head\` (no automatic parameters, and no \`add_params\` in HEAD) it adds HEAD's default and
+kernelvm parameters.
 
 Example:
 | Add Params |`,
@@ -197,6 +213,11 @@ Example:
       ['command line'],
       `Adds the default QEMU parameters: daemonize, pid file, CPU model, machine and accelerator, SMP,
 huge-page backed memory, NUMA node, and \`-balloon none\` on QEMU older than 4.2. Appends to what is there.
+
+With \`contract=head\`, CSIT HEAD's: \`-daemonize -nodefaults -name vnf<id>,debug-threads=on -no-user-config
+-nographic -enable-kvm -pidfile /run/qemu_<id>.pid -cpu host -machine ... -smp ... -object
+memory-backend-file,...,mem-path=<P>,share=on -m <mem>M -numa node,memdev=mem\`, P \`/dev/hugepages1G\` for
+\`page_size=1G\`, else \`/dev/hugepages\`; no \`-monitor\`/\`-display\`/\`-vga\`/\`-balloon\`.
 
 Example:
 | Add Default Params |`,
@@ -217,6 +238,16 @@ Example:
       ['command line', 'kernelvm'],
       `Adds the kernelvm parameters: serial log, the host's / as read-only 9p root, the newest
 \`<img>*\` kernel with its command line (\`kernel_args\` appended), and a QMP socket. Appends to what is there.
+
+With \`contract=head\`, CSIT HEAD's: \`-serial file:/tmp/serial_<id>.log\`, the 9p root with \`mount_tag=virtioroot\`,
+\`-kernel\` and \`-initrd\`, and \`-append 'ro rootfstype=9p rootflags=trans=virtio root=virtioroot console=ttyS0
+tsc=reliable hugepages=512 hugepagesz=2M init=/etc/vm_init_<id>.conf fastboot'\` (\`hugepages=3 hugepagesz=1G\`
+for \`page_size=1G\`, \`ttyAMA0\` on aarch64, \`kernel_args\` after \`fastboot\`); no QMP socket. Kernel and initrd
+are read from the node when the command line is first written (\`Qemu Get Command Line\`, \`Qemu Start\`): of
+the files \`<img>*\` and \`initrd.img*\` beside them, the newest kernel (version order) that has an initrd of
+the same version (\`vmlinuz-6.8.0-90-generic\` with \`initrd.img-6.8.0-90-generic\`). HEAD took the last of each
+list independently, which booted a kernel with another's initrd (CSIT-1877); no matching pair fails naming
+every kernel and initrd found.
 
 Example:
 | Add Kernelvm Params |`,
@@ -341,6 +372,7 @@ Example:
         vm.qemuAddVhostUserIf(a.socket, { server: a.server, jumboFrames: a.jumbo_frames, queueSize: a.queue_size, queues: a.queues });
       },
     ),
+    ...headQemuKeywords(uses),
     noArgs(
       'qemu_start',
       ['lifecycle'],
@@ -352,8 +384,10 @@ read by MAC). QEMU exiting, a kernel panic or a power-down fail at once; \`boot_
 that hangs silently. On failure kills this VM, removes its runtime files and fails with QEMU's error output
 and the serial log's (or console's) tail. The log shows how long the start and the boot took.
 
-The dict: \`host\`, \`type\` (VM), \`port\` (SSH, 10021+id), \`serial\` (4555+id), \`username\`, \`password\`,
-\`interfaces\` (\`vhost<n>\`: \`mac_address\`, \`socket\`, and \`name\` for nestedvm).
+The dict: \`host\`, \`type\` (VM), \`port\` (SSH, 10021+id), \`serial\` (4555+id), \`username\`, \`password\`
+(\`cisco\`/\`cisco\`; \`testuser\`/\`Csit1234\` under \`contract=head\`), \`interfaces\` (\`vhost<n>\`: \`mac_address\`,
+\`socket\`, and \`name\` for nestedvm), and \`host_port\`, \`host_username\`, \`host_password\` for a node whose SSH port
+is not 22. Under \`contract=head\` only what was added is started; with no parameters at all it fails at once.
 
 Example:
 | \${vm}= | Qemu Start |`,

@@ -15,6 +15,7 @@ const ROBOT_TYPES: Readonly<Record<SettingKind, string>> = {
   accel: 'str | None',
   'lcore-flag': 'str | None',
   version: 'str | None',
+  contract: 'str | None',
 };
 
 /** The Robot type published for a setting's argument. */

@@ -10,10 +10,18 @@ import { shellQuote } from '../node/quote';
 import { QemuConfigError } from './errors';
 import type { QemuFeatures } from './version';
 
+/** A kernelvm's kernel and initrd, chosen on the node as a pair of one version (CSIT HEAD's `-kernel`/`-initrd`). */
+export interface KernelvmBootFiles {
+  kernel: string;
+  initrd: string;
+}
+
 /** The accelerator actually used (an `auto` setting resolved) and what the QEMU binary supports. */
 export interface HostProfile {
   accelerator: 'kvm' | 'tcg';
   features: QemuFeatures;
+  /** Read from the node just before rendering, for a command line with HEAD's `-kernel`/`-initrd`. */
+  kernelvmBoot?: KernelvmBootFiles;
 }
 
 /**

@@ -34,7 +34,12 @@ export interface VmLayout {
   /** Host port forwarded to the guest's sshd, and the TCP console port (nestedvm). */
   sshPort: number;
   serialPort: number;
+  /** CSIT HEAD's `page_size` (`contract=head` only; HEAD's empty default taken as 2M). */
+  pageSize?: PageSize;
 }
+
+/** CSIT HEAD's huge page sizes for `page_size`. */
+export type PageSize = '2M' | '1G';
 
 export type ParamSettings = Pick<QemuSettings, 'cpuModel' | 'hugepageMount' | 'guestHugepages' | 'kernelArgs'>;
 

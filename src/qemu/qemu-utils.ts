@@ -15,9 +15,12 @@ import { NO_CALL_CONTEXT, type CallContext } from './call';
 import { GuestConfig } from './guest-config';
 import { HostProfileCache } from './host-profile';
 import type { JsonObject, JsonValue } from './monitor';
-import { QemuOptions } from './options';
+import { findKernelvmBootFiles } from './head-boot';
+import { NET_USER_DEFAULTS, addHeadDefaultParams, addHeadKernelvmParams, addHeadNetUser, addHeadVfioPciIf, addHeadVhostUserIf } from './head-params';
+import { QemuOptions, type HostProfile, type KernelvmBootFiles } from './options';
 import { addDefaultParams, addKernelvmParams, addNestedvmParams, addVhostUserIfParams, type VmType } from './params';
 import { VmPinning } from './pinning';
+import { QemuConfigError } from './errors';
 import { DEFAULT_SETTINGS, type QemuSettings } from './settings';
 import { VmFiles } from './vm-files';
 import { nodeOf, qemuBinary, vmIdentity, type QemuInitArgs, type VmIdentity, type VmInfo, type VmInterfaceInfo } from './vm-identity';
@@ -26,8 +29,10 @@ import type { Runstate } from './vm-runstate';
 import type { VnfKwargs } from './vnf-args';
 
 export { BUILD_QEMU_DEFAULTS, BUILD_SCRIPT, type BuildQemuOptions } from './build';
+export { bootFileGlobs, bootFilesCommand, compareVersions, pairBootFiles } from './head-boot';
+export { HUGEPAGE_MOUNT_1G, NET_USER_DEFAULTS, VIRTIO_FEATURE_BITS, headMemPath } from './head-params';
 export { parseVcpuThreads } from './pinning';
-export { DEFAULT_BIN_PATH, DEFAULT_IMAGE, QEMU_INIT_DEFAULTS, type QemuInitArgs, type VmInfo, type VmInterfaceInfo } from './vm-identity';
+export { DEFAULT_BIN_PATH, DEFAULT_IMAGE, HEAD_DEFAULT_IMAGE, PAGE_SIZES, QEMU_INIT_DEFAULTS, type QemuInitArgs, type VmInfo, type VmInterfaceInfo } from './vm-identity';
 export { DEFAULT_BOOT_TIMEOUT, TCG_BOOT_TIMEOUT } from './vm-lifecycle';
 export type { Runstate } from './vm-runstate';
 
@@ -41,6 +46,18 @@ export interface VhostUserIfOptions {
 /** `qemu_add_vhost_user_if`'s defaults, the original's, which the published keyword signature shows too. */
 export const VHOST_USER_IF_DEFAULTS = Object.freeze({ server: true, jumboFrames: false, queueSize: null, queues: 1 });
 
+/** CSIT HEAD's `add_vhost_user_if` options. */
+export interface HeadVhostUserIfOptions {
+  server?: boolean | null;
+  jumbo?: boolean | null;
+  queueSize?: number | null;
+  queues?: number | null;
+  virtioFeatureMask?: number | null;
+}
+
+/** CSIT HEAD's `add_vhost_user_if` defaults, as its signature has them (a None mask means 0 here). */
+export const HEAD_VHOST_USER_IF_DEFAULTS = Object.freeze({ server: true, jumbo: false, queueSize: null, queues: 1, virtioFeatureMask: null });
+
 export class QemuUtils {
   readonly node: Node;
   readonly settings: QemuSettings;
@@ -52,22 +69,36 @@ export class QemuUtils {
   private readonly guest: GuestConfig;
   private readonly pinning: VmPinning;
   private params = new QemuOptions();
-  private vhostId = 0;
+  /** HEAD's `_nic_id` (2019's vhost count): vhost-user and vfio-pci NICs share it, and so their slots. */
+  private nicId = 0;
+  /** Set once HEAD's `-kernel`/`-initrd` are on the line: they are read from the node before rendering. */
+  private needsBootFiles = false;
+  private bootFiles: KernelvmBootFiles | undefined;
+  private hasNetUser = false;
 
   constructor(node: Node | Record<string, unknown>, args: QemuInitArgs = {}, settings: QemuSettings = { ...DEFAULT_SETTINGS }) {
     this.node = nodeOf(node);
     this.settings = settings;
-    this.identity = vmIdentity(this.node, args);
+    this.identity = vmIdentity(this.node, args, settings.contract);
     this.vmType = this.identity.vmType;
     this.files = new VmFiles(this.node, this.identity.layout, this.vmType);
     this.host = new HostProfileCache(this.node, qemuBinary(this.identity), this.identity.layout.arch, settings);
-    this.lifecycle = new VmLifecycle(this.identity, this.files, settings, async (call) => {
-      const host = await this.host.resolve(call);
-      return { host, command: `${shellQuote(qemuBinary(this.identity))} ${this.params.render(host)}` };
+    this.lifecycle = new VmLifecycle(this.identity, this.files, settings, (call) => {
+      // A bare binary does not daemonize: the start would hang for start_timeout instead of failing.
+      if (this.params.length === 0) {
+        throw new QemuConfigError(`QEMU: VM ${this.qemuId} has no parameters to start with: under contract=head call Add Default Params, Add Kernelvm Params and the NIC keywords first`);
+      }
+      return this.startCommand(call);
     });
     this.guest = new GuestConfig(this.identity, this.files, settings);
     this.pinning = new VmPinning(this.identity, this.lifecycle);
-    this.addParams();
+    // CSIT HEAD has no automatic parameters: its callers add them (ce12c26).
+    if (settings.contract === '2019') this.addParams();
+  }
+
+  /** `2019` or `head`: which CSIT QemuUtils the shared names follow for this VM. */
+  get contract(): QemuSettings['contract'] {
+    return this.settings.contract;
   }
 
   get qemuId(): number {
@@ -103,21 +134,64 @@ export class QemuUtils {
     else this.addKernelvmParams();
   }
 
+  /** `add_default_params`: 2019's, or under `contract=head` HEAD's (`-nographic`, `page_size`'s mem-path). */
   addDefaultParams(): void {
-    addDefaultParams(this.params, this.identity.layout, this.settings);
+    if (this.contract === 'head') addHeadDefaultParams(this.params, this.identity.layout, this.settings);
+    else addDefaultParams(this.params, this.identity.layout, this.settings);
   }
 
   addNestedvmParams(): void {
     addNestedvmParams(this.params, this.identity.layout);
   }
 
+  /** `add_kernelvm_params`: 2019's, or under `contract=head` HEAD's (`-serial file:`, paired `-kernel`/`-initrd`). */
   addKernelvmParams(): void {
-    addKernelvmParams(this.params, this.identity.layout, this.settings);
+    if (this.contract === 'head') {
+      addHeadKernelvmParams(this.params, this.identity.layout, this.settings);
+      this.needsBootFiles = true;
+    } else {
+      addKernelvmParams(this.params, this.identity.layout, this.settings);
+    }
+  }
+
+  /** HEAD's `add_net_user`: the management NIC with SSH forwarded from host port 10021+id. */
+  addNetUser(net: string | null = NET_USER_DEFAULTS.net): void {
+    if (this.hasNetUser) throw new QemuConfigError(`QEMU: VM ${this.qemuId} already has its management NIC (netdev id mgmt); Add Net User once`);
+    addHeadNetUser(this.params, this.identity.layout, net ?? NET_USER_DEFAULTS.net);
+    this.hasNetUser = true;
+  }
+
+  /**
+   * HEAD's `add_vhost_user_if`: one more vhost-user NIC, csum/gso from `virtio_feature_mask` (bits 0 and 6),
+   * no `mrg_rxbuf`; `jumbo` only logged, as HEAD does. Recorded in the VM dict's `interfaces`.
+   */
+  addVhostUserIf(socket: string, options: HeadVhostUserIfOptions = {}, call: CallContext = NO_CALL_CONTEXT): VmInterfaceInfo & { name: string } {
+    const index = this.nicId + 1;
+    const server = options.server ?? HEAD_VHOST_USER_IF_DEFAULTS.server;
+    const added = addHeadVhostUserIf(this.params, this.identity.layout, index, {
+      socket,
+      server,
+      queues: options.queues ?? HEAD_VHOST_USER_IF_DEFAULTS.queues,
+      virtioFeatureMask: options.virtioFeatureMask ?? 0,
+      ...(options.queueSize === null || options.queueSize === undefined ? {} : { queueSize: options.queueSize }),
+    });
+    if (options.jumbo) call.log.debug('Jumbo frames temporarily disabled!');
+    this.nicId = index;
+    this.identity.vmInfo.interfaces[added.name] = { mac_address: added.mac, socket };
+    this.files.addVhostSocket(added.name, socket, server);
+    return { name: added.name, mac_address: added.mac, socket };
+  }
+
+  /** HEAD's `add_vfio_pci_if`: passes host PCI function `pci` through as the next NIC (same counter as vhost-user). */
+  addVfioPciIf(pci: string): void {
+    const index = this.nicId + 1;
+    addHeadVfioPciIf(this.params, index, pci);
+    this.nicId = index;
   }
 
   /** `qemu_add_vhost_user_if`: one more vhost-user NIC; records it in the VM dict's `interfaces`. */
   qemuAddVhostUserIf(socket: string, options: VhostUserIfOptions = {}): VmInterfaceInfo & { name: string } {
-    const index = this.vhostId + 1;
+    const index = this.nicId + 1;
     const server = options.server ?? VHOST_USER_IF_DEFAULTS.server;
     const added = addVhostUserIfParams(this.params, this.identity.layout, index, {
       socket,
@@ -126,7 +200,7 @@ export class QemuUtils {
       queueSize: options.queueSize ?? undefined,
       queues: options.queues ?? VHOST_USER_IF_DEFAULTS.queues,
     });
-    this.vhostId = index;
+    this.nicId = index;
     this.identity.vmInfo.interfaces[added.name] = { mac_address: added.mac, socket };
     this.files.addVhostSocket(added.name, socket, server);
     return { name: added.name, mac_address: added.mac, socket };
@@ -134,8 +208,19 @@ export class QemuUtils {
 
   /** The exact command `Qemu Start` runs (with `sudo -S ` in front). */
   async qemuGetCommandLine(call: CallContext = NO_CALL_CONTEXT): Promise<string> {
+    return (await this.startCommand(call)).command;
+  }
+
+  /** The host facts the line depends on (and HEAD's kernel/initrd pair, read once), then the line. */
+  private async startCommand(call: CallContext): Promise<{ host: HostProfile; command: string }> {
     const host = await this.host.resolve(call);
-    return `${shellQuote(qemuBinary(this.identity))} ${this.params.render(host)}`;
+    if (this.needsBootFiles && this.bootFiles === undefined) {
+      this.bootFiles = await findKernelvmBootFiles(this.node, this.identity.layout.img, call);
+    }
+    const rendered = this.bootFiles === undefined ? host : { ...host, kernelvmBoot: this.bootFiles };
+    // Under contract=head nothing may have been added yet: the bare binary, no trailing space.
+    const options = this.params.render(rendered);
+    return { host, command: options === '' ? shellQuote(qemuBinary(this.identity)) : `${shellQuote(qemuBinary(this.identity))} ${options}` };
   }
 
   // ---- kernelvm guest configuration ------------------------------------------------------------------

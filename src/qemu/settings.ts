@@ -12,7 +12,16 @@ export const ACCELERATORS: readonly Accelerator[] = ['kvm', 'tcg', 'auto'];
 export type MainLcoreFlag = '--master-lcore' | '--main-lcore';
 export const MAIN_LCORE_FLAGS: readonly MainLcoreFlag[] = ['--master-lcore', '--main-lcore'];
 
+/** Which CSIT's QemuUtils contract a keyword follows where 2019 and HEAD (2026) share a name but differ. */
+export type Contract = '2019' | 'head';
+export const CONTRACTS: readonly Contract[] = ['2019', 'head'];
+
 export interface QemuSettings {
+  /**
+   * `2019` (default): the 2019 original. `head`: CSIT HEAD's QemuUtils where the two share a name (no automatic
+   * parameters at `Qemu Init`, HEAD's `Add Default Params` / `Add Kernelvm Params`, `/run` paths, testuser).
+   */
+  contract: Contract;
   /** `kvm` (original), `tcg`, or `auto` (KVM only when a probe shows it can run guests). */
   accel: Accelerator;
   /** `-cpu` model; `undefined` = `host` under KVM (original), `max` under TCG (`host` needs KVM). */
@@ -50,6 +59,7 @@ export interface QemuSettings {
 export const DEFAULT_TEMPLATE_DIR = resolve(__dirname, '..', '..', 'templates', 'vm');
 
 export const DEFAULT_SETTINGS: Readonly<QemuSettings> = Object.freeze({
+  contract: '2019',
   accel: 'kvm',
   hugepageMount: '/dev/hugepages',
   allocateHugepages: false,
@@ -64,7 +74,7 @@ export const DEFAULT_SETTINGS: Readonly<QemuSettings> = Object.freeze({
   remoteScriptDir: '/tmp/qemu-utils-remote',
 });
 
-export type SettingKind = 'string' | 'path' | 'positive-int' | 'non-negative-int' | 'bool' | 'accel' | 'lcore-flag' | 'version';
+export type SettingKind = 'string' | 'path' | 'positive-int' | 'non-negative-int' | 'bool' | 'accel' | 'lcore-flag' | 'version' | 'contract';
 
 export interface SettingDescriptor {
   /** The name users write: `--qemu-option <key>=...` and `Qemu Init ... <key>=...`. */
@@ -91,6 +101,7 @@ export const SETTING_DESCRIPTORS: readonly SettingDescriptor[] = [
   { key: 'qemu_install_version', field: 'qemuInstallVersion', kind: 'string', doc: '`Build Qemu`: release to build (default `qemu-2.11.2`).' },
   { key: 'qemu_install_dir', field: 'qemuInstallDir', kind: 'path', doc: '`Build Qemu`: install prefix, `-base` or `-patch` appended (default `/opt/qemu-2.11.2`).' },
   { key: 'remote_script_dir', field: 'remoteScriptDir', kind: 'path', doc: '`Build Qemu`: node directory the build script is copied to (default `/tmp/qemu-utils-remote`).' },
+  { key: 'contract', field: 'contract', kind: 'contract', doc: '`2019` (default) or `head`: which CSIT QemuUtils a keyword follows where the 2019 original and CSIT HEAD (2026) share a name but differ. Under `head`, `Qemu Init` adds no parameters (call `Add Default Params`, `Add Kernelvm Params` and the NIC keywords, as HEAD\'s QemuManager does), those two keywords write HEAD\'s options (`-nographic`, `-serial file:`, `-initrd`, `hugepagesz=`, `page_size`), files are under `/run`, the VM dict has `testuser`/`Csit1234`, and the default `img` is `/var/lib/vm/image.iso`. HEAD\'s own names (`Add Vhost User If`, `Add Vfio Pci If`, `Add Net User`) work under both.' },
 ];
 
 function parseSetting(descriptor: SettingDescriptor, value: unknown, where: string): QemuSettings[keyof QemuSettings] {
@@ -115,6 +126,11 @@ function parseSetting(descriptor: SettingDescriptor, value: unknown, where: stri
         throw new QemuConfigError(`${what} must be one of ${ACCELERATORS.join(', ')}, got ${describeValue(value)}`);
       }
       return text as Accelerator;
+    case 'contract':
+      if (!(CONTRACTS as readonly string[]).includes(text)) {
+        throw new QemuConfigError(`${what} must be one of ${CONTRACTS.join(', ')}, got ${describeValue(value)}`);
+      }
+      return text as Contract;
     case 'lcore-flag':
       if (!(MAIN_LCORE_FLAGS as readonly string[]).includes(text)) {
         throw new QemuConfigError(`${what} must be one of ${MAIN_LCORE_FLAGS.join(', ')}, got ${describeValue(value)}`);

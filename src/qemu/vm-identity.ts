@@ -5,9 +5,14 @@
 import { parseNode, type Node } from '../node';
 import { isUsablePath, requireInteger } from './checks';
 import { QemuConfigError } from './errors';
-import { GUEST_ARCHES, VM_TYPES, type GuestArch, type VmLayout, type VmType } from './params';
+import { GUEST_ARCHES, VM_TYPES, type GuestArch, type PageSize, type VmLayout, type VmType } from './params';
+import type { Contract } from './settings';
 
 export const DEFAULT_IMAGE = '/var/lib/vm/vhost-nested.img';
+/** CSIT HEAD's default image (`Constants.QEMU_VM_IMAGE`), under `contract=head`. */
+export const HEAD_DEFAULT_IMAGE = '/var/lib/vm/image.iso';
+/** CSIT HEAD's `page_size` values; its empty default became `hugepagesz=` (csit-head.md §9.6): 2M here. */
+export const PAGE_SIZES: readonly string[] = ['', '2M', '1G'];
 export const DEFAULT_BIN_PATH = '/usr/bin';
 
 /** The original constructor's arguments (`node` aside); `null` or absent means the original's default. */
@@ -20,10 +25,12 @@ export interface QemuInitArgs {
   binPath?: string | null;
   /** Overrides the choice by image path ('/var/lib/vm/' nestedvm, '/opt/boot/vmlinuz' kernelvm). */
   vmType?: VmType | null;
+  /** CSIT HEAD's `page_size` ('' = 2M, '2M', '1G'); `contract=head` only. */
+  pageSize?: string | null;
 }
 
 /** The original constructor's defaults, which the published keyword signature shows too. */
-export const QEMU_INIT_DEFAULTS = Object.freeze({ qemuId: 1, smp: 1, mem: 512, vnf: null, img: DEFAULT_IMAGE, binPath: DEFAULT_BIN_PATH });
+export const QEMU_INIT_DEFAULTS = Object.freeze({ qemuId: 1, smp: 1, mem: 512, vnf: null, img: DEFAULT_IMAGE, binPath: DEFAULT_BIN_PATH, pageSize: '' });
 
 export interface VmInterfaceInfo {
   mac_address: string;
@@ -84,8 +91,25 @@ function vmTypeOf(img: string, override: VmType | null | undefined): VmType {
   );
 }
 
+function pageSizeOf(value: string | null | undefined, contract: Contract): PageSize | undefined {
+  const given = value ?? '';
+  if (typeof given !== 'string' || !PAGE_SIZES.includes(given)) {
+    throw new QemuConfigError(`QEMU: page_size must be one of "", 2M, 1G, got ${JSON.stringify(given)}`);
+  }
+  if (contract === '2019') {
+    if (given !== '') throw new QemuConfigError(`QEMU: page_size is CSIT HEAD's argument: give contract=head with it (2019's VMs use hugepage_mount and guest_hugepages)`);
+    return undefined;
+  }
+  return given === '1G' ? '1G' : '2M';
+}
+
+/** Where the VM's files live: 2019's `/var/run`, HEAD's `/run` (`2896038`). */
+function runDir(contract: Contract): string {
+  return contract === 'head' ? '/run' : '/var/run';
+}
+
 /** The constructor's validator: every argument checked against the original's rules, defaults applied. */
-export function vmIdentity(node: Node, args: QemuInitArgs): VmIdentity {
+export function vmIdentity(node: Node, args: QemuInitArgs, contract: Contract = '2019'): VmIdentity {
   const arch = node.arch;
   if (!(GUEST_ARCHES as readonly string[]).includes(arch)) {
     throw new QemuConfigError(`QEMU: node arch ${JSON.stringify(arch)} is not supported; use one of ${GUEST_ARCHES.join(', ')}`);
@@ -93,13 +117,16 @@ export function vmIdentity(node: Node, args: QemuInitArgs): VmIdentity {
   const qemuId = requireInteger(args.qemuId ?? QEMU_INIT_DEFAULTS.qemuId, 'qemu_id', 0, 255);
   const smp = requireInteger(args.smp ?? QEMU_INIT_DEFAULTS.smp, 'smp', 1, 1024);
   const mem = requireInteger(args.mem ?? QEMU_INIT_DEFAULTS.mem, 'mem', 1);
-  const img = requirePath(args.img ?? QEMU_INIT_DEFAULTS.img, 'img', 'a path');
+  const img = requirePath(args.img ?? (contract === 'head' ? HEAD_DEFAULT_IMAGE : QEMU_INIT_DEFAULTS.img), 'img', 'a path');
   const binPath = requirePath(args.binPath ?? QEMU_INIT_DEFAULTS.binPath, 'bin_path', 'a directory');
   const vnf = args.vnf ?? QEMU_INIT_DEFAULTS.vnf;
   if (vnf !== null && typeof vnf !== 'string') throw new QemuConfigError(`QEMU: vnf must be a VNF name or None, got ${JSON.stringify(vnf)}`);
   const vmType = vmTypeOf(img, args.vmType);
+  const pageSize = pageSizeOf(args.pageSize, contract);
 
-  const vmInfo: VmInfo = { host: node.host, type: 'VM', port: 10021 + qemuId, serial: 4555 + qemuId, username: 'cisco', password: 'cisco', interfaces: {} };
+  // HEAD's guest user since `44dcb31`; 2019's was cisco/cisco.
+  const [username, password] = contract === 'head' ? ['testuser', 'Csit1234'] : ['cisco', 'cisco'];
+  const vmInfo: VmInfo = { host: node.host, type: 'VM', port: 10021 + qemuId, serial: 4555 + qemuId, username, password, interfaces: {} };
   if (node.port !== 22) {
     vmInfo.host_port = node.port;
     vmInfo.host_username = node.username;
@@ -111,13 +138,14 @@ export function vmIdentity(node: Node, args: QemuInitArgs): VmIdentity {
     mem,
     img,
     arch: arch as GuestArch,
-    pidfile: `/var/run/qemu_${qemuId}.pid`,
-    qmp: `/var/run/qmp_${qemuId}.sock`,
-    qga: `/var/run/qga_${qemuId}.sock`,
+    pidfile: `${runDir(contract)}/qemu_${qemuId}.pid`,
+    qmp: `${runDir(contract)}/qmp_${qemuId}.sock`,
+    qga: `${runDir(contract)}/qga_${qemuId}.sock`,
     log: `/tmp/serial_${qemuId}.log`,
     ini: `/etc/vm_init_${qemuId}.conf`,
     sshPort: vmInfo.port,
     serialPort: vmInfo.serial,
+    ...(pageSize === undefined ? {} : { pageSize }),
   };
   return { node, vmType, layout, binPath, vnf, vmInfo };
 }

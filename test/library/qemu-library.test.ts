@@ -27,6 +27,9 @@ const ORIGINAL_METHODS = [
   'build_qemu',
 ];
 
+/** CSIT HEAD's QemuUtils methods that 2019 did not have (2019's names stay as they were). */
+const HEAD_METHODS = ['add_vhost_user_if', 'add_vfio_pci_if', 'add_net_user'];
+
 class RecordingLogger implements KeywordLogger {
   readonly lines: { level: LogLevel; message: string }[] = [];
   log(level: LogLevel, message: string): void {
@@ -58,7 +61,20 @@ describe('createQemuLibrary', () => {
   it('publishes every public method of the original, plus init, close, command line and QMP', () => {
     // The VM manager's keywords (tag `manager`, and diagnostics) are tested in manager-keywords.test.ts.
     const vmKeywords = library.keywords.filter((keyword) => !keyword.tags?.includes('manager') && keyword.name !== 'qemu_log_diagnostics').map((keyword) => keyword.name);
-    expect(vmKeywords.sort()).toEqual([...ORIGINAL_METHODS, 'qemu_init', 'qemu_close', 'qemu_get_command_line', 'qemu_qmp_exec'].sort());
+    expect(vmKeywords.sort()).toEqual([...ORIGINAL_METHODS, ...HEAD_METHODS, 'qemu_init', 'qemu_close', 'qemu_get_command_line', 'qemu_qmp_exec'].sort());
+  });
+
+  it("publishes CSIT HEAD's own names with HEAD's argument names and defaults, and page_size and contract on Qemu Init", () => {
+    const compiled = compileLibrary(library);
+    const published = (name: string) => compiled.keywords.get(name)?.published;
+    expect(published('add_vhost_user_if')?.args).toEqual(['socket', ['server', true], ['jumbo', false], 'queue_size=None', ['queues', 1], 'virtio_feature_mask=None']);
+    expect(published('add_vhost_user_if')?.types).toMatchObject({ socket: 'str', server: 'bool', jumbo: 'bool', queue_size: 'int | None', queues: 'int', virtio_feature_mask: 'int | None' });
+    expect(published('add_vfio_pci_if')?.args).toEqual(['pci']);
+    expect(published('add_net_user')?.args).toEqual(['net=10.0.2.0/24']);
+    expect(published('qemu_init')?.args.slice(7, 10)).toEqual(['*', 'vm_type=None', 'page_size=']);
+    expect(published('qemu_init')?.args).toContain('contract=None');
+    expect(compiled.keywords.get('add_vhost_user_if')?.printableName).toBe('Add Vhost User If');
+    expect(library.intro).toContain('| contract |');
   });
 
   it('compiles with the generic server rules (arg specs, types, docs)', () => {
@@ -144,6 +160,36 @@ describe('keywords called directly', () => {
     const init = transport.records.find((record) => record.kind === 'writeFile');
     expect(init?.kind === 'writeFile' && init.content).toContain('\n/usr/bin/dpdk-testpmd -v -l 0-1 --main-lcore 0 --in-memory -- --forward-mode=io');
     expect(transport.commandLines()).toEqual(['sudo -S rm -f /etc/vm_init_2.conf']);
+  });
+
+  it('contract=head per Qemu Init (or server-wide): HEAD\'s composition through the keywords, Robot\'s text converted', async () => {
+    const library = createQemuLibrary({ qemu_version: '8.2.2' });
+    const keyword = (name: string) => {
+      const found = library.keywords.find((candidate) => candidate.name === name);
+      if (!found) throw new Error(`no keyword ${name}`);
+      return found;
+    };
+    const node = dryRunDict({
+      dry_run_responses: [{ match: 'printf \'kernel', stdout: 'kernel /opt/boot/vmlinuz-6.8.0-90-generic\ninitrd /opt/boot/initrd.img-6.8.0-90-generic\n' }],
+    });
+    const created = (await keyword('qemu_init').run(contextFor(undefined), { node, qemu_id: 1, smp: 3, mem: 4096, vnf: 'vppip4_2vhostvr1024', img: '/opt/boot/vmlinuz', page_size: '1G', contract: 'head' })) as { instance: QemuUtils };
+    const context = contextFor(created.instance);
+    expect(await keyword('qemu_get_command_line').run(context, {})).toBe('/usr/bin/qemu-system-x86_64');
+    await keyword('add_default_params').run(context, {});
+    await keyword('add_kernelvm_params').run(context, {});
+    await keyword('add_net_user').run(context, { net: '' });
+    await keyword('add_vhost_user_if').run(context, { socket: '/run/vpp/sock-1-1', server: true, jumbo: false, queue_size: 1024, queues: 1, virtio_feature_mask: 65 });
+    await keyword('add_vfio_pci_if').run(context, { pci: '0000:86:00.1' });
+    const line = (await keyword('qemu_get_command_line').run(context, {})) as string;
+    expect(line).toMatch(/^\/usr\/bin\/qemu-system-x86_64 -daemonize -nodefaults -name vnf1,debug-threads=on -no-user-config -nographic -enable-kvm -pidfile \/run\/qemu_1\.pid /);
+    expect(line).toContain('mem-path=/dev/hugepages1G,share=on');
+    expect(line).toContain("hugepages=3 hugepagesz=1G init=/etc/vm_init_1.conf fastboot' -netdev user,id=mgmt,net=10.0.2.0/24,hostfwd=tcp::10022-:22 -device virtio-net,netdev=mgmt -chardev");
+    expect(line).toContain('addr=6.0,mq=on,vectors=4,csum=on,gso=on,guest_tso4=on,guest_tso6=on,guest_ecn=on,rx_queue_size=1024,tx_queue_size=1024 -device vfio-pci,host=0000:86:00.1,addr=7.0');
+    await expect(keyword('add_vfio_pci_if').run(context, { pci: '' })).rejects.toThrow(/^QEMU: pci must be a PCI address like 0000:86:00\.0 .*got None$/);
+    const serverWide = createQemuLibrary({ contract: 'head' }).keywords.find((candidate) => candidate.name === 'qemu_init');
+    const headVm = (await serverWide?.run(contextFor(undefined), { node: dryRunDict() })) as { instance: QemuUtils };
+    expect([headVm.instance.contract, headVm.instance.vmType, headVm.instance.tempFiles().pidfile]).toEqual(['head', 'nestedvm', '/run/qemu_1.pid']);
+    expect(() => createQemuLibrary({ contract: '2026' })).toThrow(/'contract' must be one of 2019, head, got "2026"/);
   });
 
   it("convert the known kwargs with Robot's rules: jumbo_frames='False' is false, queues='2' is 2", async () => {

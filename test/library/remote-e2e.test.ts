@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertRobotAvailable, runLibdoc, itWithRobot } from '../support/libdoc';
 import { py, runSessions } from '../support/xmlrpc';
-import { collapseSpaces, VERIFIED_TESTPMD_MAC } from '../support/verified';
+import { collapseSpaces, VERIFIED_HEAD_1A, VERIFIED_TESTPMD_MAC } from '../support/verified';
 
 let server: RemoteServer;
 
@@ -42,6 +42,29 @@ interface RunResult {
 }
 
 describe('QemuUtils served over XML-RPC', () => {
+  it("contract=head: HEAD's composition keywords give verified example 1a, the arguments as Robot's Remote sends them", async () => {
+    const node = {
+      host: 'e2e-head-dut1',
+      port: 22,
+      username: 'testuser',
+      type: 'DUT',
+      transport: 'dry-run',
+      dry_run_responses: [{ match: "printf 'kernel", stdout: 'kernel /opt/boot/vmlinuz-6.8.0-90-generic\ninitrd /opt/boot/initrd.img-6.8.0-90-generic\n' }],
+    };
+    const results = await runSessions<RunResult>(server.url, {
+      '/DUT1_head1': [
+        ['qemu_init', [node], { qemu_id: 1, smp: 3, mem: 4096, vnf: 'vppip4_2vhostvr1024', img: '/opt/boot/vmlinuz', page_size: '2M', contract: 'head', accel: 'kvm' }],
+        ['add_default_params', [], {}],
+        ['add_kernelvm_params', [], {}],
+        ['add_vhost_user_if', ['/run/vpp/sock-1-1'], { jumbo: false, queues: 1, queue_size: 1024, virtio_feature_mask: 0 }],
+        ['add_vhost_user_if', ['/run/vpp/sock-1-2'], { jumbo: 'False', queues: '1', queue_size: '1024', virtio_feature_mask: '' }],
+        ['qemu_get_command_line', [], {}],
+      ],
+    });
+    for (const step of results['/DUT1_head1']) expect([step.status, step.error]).toEqual(['PASS', undefined]);
+    expect(results['/DUT1_head1'][5].return).toBe(VERIFIED_HEAD_1A);
+  });
+
   it('Qemu Init -> Qemu Add Vhost User If x2 -> Configure Kernelvm Vnf -> Qemu Get Command Line, in two independent sessions at once', async () => {
     const results = await runSessions<RunResult>(server.url, {
       '/DUT1_vm1': [

@@ -22,6 +22,13 @@ describe('settings as Robot arguments and server-wide text', () => {
     expect(() => settingsFromText({ allocate_hugepages: 'maybe' }, 'x')).toThrow(/must be a boolean/);
   });
 
+  it('take contract as 2019 or head, from text, a number (2019 typed unquoted) or a keyword argument', () => {
+    expect(settingsFromText({ contract: 'head' }, '--qemu-option')).toEqual({ contract: 'head' });
+    expect(settingsFromText({ contract: 2019 }, 'Qemu Init')).toEqual({ contract: '2019' });
+    expect(settingsFromArguments({ node: {}, contract: '' }, 'Qemu Manager Init')).toEqual({});
+    expect(() => settingsFromText({ contract: 'HEAD2026' }, 'Qemu Init')).toThrow(/^Qemu Init 'contract' must be one of 2019, head, got "HEAD2026"$/);
+  });
+
   it("take a keyword's settings, Robot's empty text (its None) meaning not given", () => {
     expect(settingsFromArguments({ node: {}, qemu_id: 3, accel: 'tcg', cpu_model: '', boot_timeout: null, allocate_hugepages: true }, 'Qemu Init')).toEqual({
       accel: 'tcg',
