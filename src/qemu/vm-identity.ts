@@ -6,6 +6,7 @@ import { parseNode, type Node } from '../node';
 import { isUsablePath, requireInteger } from './checks';
 import { QemuConfigError } from './errors';
 import { GUEST_ARCHES, VM_TYPES, type GuestArch, type VmLayout, type VmType } from './params';
+import { claimVm, ownerMarkerPath } from './vm-ownership';
 
 export const DEFAULT_IMAGE = '/var/lib/vm/vhost-nested.img';
 export const DEFAULT_BIN_PATH = '/usr/bin';
@@ -119,6 +120,8 @@ export function vmIdentity(node: Node, args: QemuInitArgs): VmIdentity {
     sshPort: vmInfo.port,
     serialPort: vmInfo.serial,
   };
+  // Before any file of this id is written: a VM another live session holds fails here, naming it.
+  claimVm(node, qemuId);
   return { node, vmType, layout, binPath, vnf, vmInfo };
 }
 
@@ -133,7 +136,7 @@ export function qemuBinary(identity: Pick<VmIdentity, 'binPath' | 'layout'>): st
  */
 export function filesOfId(layout: VmLayout): string[] {
   const id = layout.qemuId;
-  return [layout.pidfile, layout.qmp, layout.qga, layout.log, layout.ini, `/etc/vpp/vm_startup_${id}.conf`, `/etc/vpp/vm_running_${id}.exec`];
+  return [layout.pidfile, layout.qmp, layout.qga, layout.log, layout.ini, `/etc/vpp/vm_startup_${id}.conf`, `/etc/vpp/vm_running_${id}.exec`, ownerMarkerPath(id)];
 }
 
 /**

@@ -301,7 +301,7 @@ class RemoteServerImpl<I> implements RemoteServer {
       instances.map(async ({ session, instance }) => {
         const logger = new CallLogger();
         const disposal = Promise.resolve()
-          .then(() => this.compiled.library.disposeInstance(instance, logger))
+          .then(() => this.compiled.library.disposeInstance(instance, logger, session))
           .then(
             () => undefined,
             (error: unknown) => this.log.error('disposing an instance failed', { session: sessionPath(session), error: String(error) }),

@@ -158,7 +158,7 @@ export async function runWithInstance<I>(
       if (previous !== undefined) {
         session.instance = undefined;
         try {
-          await library.disposeInstance(previous, context.log);
+          await library.disposeInstance(previous, context.log, session.name);
         } catch (error) {
           context.log.warn(`Disposing the previous instance failed: ${String(error)}`);
         }
@@ -183,7 +183,7 @@ export async function runWithInstance<I>(
       if (current !== undefined) {
         if (session.instance === current) session.instance = undefined;
         try {
-          await library.disposeInstance(current, context.log);
+          await library.disposeInstance(current, context.log, session.name);
         } catch (error) {
           // The keyword's own failure says more than the clean-up's; report the clean-up's only when alone.
           if (!('error' in outcome)) throw error;
