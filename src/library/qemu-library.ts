@@ -2,6 +2,8 @@
  * The QemuUtils remote library: the QEMU domain bound to the generic RemoteLibrary contract. One session
  * (URL path) holds one QemuUtils instance (one VM), or one QemuManager (many VMs, `manager-keywords.ts`).
  */
+import { nodeLabel } from '../node';
+import { QemuManager } from '../qemu/manager';
 import type { KeywordDefinition, RemoteLibrary } from '../remote/library';
 import { runAsVmOwner, VmOwnership, type VmOwner } from '../qemu/vm-ownership';
 import { LIBRARY_INIT_DOC, LIBRARY_INTRO } from './docs';
@@ -53,6 +55,13 @@ export function createQemuLibrary(options: Record<string, string> = {}, ownershi
     initDoc: LIBRARY_INIT_DOC,
     keywords: keywords.map((keyword) => asSessionOwner(keyword, ownership)),
     instanceMissingMessage: NO_INSTANCE_MESSAGE,
+    describeInstance(instance) {
+      if (instance instanceof QemuManager) {
+        const vms = instance.vms.map((vm) => `${vm.name} (VM ${vm.qemuId} on ${nodeLabel(vm.vm.node)})`);
+        return vms.length > 0 ? `VM manager of ${vms.join(', ')}` : 'VM manager without VMs';
+      }
+      return `VM ${instance.qemuId} on ${nodeLabel(instance.node)} (${instance.running ? 'running' : 'not running'})`;
+    },
     async disposeInstance(instance, log, session) {
       const holder = holderOf(session);
       try {

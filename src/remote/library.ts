@@ -103,6 +103,8 @@ export interface RemoteLibrary<I> {
    * shutdown. `session` is the session that held it (`''` = default).
    */
   disposeInstance(instance: I, log: KeywordLogger, session: string): Promise<void>;
+  /** What an instance holds, in a few words, for the server log (`VM 1 on u@dut1:22`). */
+  describeInstance?(instance: I): string;
 }
 
 // Part of the contract: keywords throw it to steer how Robot reports a failure.

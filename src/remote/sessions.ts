@@ -14,6 +14,8 @@ export class Session<I> {
   /** Keywords run so far. */
   calls = 0;
   lastUsed: Date | undefined;
+  /** When the last call ended (`performance.now()`): the session lease counts from here. */
+  idleSince = performance.now();
   private tail: Promise<unknown> = Promise.resolve();
   private queued = 0;
 
@@ -29,6 +31,7 @@ export class Session<I> {
     this.queued += 1;
     const run = this.tail.then(task).finally(() => {
       this.queued -= 1;
+      if (this.queued === 0) this.idleSince = performance.now();
     });
     this.tail = run.catch(() => undefined);
     return run;
