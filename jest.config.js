@@ -23,6 +23,7 @@ const UNIT = [
   'qemu/params',
   'qemu/qemu-utils',
   'qemu/version-settings',
+  'qemu/start-abort',
   'qemu/vm-ownership',
   'qemu/vm-runstate',
   'remote/auth',

@@ -42,6 +42,12 @@ function serialTail(log: string | undefined): string {
   return log && log.trim() ? `\nSerial log tail:\n${tailLines(log)}` : '';
 }
 
+/** Why the call's signal fired: the server's stop, or its client gone (the reason says which). */
+function abortReason(call: CallContext): string {
+  const reason: unknown = call.signal?.reason;
+  return reason instanceof Error ? reason.message : 'server shutting down';
+}
+
 function capitalised(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
@@ -96,7 +102,7 @@ export class VmLifecycle {
       if (result.rc !== 0) {
         // QEMU refused (or died before daemonizing): what it said, and whatever the guest printed, in one round trip.
         const report = await this.cleanUpFailedStart(call);
-        const why = result.aborted ? 'the start was aborted (server shutting down)' : `rc ${String(result.rc)}${result.exitSignal ? ` (${result.exitSignal})` : ''}`;
+        const why = result.aborted ? `the start was aborted (${abortReason(call)})` : `rc ${String(result.rc)}${result.exitSignal ? ` (${result.exitSignal})` : ''}`;
         throw new QemuStartError(
           `QEMU: Start failed on ${this.node.host}! ${why}: ${tailLines(result.stderr || result.stdout) || '(no output)'}${serialTail(report?.files.get(this.layout.log))}`,
         );
