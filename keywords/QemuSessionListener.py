@@ -62,7 +62,8 @@ class QemuSessionListener:
         name = _normalized(result.name or '')
         if name not in _OPENING and name not in _CLOSING:
             return
-        uri = self._remote_uri(result.owner)
+        # `owner` since Robot Framework 7; `libname` before.
+        uri = self._remote_uri(getattr(result, 'owner', None) or getattr(result, 'libname', None))
         if uri is None or not self._scopes:
             return
         if name in _OPENING:
