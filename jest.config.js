@@ -32,6 +32,8 @@ const UNIT = [
   'qemu/qemu-utils',
   'qemu/start-hints',
   'qemu/version-settings',
+  'qemu/start-abort',
+  'qemu/vm-ownership',
   'qemu/vm-runstate',
   'remote/auth',
   'remote/binding',

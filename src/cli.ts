@@ -16,6 +16,8 @@ import { createServerLog, SERVER_LOG_LEVELS, type ServerLogLevel } from './remot
 
 /** The environment variable that may hold the HTTP Basic credentials, `user:password`. */
 const CREDENTIALS_ENV = 'QEMU_UTILS_REMOTE_CREDENTIALS';
+/** The environment variable that may give the session lease in seconds (`--session-lease` wins). */
+const SESSION_LEASE_ENV = 'QEMU_UTILS_REMOTE_SESSION_LEASE';
 const AUTH_REALM = 'qemu-utils-remote';
 const SERVER_HINTS = {
   credentials: `Set ${CREDENTIALS_ENV}=user:password or --credentials-file FILE`,
@@ -41,6 +43,9 @@ Options:
   --max-request-bytes N    Request body limit; larger requests get HTTP 413 (default 134217728).
   --grace-period SECONDS   On stop, how long running keywords may take before they are cut
                            (default 10).
+  --session-lease SECONDS  A session that receives no call for this long is closed as its
+                           Qemu Close would, with a warning in the server log (default 3600;
+                           0 = never). The environment variable ${SESSION_LEASE_ENV} works too.
   --log-level LEVEL        Server log level: error, warn, info, debug or silent (default info).
   --log-json               Server log as one JSON object per line.
   --credentials-file FILE  HTTP Basic credentials, one line \`user:password\`. The environment
@@ -78,6 +83,7 @@ interface CliOptions {
   maxSessions: number;
   maxRequestBytes: number;
   gracePeriodMs: number;
+  sessionLeaseMs: number;
   logLevel: ServerLogLevel;
   logJson: boolean;
   credentialsFile?: string;
@@ -95,7 +101,7 @@ function wholeNumber(text: string | undefined, option: string, fallback: number,
   return Number(text);
 }
 
-function parseOptions(argv: string[], libraries: LibraryTable): CliOptions {
+function parseOptions(argv: string[], libraries: LibraryTable, env: NodeJS.ProcessEnv): CliOptions {
   const secretOnArgv = argv.find((arg) => /^--(credentials|password|user|auth)(=|$)/.test(arg));
   if (secretOnArgv) {
     throw new UsageError(
@@ -116,6 +122,7 @@ function parseOptions(argv: string[], libraries: LibraryTable): CliOptions {
       'max-sessions': { type: 'string' },
       'max-request-bytes': { type: 'string' },
       'grace-period': { type: 'string' },
+      'session-lease': { type: 'string' },
       'log-level': { type: 'string' },
       'log-json': { type: 'boolean' },
       'credentials-file': { type: 'string' },
@@ -143,6 +150,10 @@ function parseOptions(argv: string[], libraries: LibraryTable): CliOptions {
   }
   const gracePeriod = values['grace-period'] ?? '10';
   if (!/^\d+(\.\d+)?$/.test(gracePeriod)) throw new UsageError(`--grace-period takes seconds, got '${gracePeriod}'.`);
+  const lease = values['session-lease'] ?? env[SESSION_LEASE_ENV] ?? '3600';
+  if (!/^\d+(\.\d+)?$/.test(lease)) {
+    throw new UsageError(`--session-lease (or ${SESSION_LEASE_ENV}) takes seconds, 0 for never, got '${lease}'.`);
+  }
   const host = values.host ?? '127.0.0.1';
   const options: CliOptions = {
     host,
@@ -152,6 +163,7 @@ function parseOptions(argv: string[], libraries: LibraryTable): CliOptions {
     maxSessions: wholeNumber(values['max-sessions'], '--max-sessions', 64, 1),
     maxRequestBytes: wholeNumber(values['max-request-bytes'], '--max-request-bytes', 128 * 1024 * 1024, 1024),
     gracePeriodMs: Number(gracePeriod) * 1000,
+    sessionLeaseMs: Number(lease) * 1000,
     logLevel: logLevel as ServerLogLevel,
     logJson: values['log-json'] ?? false,
     makeLibrary,
@@ -185,7 +197,7 @@ export async function main(
 ): Promise<number> {
   let options: CliOptions;
   try {
-    options = parseOptions(argv, libraries);
+    options = parseOptions(argv, libraries, env);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`qemu-utils-remote: ${message}\nRun qemu-utils-remote --help for the options.\n`);
@@ -215,6 +227,7 @@ export async function main(
       maxSessions: options.maxSessions,
       maxBodyBytes: options.maxRequestBytes,
       gracePeriodMs: options.gracePeriodMs,
+      sessionLeaseMs: options.sessionLeaseMs,
       log,
       authRealm: AUTH_REALM,
       hints: SERVER_HINTS,

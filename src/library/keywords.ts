@@ -142,6 +142,8 @@ settings listed in the library introduction (\`accel\`, \`cpu_model\`, \`kernel_
 server-wide ones for this VM. The node is not contacted until a keyword needs it.
 
 Calling \`Qemu Init\` again ends the previous instance first (its VM is killed, its files removed).
+One owner per VM: when another live session of this server holds the same \`qemu_id\` on the same node
+(host and port), \`Qemu Init\` fails naming that session, and writes nothing.
 
 Example:
 | Qemu Init | \${nodes['DUT1']} | qemu_id=\${1} | smp=\${2} | mem=\${1024} | vnf=testpmd_io | img=/opt/boot/vmlinuz |
@@ -167,8 +169,10 @@ Example:
     parameters: [],
     doc: `Ends this session's QemuUtils instance: kills its VM if it still runs and removes the files the
 instance created on the node. Does nothing when there is no instance, so it is safe in any teardown.
-Like \`Qemu Kill\`, it also removes a VM a previous server run left on this \`qemu_id\` (a live QEMU
-started with its pid file), with that id's files, and logs a warning naming them. On a node that cannot be
+Like \`Qemu Kill\`, it also removes a VM no live session of this server holds but that runs on this
+\`qemu_id\` (a live QEMU started with its pid file: a previous server run's, another server's or another
+process's, as the warning says), with that id's files, and logs a warning naming them. Another live
+session's VM is never touched. On a node that cannot be
 reached it passes with a warning when this session started no VM there, and fails naming the VM, its pid and
 the node when its VM may still run there; the session ends either way.
 

@@ -29,6 +29,8 @@ export interface VmCleanupRequest {
    * pid file is reported with those of them that exist, and after the kill they are removed too.
    */
   adopt?: readonly string[];
+  /** With `adopt`: the owner marker whose line a found VM's report carries (`vm-ownership.ts`). */
+  marker?: string;
 }
 
 export type KillOutcome = 'not-running' | 'killed' | 'survived';
@@ -37,6 +39,13 @@ export type KillOutcome = 'not-running' | 'killed' | 'survived';
 export interface LeftoverVm {
   pid: number;
   files: string[];
+  /** The owner marker's line, when the node has one (which server and session started it). */
+  marker?: string;
+  /** The head of its command line. */
+  command?: string;
+  /** Modification times (epoch seconds) of the pid file and of the marker. */
+  pidfileTime?: number;
+  markerTime?: number;
 }
 
 export interface VmCleanupReport {
@@ -51,26 +60,37 @@ export interface VmCleanupReport {
  * Shell lines that find a live (non-zombie) process whose pid the pid file holds and whose command line names
  * that pid file, i.e. a QEMU started with it; they print it and which of `files` exist, and set `$left`.
  */
-function leftoverLines(pidfile: string, files: readonly string[]): string[] {
+function leftoverLines(pidfile: string, files: readonly string[], marker?: string): string[] {
+  const owner =
+    marker === undefined
+      ? []
+      : [
+          `  lmf=${shellQuote(marker)}; if [ -f "$lmf" ]; then echo "${MARK} owner $(head -c 300 "$lmf" | tr -d '\\n')"; fi`,
+          `  echo "${MARK} command $(tr '\\0' ' ' < /proc/$lpid/cmdline | cut -c1-200)"`,
+          // Modification times (epoch seconds) of the pid file and the marker: a marker only names the QEMU
+          // started just after it was written, not one that took the pid file over later.
+          `  echo "${MARK} times $(stat -c %Y "$lpf" "$lmf" 2>/dev/null | tr '\\n' ' ')"`,
+        ];
   return [
     `lpf=${shellQuote(pidfile)}; left=`,
     'lpid=$(cat "$lpf" 2>/dev/null); case "$lpid" in ""|*[!0-9]*) lpid= ;; esac',
     `if [ -n "$lpid" ] && grep -qaF -- "$lpf" /proc/$lpid/cmdline 2>/dev/null && [ "$(sed 's/.*) //' /proc/$lpid/stat 2>/dev/null | cut -c1)" != Z ]; then`,
     `  left=1; echo "${MARK} leftover $lpid"; for f in ${shellJoin(files)}; do if [ -e "$f" ]; then echo "${MARK} found $f"; fi; done`,
+    ...owner,
     'fi',
   ];
 }
 
 /** The node command (run with sudo) that reports a VM left on `pidfile` by a previous server run, if any. */
-export function leftoverProbeCommand(pidfile: string, files: readonly string[]): string {
-  return `sh -c ${shellQuote(leftoverLines(pidfile, files).join('\n'))}`;
+export function leftoverProbeCommand(pidfile: string, files: readonly string[], marker?: string): string {
+  return `sh -c ${shellQuote(leftoverLines(pidfile, files, marker).join('\n'))}`;
 }
 
 /** The node command (run with sudo). */
 export function vmCleanupCommand(request: VmCleanupRequest): string {
   const checks = Math.max(1, Math.ceil(request.maxWaitSeconds * 10));
   const adopt = request.kill !== false && request.adopt !== undefined && request.adopt.length > 0 ? request.adopt : undefined;
-  const lines = adopt === undefined ? [] : leftoverLines(request.pidfile, adopt);
+  const lines = adopt === undefined ? [] : leftoverLines(request.pidfile, adopt, request.marker);
   if (request.kill !== false) lines.push(
     `pf=${shellQuote(request.pidfile)}`,
     request.pid === undefined ? 'pid=$(cat "$pf" 2>/dev/null)' : `pid=${request.pid}`,
@@ -115,6 +135,12 @@ export function parseVmCleanupOutput(stdout: string): VmCleanupReport {
       report.leftover = { pid: Number(value), files: [] };
     } else if (word === 'found') {
       report.leftover?.files.push(value);
+    } else if ((word === 'owner' || word === 'command') && report.leftover !== undefined) {
+      if (value.trim() !== '') report.leftover[word === 'owner' ? 'marker' : 'command'] = value.trim();
+    } else if (word === 'times' && report.leftover !== undefined) {
+      const [pidfileTime, markerTime] = value.trim().split(/\s+/).map(Number);
+      if (Number.isInteger(pidfileTime)) report.leftover.pidfileTime = pidfileTime;
+      if (Number.isInteger(markerTime)) report.leftover.markerTime = markerTime;
     } else if (word === 'killed' || word === 'survived') {
       report.outcome = word;
       report.pid = Number(value);

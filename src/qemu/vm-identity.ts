@@ -7,6 +7,7 @@ import { isUsablePath, requireInteger } from './checks';
 import { QemuConfigError } from './errors';
 import { GUEST_ARCHES, VM_TYPES, type GuestArch, type PageSize, type VmLayout, type VmType } from './params';
 import type { Contract } from './settings';
+import { claimVm, ownerMarkerPath } from './vm-ownership';
 
 export const DEFAULT_IMAGE = '/var/lib/vm/vhost-nested.img';
 /** CSIT HEAD's default image (`Constants.QEMU_VM_IMAGE`), under `contract=head`. */
@@ -147,6 +148,8 @@ export function vmIdentity(node: Node, args: QemuInitArgs, contract: Contract = 
     serialPort: vmInfo.serial,
     ...(pageSize === undefined ? {} : { pageSize }),
   };
+  // Before any file of this id is written: a VM another live session holds fails here, naming it.
+  claimVm(node, qemuId);
   return { node, vmType, layout, binPath, vnf, vmInfo };
 }
 
@@ -161,7 +164,7 @@ export function qemuBinary(identity: Pick<VmIdentity, 'binPath' | 'layout'>): st
  */
 export function filesOfId(layout: VmLayout): string[] {
   const id = layout.qemuId;
-  return [layout.pidfile, layout.qmp, layout.qga, layout.log, layout.ini, `/etc/vpp/vm_startup_${id}.conf`, `/etc/vpp/vm_running_${id}.exec`];
+  return [layout.pidfile, layout.qmp, layout.qga, layout.log, layout.ini, `/etc/vpp/vm_startup_${id}.conf`, `/etc/vpp/vm_running_${id}.exec`, ownerMarkerPath(id)];
 }
 
 /**

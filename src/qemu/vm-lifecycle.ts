@@ -2,7 +2,7 @@
  * Starting, booting and killing one QemuUtils VM, and finding a VM a previous server run left on its id.
  * Which step may run when is the runstate's (`vm-runstate.ts`); this module does the node work.
  */
-import { execCmd, NodeConnectionError, nodeLabel, type Node } from '../node';
+import { execCmd, NodeConnectionError, nodeLabel, writeFile, type Node } from '../node';
 import { shellQuote } from '../node/quote';
 import { processGoneCommand, saysProcessGone, waitForKernelvmBoot, waitForNestedvmBoot } from './boot';
 import type { CallContext } from './call';
@@ -17,6 +17,7 @@ import type { QemuSettings } from './settings';
 import type { VmLayout, VmType } from './params';
 import type { FileKind, VmFiles } from './vm-files';
 import { copyVmInfo, filesOfId, type VmIdentity, type VmInfo } from './vm-identity';
+import { claimVm, leftoverOrigin, ownerMarker, ownerMarkerPath, releaseVm } from './vm-ownership';
 import { VmRunstate, type Runstate } from './vm-runstate';
 
 /** The original's boot budgets: kernelvm 60 tries of about 1 s, nestedvm 12 + 12 tries of 5 s. */
@@ -40,6 +41,16 @@ export type StartCommand = (call: CallContext) => Promise<{ host: HostProfile; c
 
 function serialTail(log: string | undefined): string {
   return log && log.trim() ? `\nSerial log tail:\n${tailLines(log)}` : '';
+}
+
+/** Why the call's signal fired: the server's stop, or its client gone (the reason says which). */
+function abortReason(call: CallContext): string {
+  const reason: unknown = call.signal?.reason;
+  return reason instanceof Error ? reason.message : 'server shutting down';
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function seconds(ms: number): string {
@@ -73,6 +84,7 @@ export class VmLifecycle {
       throw this.runstate.refusal('Qemu Start', STARTABLE, `QEMU: VM ${this.layout.qemuId} on ${this.node.host} is already running (pid ${state.pid}); Qemu Kill it first`);
     }
     await this.runstate.settled();
+    claimVm(this.node, this.layout.qemuId);
     if (this.runstate.mayHoldLeftover) await this.refuseLeftover(call);
     const { host, command } = await this.startCommand(call);
     const started = performance.now();
@@ -82,6 +94,7 @@ export class VmLifecycle {
       );
       this.runstate.move({ runstate: 'starting' }, ['idle', 'starting']);
       this.files.noteStartFiles();
+      await this.writeOwnerMarker(call);
       call.log.info(`Starting VM ${this.layout.qemuId} on ${this.node.host}: sudo -S ${command}`);
       const launched = performance.now();
       const result = await this.step(call, `starting QEMU (VM ${this.layout.qemuId})`, () =>
@@ -90,7 +103,7 @@ export class VmLifecycle {
       if (result.rc !== 0) {
         // QEMU refused (or died before daemonizing): what it said, and whatever the guest printed, in one round trip.
         const report = await this.cleanUpFailedStart(call);
-        const why = result.aborted ? 'the start was aborted (server shutting down)' : `rc ${String(result.rc)}${result.exitSignal ? ` (${result.exitSignal})` : ''}`;
+        const why = result.aborted ? `the start was aborted (${abortReason(call)})` : `rc ${String(result.rc)}${result.exitSignal ? ` (${result.exitSignal})` : ''}`;
         const output = tailLines(result.stderr || result.stdout);
         const serial = report?.files.get(this.layout.log);
         throw new QemuStartError(
@@ -142,23 +155,43 @@ export class VmLifecycle {
     if (!this.runstate.is(...unstarted)) return;
     this.runstate.move(found === undefined ? { runstate: 'idle' } : { runstate: 'leftover', leftover: found }, unstarted);
     if (found === undefined) return;
+    const origin = leftoverOrigin(found);
     call.log.warn(
-      `A VM left by a previous server run holds ${this.layout.pidfile} on ${this.node.host} (pid ${found.pid}); ` +
-        `files found: ${found.files.join(' ') || '(none)'}`,
+      `${capitalised(origin.summary)} holds ${this.layout.pidfile} on ${this.node.host} (pid ${found.pid}); ` +
+        `files found: ${found.files.join(' ') || '(none)'}; ${origin.detail}`,
     );
+  }
+
+  /**
+   * Which server and session started the VM, next to its pid file: a later server run that finds the VM
+   * tells its own previous run's VM from another server's or another process's (`leftoverOrigin`).
+   */
+  private async writeOwnerMarker(call: CallContext): Promise<void> {
+    try {
+      await this.step(call, `writing ${ownerMarkerPath(this.layout.qemuId)}`, () =>
+        writeFile(this.node, ownerMarkerPath(this.layout.qemuId), `${ownerMarker()}\n`, { sudo: true }),
+      );
+    } catch (error) {
+      call.log.warn(`Could not write the owner marker of VM ${this.layout.qemuId} on ${this.node.host}: ${(error as Error).message}`);
+    }
   }
 
   /** Fails `Qemu Start` while a VM left by a previous server run holds our pid file and sockets. */
   private async refuseLeftover(call: CallContext): Promise<void> {
     const result = await this.step(call, `looking for a VM a previous server run left on ${this.layout.pidfile}`, () =>
-      execCmd(this.node, leftoverProbeCommand(this.layout.pidfile, filesOfId(this.layout)), { sudo: true, timeout: 30, signal: call.signal }),
+      execCmd(this.node, leftoverProbeCommand(this.layout.pidfile, filesOfId(this.layout), ownerMarkerPath(this.layout.qemuId)), {
+        sudo: true,
+        timeout: 30,
+        signal: call.signal,
+      }),
     );
     this.noteLeftover(parseVmCleanupOutput(result.stdout).leftover, call);
     const state = this.runstate.state;
     if (state.runstate !== 'leftover') return;
+    const origin = leftoverOrigin(state.leftover);
     throw new QemuStateError(
-      `QEMU: a VM left by a previous server run holds ${this.layout.pidfile} (pid ${state.leftover.pid}); ` +
-        `run Qemu Kill or Qemu Close in this session to remove it, or use another qemu_id (node ${this.node.host})`,
+      `QEMU: ${origin.summary} holds ${this.layout.pidfile} (pid ${state.leftover.pid}); ` +
+        `run Qemu Kill or Qemu Close in this session to remove it, or use another qemu_id (node ${this.node.host}; ${origin.detail})`,
     );
   }
 
@@ -202,12 +235,14 @@ export class VmLifecycle {
    * until it is gone, shows the tails of the files being removed, and removes the created files of `kinds`.
    */
   private async killAndRemove(call: CallContext, kinds: readonly FileKind[], kill = true, adopt = false): Promise<VmCleanupReport> {
-    const { remove, show } = this.files.ofKinds(kinds);
-    if (!kill && remove.length === 0) return { outcome: 'not-running', files: new Map() };
+    const { remove: created, show } = this.files.ofKinds(kinds);
+    if (!kill && created.length === 0) return { outcome: 'not-running', files: new Map() };
+    // The owner marker goes with the VM it names; it is not one of the instance's files.
+    const remove = created.includes(this.layout.pidfile) ? [...created, ownerMarkerPath(this.layout.qemuId)] : created;
     const pid = this.runstate.pid;
     const command = vmCleanupCommand({
       kill,
-      ...(adopt ? { adopt: filesOfId(this.layout) } : {}),
+      ...(adopt ? { adopt: filesOfId(this.layout), marker: ownerMarkerPath(this.layout.qemuId) } : {}),
       pidfile: this.layout.pidfile,
       ...(pid === undefined ? {} : { pid }),
       show,
@@ -234,7 +269,8 @@ export class VmLifecycle {
     if (remove.length > 0) call.log.debug(`Removed on ${this.node.host}: ${remove.join(' ')}`);
     const state = this.runstate.state;
     if (state.runstate === 'leftover' && report.outcome !== 'survived') {
-      call.log.warn(`Removed the VM left by a previous server run on ${this.node.host}: pid ${state.leftover.pid}, ${filesOfId(this.layout).join(' ')}`);
+      const origin = leftoverOrigin(state.leftover);
+      call.log.warn(`Removed ${origin.summary} on ${this.node.host}: pid ${state.leftover.pid}, ${filesOfId(this.layout).join(' ')} (${origin.detail})`);
       this.runstate.move({ runstate: 'idle' }, ['leftover']);
     }
     return report;
@@ -272,8 +308,10 @@ export class VmLifecycle {
   /** `qemu_kill`: kills this instance's VM (by its pid file) and removes only the files this instance created. */
   async qemuKill(call: CallContext): Promise<void> {
     await this.runstate.settled();
-    // An instance that started nothing may find a VM a previous server run left on its pid file: adopt it.
+    // An instance that started nothing may find a VM a previous server run left on its pid file: adopt it,
+    // unless another live session of this server holds the id (then the VM is that session's: fail, naming it).
     const adopt = this.runstate.mayHoldLeftover;
+    if (adopt) claimVm(this.node, this.layout.qemuId);
     const kill = !this.runstate.is('idle');
     await this.killAndRemove(call, ['config', 'runtime', 'socket'], kill, adopt);
     this.stopped();
@@ -300,6 +338,14 @@ export class VmLifecycle {
 
   /** Ends the instance: kills its VM if still running and removes its files. Safe to call more than once. */
   async close(call: CallContext): Promise<void> {
+    try {
+      await this.closeVm(call);
+    } finally {
+      releaseVm(this.node, this.layout.qemuId);
+    }
+  }
+
+  private async closeVm(call: CallContext): Promise<void> {
     await this.runstate.settled();
     if (this.runstate.is('idle') && !this.files.anyCreated) return;
     const state = this.runstate.state;

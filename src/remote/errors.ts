@@ -11,6 +11,7 @@
  *   ├─ ConversionError            a received value that does not convert to its declared type
  *   ├─ ArgumentError              a call that does not fit the keyword's signature (Robot's FAIL message)
  *   ├─ SessionLimitError          more live sessions than allowed
+ *   ├─ ClientGoneError            the reason a running keyword's signal aborts when its client disconnects
  *   ├─ LibraryContractError       a keyword broke its declared instance use
  *   ├─ XmlRpcDecodeError          a call that is not well-formed XML-RPC
  *   ├─ XmlRpcEncodeError          a value XML-RPC cannot carry to Robot
@@ -127,3 +128,6 @@ export class KeywordError extends RemoteError {
     this.fatal = options.fatal ?? false;
   }
 }
+
+/** Why a keyword's abort signal fired: the HTTP client of its call disconnected (Robot's `[Timeout]`, a killed run). */
+export class ClientGoneError extends RemoteError {}

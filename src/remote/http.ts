@@ -19,6 +19,11 @@ export interface IncomingCall {
   client: string;
   /** True once the client has closed the connection. */
   readonly clientGone: boolean;
+  /**
+   * Calls `listener` once when the client closes the connection before the response is out (at once when it
+   * already has); returns how to stop watching. Only calls whose keyword looks at its signal watch.
+   */
+  onClientGone?(listener: () => void): () => void;
 }
 
 export interface CallResponse {
@@ -217,6 +222,18 @@ class ReceivedCall implements IncomingCall {
 
   get clientGone(): boolean {
     return this.response.destroyed || this.response.socket === null || this.response.socket.destroyed;
+  }
+
+  onClientGone(listener: () => void): () => void {
+    if (this.clientGone) {
+      listener();
+      return () => undefined;
+    }
+    const onClose = (): void => {
+      if (!this.response.writableFinished) listener();
+    };
+    this.response.once('close', onClose);
+    return () => this.response.off('close', onClose);
   }
 }
 

@@ -98,8 +98,13 @@ export interface RemoteLibrary<I> {
   keywords: KeywordDefinition<I>[];
   /** Failure message when a `uses` keyword runs before any `creates` keyword in the session. */
   instanceMissingMessage: string;
-  /** Releases an instance: on `ends` keywords, on re-creation, on session eviction and server shutdown. */
-  disposeInstance(instance: I, log: KeywordLogger): Promise<void>;
+  /**
+   * Releases an instance: on `ends` keywords, on re-creation, on session eviction (lease expiry) and server
+   * shutdown. `session` is the session that held it (`''` = default).
+   */
+  disposeInstance(instance: I, log: KeywordLogger, session: string): Promise<void>;
+  /** What an instance holds, in a few words, for the server log (`VM 1 on u@dut1:22`). */
+  describeInstance?(instance: I): string;
 }
 
 // Part of the contract: keywords throw it to steer how Robot reports a failure.

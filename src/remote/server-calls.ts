@@ -6,7 +6,7 @@ import type winston from 'winston';
 import { FaultCode } from './api';
 import { bindArguments } from './binding';
 import { encodeResponse, isStruct } from './codec';
-import { KeywordError, ProtocolFault, withoutTraceback, XmlRpcEncodeError } from './errors';
+import { ClientGoneError, KeywordError, ProtocolFault, withoutTraceback, XmlRpcEncodeError } from './errors';
 import type { IncomingCall, CallResponse } from './http';
 import { CallLogger } from './logger';
 import { failResult, passResult, type ResultStruct } from './results';
@@ -128,9 +128,25 @@ export class KeywordCalls<I> {
         session.lastUsed = new Date();
         // Most keywords never look at their signal: make it only when asked for.
         let signal: ReturnType<ServerLifecycle['signal']> | undefined;
-        const abortSignal = (): AbortSignal => (signal ??= lifecycle.signal()).abort.signal;
+        let stopWatching: (() => void) | undefined;
+        const abortSignal = (): AbortSignal => {
+          if (signal === undefined) {
+            const made = lifecycle.signal();
+            signal = made;
+            // Robot's [Timeout] (or a killed run) just closes the socket: nobody waits for this keyword any more.
+            stopWatching = call.onClientGone?.(() => {
+              if (made.abort.signal.aborted) return;
+              log.warn('client gone: cancelling the keyword', { session: sessionPath(call.session), keyword: keyword.definition.name, client: call.client });
+              made.abort.abort(
+                new ClientGoneError(`the client of '${keyword.printableName}' in ${sessionPath(call.session)} disconnected before it finished (a Robot timeout, or its run was killed)`),
+              );
+            });
+          }
+          return signal.abort.signal;
+        };
         return runWithInstance(compiled.library, session, keyword.definition, bound, { log: logger, signal: abortSignal }).finally(() => {
           session.runningKeyword = undefined;
+          stopWatching?.();
           signal?.release();
         });
       });

@@ -19,6 +19,7 @@ import type { RemoteLibrary } from './library';
 import { CallLogger } from './logger';
 import { KeywordCalls, type CallLogEntry } from './server-calls';
 import { ServerLifecycle } from './server-lifecycle';
+import { SessionLease } from './server-lease';
 import { createServerLog } from './server-log';
 import { sessionPath, SessionRegistry } from './sessions';
 import { compileLibrary, type CompiledLibrary } from './spec';
@@ -39,6 +40,11 @@ export interface RemoteServerOptions {
   maxNesting?: number;
   /** How long stopping waits for running keywords before cutting them. Default 10 000 ms. */
   gracePeriodMs?: number;
+  /**
+   * A session holding an instance that receives no call for this long is ended as its ending keyword would
+   * end it, with a warning in the server log (`server-lease.ts`). Default one hour; 0 = never.
+   */
+  sessionLeaseMs?: number;
   /** HTTP Basic credentials every request must carry. */
   credentials?: Credentials;
   /** The server log; default: winston to stderr at `info`. */
@@ -95,6 +101,7 @@ const DEFAULTS = {
   maxSessions: 64,
   maxBodyBytes: 128 * 1024 * 1024,
   gracePeriodMs: 10_000,
+  sessionLeaseMs: 3_600_000,
   authRealm: 'Robot Framework remote server',
   hints: { credentials: 'Pass credentials', port: 'pick another port', stopRefused: 'allowStop is false' },
 };
@@ -123,6 +130,7 @@ class RemoteServerImpl<I> implements RemoteServer {
   private readonly registry: SessionRegistry<I>;
   private readonly lifecycle: ServerLifecycle;
   private readonly calls: KeywordCalls<I>;
+  private readonly lease: SessionLease<I>;
   private readonly http: Server;
 
   constructor(
@@ -137,6 +145,7 @@ class RemoteServerImpl<I> implements RemoteServer {
     this.registry = new SessionRegistry<I>(options.maxSessions, ending.map((keyword) => this.printable(keyword.name)));
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.lifecycle = new ServerLifecycle(log);
+    this.lease = new SessionLease(options.sessionLeaseMs, this.registry, library, log);
     this.calls = new KeywordCalls({
       compiled: this.compiled,
       registry: this.registry,
@@ -201,12 +210,14 @@ class RemoteServerImpl<I> implements RemoteServer {
         this.http.off('error', onError);
         this.port = (this.http.address() as AddressInfo).port;
         this.http.on('error', (error) => this.log.error('HTTP server error', { error: error.message }));
+        this.lease.start();
         this.log.info('serving', {
           library: this.compiled.library.name,
           version: this.compiled.library.version,
           url: this.url,
           keywords: this.compiled.keywords.size,
           auth: this.options.credentials ? 'basic' : 'none',
+          sessionLeaseSeconds: this.options.sessionLeaseMs / 1000,
         });
         resolve();
       });
@@ -282,6 +293,7 @@ class RemoteServerImpl<I> implements RemoteServer {
 
   private async shutdown(gracePeriodMs: number): Promise<void> {
     this.log.info('stopping', { running: this.lifecycle.runningCalls, sessions: this.registry.size, gracePeriodMs });
+    this.lease.stop();
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeIdleConnections();
     await this.lifecycle.graceOver(gracePeriodMs);
@@ -301,7 +313,7 @@ class RemoteServerImpl<I> implements RemoteServer {
       instances.map(async ({ session, instance }) => {
         const logger = new CallLogger();
         const disposal = Promise.resolve()
-          .then(() => this.compiled.library.disposeInstance(instance, logger))
+          .then(() => this.compiled.library.disposeInstance(instance, logger, session))
           .then(
             () => undefined,
             (error: unknown) => this.log.error('disposing an instance failed', { session: sessionPath(session), error: String(error) }),
@@ -335,8 +347,13 @@ export async function startRemoteServer<I>(library: RemoteLibrary<I>, options: R
   if (!Number.isInteger(maxSessions) || maxSessions < 1) {
     throw new ServerConfigurationError(`Invalid session limit ${maxSessions}: use a whole number of at least 1.`);
   }
+  const sessionLeaseMs = options.sessionLeaseMs ?? DEFAULTS.sessionLeaseMs;
+  if (!Number.isFinite(sessionLeaseMs) || sessionLeaseMs < 0) {
+    throw new ServerConfigurationError(`Invalid session lease ${sessionLeaseMs} ms: use 0 (never) or more.`);
+  }
   const resolved = {
     host,
+    sessionLeaseMs,
     port,
     allowStop: options.allowStop ?? isLoopbackHost(host),
     maxSessions,

@@ -14,6 +14,8 @@ export class Session<I> {
   /** Keywords run so far. */
   calls = 0;
   lastUsed: Date | undefined;
+  /** When the last call ended (`performance.now()`): the session lease counts from here. */
+  idleSince = performance.now();
   private tail: Promise<unknown> = Promise.resolve();
   private queued = 0;
 
@@ -29,6 +31,7 @@ export class Session<I> {
     this.queued += 1;
     const run = this.tail.then(task).finally(() => {
       this.queued -= 1;
+      if (this.queued === 0) this.idleSince = performance.now();
     });
     this.tail = run.catch(() => undefined);
     return run;
@@ -158,7 +161,7 @@ export async function runWithInstance<I>(
       if (previous !== undefined) {
         session.instance = undefined;
         try {
-          await library.disposeInstance(previous, context.log);
+          await library.disposeInstance(previous, context.log, session.name);
         } catch (error) {
           context.log.warn(`Disposing the previous instance failed: ${String(error)}`);
         }
@@ -183,7 +186,7 @@ export async function runWithInstance<I>(
       if (current !== undefined) {
         if (session.instance === current) session.instance = undefined;
         try {
-          await library.disposeInstance(current, context.log);
+          await library.disposeInstance(current, context.log, session.name);
         } catch (error) {
           // The keyword's own failure says more than the clean-up's; report the clean-up's only when alone.
           if (!('error' in outcome)) throw error;

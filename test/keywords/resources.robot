@@ -38,6 +38,20 @@ One VM ended by Tear down QEMU
     vm_node.Configure Kernelvm Vnf    queues=${1}    jumbo_frames=${False}
     [Teardown]    Tear down QEMU
 
+Default qemu ids of a pabot worker
+    ${id} =    QEMU Worker Qemu Id    1
+    Should Be Equal    ${id}    ${1}
+    Set Test Variable    ${PABOTQUEUEINDEX}    5
+    Set Test Variable    ${PABOTEXECUTIONPOOLID}    1
+    ${id} =    QEMU Worker Qemu Id    2
+    Should Be Equal    ${id}    ${22}
+    # Worker 1's default id reaches Qemu Init: VM 21, SSH port 10021 + 21.
+    ${vm} =    Configure guest VM with dpdk-testpmd connected via vhost-user    DUT1    /var/run/vpp/sock-w1-1
+    ...    /var/run/vpp/sock-w1-2    worker_vm    ${{[0, 1]}}    mem=${1024}
+    Should Be Equal    ${vm}[port]    ${10042}
+    ${manager_uri} =    QEMU Session URI    vnf_manager
+    Should Be Equal    ${manager_uri}    ${QEMU_REMOTE_URI}/pabot5/vnf_manager
+
 Session paths of this run
     ${uri} =    QEMU Session URI    vm1
     Should Be Equal    ${uri}    ${QEMU_REMOTE_URI}/vm1

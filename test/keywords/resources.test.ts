@@ -67,7 +67,7 @@ async function runRobot(variables: Record<string, unknown>): Promise<{ rc: numbe
 describe('keywords/*.resource under Robot Framework', () => {
   it('set up VMs, NF chains and sessions, and every teardown ends what its test set up', async () => {
     const result = await runRobot({ QEMU_REMOTE_URI: server.url, nodes: { TG: { type: 'TG', host: 'tg' }, DUT1 }, tg_if1_mac: '3c:fd:fe:00:00:01', tg_if2_mac: '3c:fd:fe:00:00:02' });
-    expect([result.rc, result.stdout]).toEqual([0, expect.stringContaining('5 tests, 5 passed, 0 failed')]);
+    expect([result.rc, result.stdout]).toEqual([0, expect.stringContaining('6 tests, 6 passed, 0 failed')]);
 
     const lines = dryRunTransport(parseNode(DUT1)).commandLines();
     const startOf = (id: number) => lines.findIndex((line) => line.includes(`-pidfile /var/run/qemu_${id}.pid`) && line.includes('-daemonize'));

@@ -239,7 +239,7 @@ describe('keywords called directly', () => {
     const vm = new QemuUtils(parseNode(dict), { img: '/opt/boot/vmlinuz', vnf: 'testpmd_io' });
     await vm.configureKernelvmVnf({ queues: 1, jumbo_frames: false });
     await close?.run(contextFor(vm), {});
-    await library.disposeInstance(vm, new RecordingLogger());
+    await library.disposeInstance(vm, new RecordingLogger(), '');
     const lines = dryRunTransport(parseNode(dict)).commandLines();
     // One cleanup command: adopt a VM left by a previous run on this id's pid file (if any), kill only a process
     // whose command line names that pid file, show and remove the one file written.

@@ -250,7 +250,7 @@ describe('Start All VMs, Set Scheduler All VMs, Kill All VMs', () => {
       expect.arrayContaining([
         "sudo -S pkill -SIGKILL -f -- '[q]emu-system-[^ ]* .*-pidfile /var/run/qemu_1\\.pid( |$)'",
         "sudo -S pkill -SIGKILL -f -- '[q]emu-system-[^ ]* .*-pidfile /var/run/qemu_2\\.pid( |$)'",
-        expect.stringMatching(/\nrm -f -- \/etc\/vm_init_1\.conf \/var\/run\/qemu_1\.pid \/var\/run\/qmp_1\.sock \/tmp\/serial_1\.log \/var\/run\/vpp\/sock-1-1 \/var\/run\/vpp\/sock-1-2'$/),
+        expect.stringMatching(/\nrm -f -- \/etc\/vm_init_1\.conf \/var\/run\/qemu_1\.pid \/var\/run\/qmp_1\.sock \/tmp\/serial_1\.log \/var\/run\/vpp\/sock-1-1 \/var\/run\/vpp\/sock-1-2 \/var\/run\/qemu_1\.owner'$/),
       ]),
     );
     expect(killLines).not.toContain('sudo -S pkill -SIGKILL qemu');

@@ -217,7 +217,7 @@ describe('Qemu Start, Qemu Kill on a dry-run node', () => {
     expect(kill).toContain('kill -KILL "$pid"');
     expect(kill).toContain('for f in /etc/vm_init_1.conf /var/run/qemu_1.pid /tmp/serial_1.log; do');
     // Only what this instance created: the client-mode socket /run/vpp/sock-1-2 belongs to its server.
-    expect(kill).toMatch(/\nrm -f -- \/etc\/vm_init_1\.conf \/var\/run\/qemu_1\.pid \/var\/run\/qmp_1\.sock \/tmp\/serial_1\.log \/run\/vpp\/sock-1-1'$/);
+    expect(kill).toMatch(/\nrm -f -- \/etc\/vm_init_1\.conf \/var\/run\/qemu_1\.pid \/var\/run\/qmp_1\.sock \/tmp\/serial_1\.log \/run\/vpp\/sock-1-1 \/var\/run\/qemu_1\.owner'$/);
     expect(vm.running).toBe(false);
     expect(vm.createdFiles()).toEqual([]);
   });
@@ -234,7 +234,7 @@ describe('Qemu Start, Qemu Kill on a dry-run node', () => {
     );
     const last = commandLines(node).pop();
     expect(last).toContain('kill -KILL "$pid"');
-    expect(last).toMatch(/\nrm -f -- \/var\/run\/qemu_1\.pid \/var\/run\/qmp_1\.sock \/tmp\/serial_1\.log'$/);
+    expect(last).toMatch(/\nrm -f -- \/var\/run\/qemu_1\.pid \/var\/run\/qmp_1\.sock \/tmp\/serial_1\.log \/var\/run\/qemu_1\.owner'$/);
     expect(vm.createdFiles()).toEqual(['/etc/vm_init_1.conf']);
     expect(vm.running).toBe(false);
   });
@@ -254,7 +254,7 @@ describe('Qemu Start, Qemu Kill on a dry-run node', () => {
     );
     const lines = commandLines(node);
     expect(lines).toContain(`timeout --foreground 305 bash -c 'exec 3<>/dev/tcp/127.0.0.1/4556 && exec cat <&3'`);
-    expect(lines[lines.length - 1]).toMatch(/\nrm -f -- \/var\/run\/qemu_1\.pid \/var\/run\/qmp_1\.sock \/var\/run\/qga_1\.sock'$/);
+    expect(lines[lines.length - 1]).toMatch(/\nrm -f -- \/var\/run\/qemu_1\.pid \/var\/run\/qmp_1\.sock \/var\/run\/qga_1\.sock \/var\/run\/qemu_1\.owner'$/);
     expect(vm.running).toBe(false);
   });
 
@@ -286,7 +286,7 @@ describe('Qemu Start, Qemu Kill on a dry-run node', () => {
     expect(warnings[0]).toMatch(/killing EVERY process named like "qemu"/);
     const last = commandLines(node).pop();
     expect(last).not.toContain('kill -KILL');
-    expect(last).toMatch(/\nrm -f -- \/etc\/vm_init_1\.conf \/var\/run\/qemu_1\.pid \/var\/run\/qmp_1\.sock \/tmp\/serial_1\.log'$/);
+    expect(last).toMatch(/\nrm -f -- \/etc\/vm_init_1\.conf \/var\/run\/qemu_1\.pid \/var\/run\/qmp_1\.sock \/tmp\/serial_1\.log \/var\/run\/qemu_1\.owner'$/);
   });
 
   it('Qemu Kill before any start removes only the files written, and kills only a VM left by a previous server run', async () => {

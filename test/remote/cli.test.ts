@@ -30,7 +30,7 @@ describe('command line', () => {
     const help = runCli(cli, ['--help']);
     expect(await help.exited).toEqual({ code: 0, signal: null });
     expect(help.stdout()).toMatch(/^Usage: qemu-utils-remote \[options\]/);
-    for (const option of ['--host', '--port', '--port-file', '--allow-stop', '--no-allow-stop', '--max-sessions', '--log-level', '--log-json', '--credentials-file', '--library', '--qemu-option']) {
+    for (const option of ['--host', '--port', '--port-file', '--allow-stop', '--no-allow-stop', '--max-sessions', '--session-lease', '--log-level', '--log-json', '--credentials-file', '--library', '--qemu-option']) {
       expect(help.stdout()).toContain(option);
     }
     const version = runCli(cli, ['--version']);
@@ -48,6 +48,7 @@ describe('command line', () => {
       [['--qemu-option', 'novalue'], /--qemu-option takes KEY=VALUE/],
       [['--log-level', 'loud'], /--log-level must be one of error, warn, info, debug, silent/],
       [['--allow-stop', '--no-allow-stop'], /not both/],
+      [['--session-lease', '1h'], /--session-lease \(or QEMU_UTILS_REMOTE_SESSION_LEASE\) takes seconds, 0 for never, got '1h'/],
       [['--password', 'x'], /Credentials are never taken from the command line/],
       [['--credentials=u:p'], /Credentials are never taken from the command line/],
     ];
@@ -154,6 +155,18 @@ describe('running server', () => {
     ]);
     expect(records.find((record) => record.message === 'disposed instance')).toEqual(expect.objectContaining({ session: '/one' }));
     expect(quiet.stderr()).not.toMatch(/call/);
+  });
+
+  test('the session lease: an hour by default, QEMU_UTILS_REMOTE_SESSION_LEASE, and --session-lease over it', async () => {
+    const leaseOf = async (args: string[], env: NodeJS.ProcessEnv = {}): Promise<unknown> => {
+      const server = await startCli(demo, ['--library', 'demo', '--port', '0', '--log-json', ...args], env);
+      server.child.kill('SIGTERM');
+      await server.exited;
+      const records = server.stderr().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      return records.find((record) => record.message === 'serving')?.sessionLeaseSeconds;
+    };
+    const env = { QEMU_UTILS_REMOTE_SESSION_LEASE: '90' };
+    expect(await Promise.all([leaseOf([]), leaseOf([], env), leaseOf(['--session-lease', '0'], env), leaseOf(['--session-lease', '2.5'])])).toEqual([3600, 90, 0, 2.5]);
   });
 
   test('--library qemu (the default) serves the QemuUtils library', async () => {

@@ -6,6 +6,7 @@
  * scripts/testbed/setup.sh`); QUR_SKIP_VM_TESTS=1 skips the real part (CI never sets it).
  */
 import { rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { closeAllTransports } from '../../src/node';
 import { QemuStateError } from '../../src/qemu/errors';
 import { QemuUtils } from '../../src/qemu/qemu-utils';
@@ -19,7 +20,10 @@ import { kernelvmSettings, leftovers, vmNodeDict, vmProcesses, waitForPidFile } 
 const REFUSAL = /a VM left by a previous server run holds \/var\/run\/qemu_(\d+)\.pid \(pid (\d+)\); run Qemu Kill or Qemu Close in this session to remove it, or use another qemu_id/;
 
 describe('a VM left by a previous server run, on a dry-run node', () => {
-  const answer = '@@qemu-utils-remote leftover 777\n@@qemu-utils-remote found /var/run/qemu_9.pid\n@@qemu-utils-remote found /tmp/serial_9.log\n';
+  // The marker names a server process of this host that has ended (no pid is that high), written just before the pid file.
+  const answer =
+    '@@qemu-utils-remote leftover 777\n@@qemu-utils-remote found /var/run/qemu_9.pid\n@@qemu-utils-remote found /tmp/serial_9.log\n' +
+    `@@qemu-utils-remote owner qemu-utils-remote host=${hostname()} pid=999999999 session=/old\n@@qemu-utils-remote times 1000 999\n`;
 
   it('Qemu Start asks whether a live QEMU names the pid file, warns with the pid and files, and refuses; Qemu Kill adopts it', async () => {
     const node = dryRunNode([{ match: 'lpf=/var/run/qemu_9.pid', stdout: answer }]);
@@ -33,18 +37,21 @@ describe('a VM left by a previous server run, on a dry-run node', () => {
     const [probe] = commandLines(node);
     expect(probe).toContain('grep -qaF -- "$lpf" /proc/$lpid/cmdline');
     expect(commandLines(node).some((line) => line.includes('qemu-system'))).toBe(false);
-    expect(warnings[0]).toBe('A VM left by a previous server run holds /var/run/qemu_9.pid on ' + node.host + ' (pid 777); files found: /var/run/qemu_9.pid /tmp/serial_9.log');
+    expect(warnings[0]).toBe(
+      `A VM left by a previous server run holds /var/run/qemu_9.pid on ${node.host} (pid 777); files found: /var/run/qemu_9.pid /tmp/serial_9.log; ` +
+        `started by server pid 999999999 on ${hostname()} for session /old; that server has ended`,
+    );
 
     clearRecords(node);
     await vm.qemuKill({ log });
     const [kill, ...rest] = commandLines(node);
     expect(rest).toEqual([]);
     expect(kill).toContain('kill -KILL "$pid"');
-    const adopted = '/var/run/qemu_9.pid /var/run/qmp_9.sock /var/run/qga_9.sock /tmp/serial_9.log /etc/vm_init_9.conf /etc/vpp/vm_startup_9.conf /etc/vpp/vm_running_9.exec';
+    const adopted = '/var/run/qemu_9.pid /var/run/qmp_9.sock /var/run/qga_9.sock /tmp/serial_9.log /etc/vm_init_9.conf /etc/vpp/vm_startup_9.conf /etc/vpp/vm_running_9.exec /var/run/qemu_9.owner';
     expect(kill).toMatch(new RegExp(`\\nif \\[ -n "\\$left" \\]; then rm -f -- ${adopted.replace(/[./]/g, '\\$&')}; fi'$`));
     // The vhost-user socket belongs to the suite's naming, never adopted.
     expect(kill).not.toContain('sock-9-1');
-    expect(warnings.at(-1)).toMatch(/^Removed the VM left by a previous server run on .*: pid 777, /);
+    expect(warnings.at(-1)).toMatch(/^Removed a VM left by a previous server run on .*: pid 777, .*\(started by server pid 999999999 /);
 
     // Gone: Close does not ask again.
     clearRecords(node);
@@ -106,7 +113,7 @@ describeWithTestbed('a VM left by a SIGKILLed server, through the remote server'
     expect(start.status).toBe('FAIL');
     expect(start.error).toMatch(REFUSAL);
     expect(start.error).toContain(`qemu_${id}.pid (pid ${pid})`);
-    expect(start.output).toMatch(new RegExp(`\\*WARN(:\\d+)?\\* A VM left by a previous server run holds /var/run/qemu_${id}\\.pid on .* \\(pid ${pid}\\); files found: .*/tmp/serial_${id}\\.log`));
+    expect(start.output).toMatch(new RegExp(`\\*WARN(:\\d+)?\\* A VM left by a previous server run holds /var/run/qemu_${id}\\.pid on .* \\(pid ${pid}\\); files found: .*/tmp/serial_${id}\\.log.*; started by server pid ${first.child.pid} `));
     expect(vmProcesses(id)).toEqual([pid]);
 
     const kill = await run(second.url, 'qemu_kill');
