@@ -131,6 +131,20 @@ describe('contract=head: Qemu Start', () => {
     await vm.qemuKill();
   });
 
+  it('iperf3 under TCG: HEAD\'s init_iperf3.sh, sshd\'s line boots it, and the budget is at least the TCG one', async () => {
+    const node = bootableNode(pool(2048, 4096), 'Press enter to exit\nServer listening on 0.0.0.0 port 22.\n');
+    const vm = headVm(node, 'iperf3', '2M', mergeSettings({ contract: 'head', accel: 'tcg' }));
+    await vm.configureKernelvmVnf({});
+    expect(Object.keys(written(node))).toEqual(['/etc/vm_init_1.conf']);
+    expect(written(node)['/etc/vm_init_1.conf']).toContain("CSIT HEAD's iperf3 guest init");
+    const { call, info } = recording();
+    await vm.qemuStart(call);
+    expect(info.find((message) => message.includes(' booted on '))).toMatch(
+      /boot detected by 'Server listening on 0\.0\.0\.0 port 22\.' in \/tmp\/serial_1\.log; .*boot_timeout 300 s, tcg; iperf3 marker, CSIT HEAD's _wait_iperf3/,
+    );
+    await vm.qemuKill();
+  });
+
   it('another VNF\'s marker does not count: testpmd_io\'s wait ignores VPP\'s banner', async () => {
     // The dry-run stream ends after the canned text: without its marker the wait fails saying so.
     const node = bootableNode(pool(2048, 4096), `${VPP_BANNER}\n`);
