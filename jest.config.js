@@ -18,6 +18,7 @@ const UNIT = [
   'qemu/fidelity-2019',
   'qemu/generators',
   'qemu/head-contract',
+  'qemu/head-wiring',
   'qemu/hugepages-pools',
   'qemu/manager',
   'qemu/monitor/interfaces',

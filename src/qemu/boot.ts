@@ -121,6 +121,8 @@ export interface KernelvmBootOptions {
   timeoutSeconds: number;
   pid?: number;
   call: CallContext;
+  /** The VNF's own markers (CSIT HEAD's payloads, `HeadBootMarker.success`); default BOOT_SUCCESS_PATTERNS. */
+  successPatterns?: readonly RegExp[];
 }
 
 /** How the serial log stream ended: the tail command's result, or the error the node layer raised. */
@@ -166,7 +168,7 @@ function combinedSignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
 
 /** Waits for the VNF's start-up text in the serial log; throws QemuStartError with the log's tail otherwise. */
 export async function waitForKernelvmBoot(node: Node, options: KernelvmBootOptions): Promise<string> {
-  const scanner = new SerialLogScanner();
+  const scanner = new SerialLogScanner(options.successPatterns ?? BOOT_SUCCESS_PATTERNS);
   const stop = new AbortController();
   const signal = combinedSignal(stop.signal, options.call.signal);
   const decoder = new TextDecoder();
@@ -219,9 +221,10 @@ export async function waitForKernelvmBoot(node: Node, options: KernelvmBootOptio
     }
     if (result.exited) throw new QemuStartError(`QEMU: VM process ${String(options.pid)} exited during boot on ${where}. ${step}.\nSerial log tail:\n${tail}`);
     if (result.timedOut) {
+      const awaited = options.successPatterns === undefined ? "'Press enter to exit' or VPP's version banner" : options.successPatterns.map(String).join(' or ');
       throw new QemuStartError(
-        `QEMU: Timeout, VM not booted on ${where}! ${step}: no VNF start-up text ('Press enter to exit' or VPP's ` +
-          `version banner) within boot_timeout ${options.timeoutSeconds} s.\nSerial log tail:\n${tail}`,
+        `QEMU: Timeout, VM not booted on ${where}! ${step}: no VNF start-up text (${awaited}) ` +
+          `within boot_timeout ${options.timeoutSeconds} s.\nSerial log tail:\n${tail}`,
       );
     }
     if (options.call.signal?.aborted) throw new QemuStartError(`QEMU: boot wait on ${where} aborted (server shutting down)`);

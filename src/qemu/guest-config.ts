@@ -7,8 +7,9 @@ import { shellQuote } from '../node/quote';
 import type { CallContext } from './call';
 import { QemuConfigError, QemuStateError } from './errors';
 import { onNodeStep } from './node-step';
+import { headKernelvmPayload, writeHeadPayload, type HeadBootMarker } from './payloads';
 import type { QemuSettings } from './settings';
-import { safeSubstitute, TemplateStore } from './template';
+import { safeSubstitute, TemplateGenerations, TemplateStore } from './template';
 import { kernelvmTestpmdCommandLine } from './testpmd';
 import type { VmFiles } from './vm-files';
 import type { VmIdentity } from './vm-identity';
@@ -22,6 +23,8 @@ export class GuestConfig {
   private readonly templates: TemplateStore;
   /** The VNF command the init script runs, once a `Create Kernelvm Config *` made it. */
   private vnfBin: string | undefined;
+  /** Under `contract=head`, the marker and budget of the payload `Configure Kernelvm Vnf` wrote, for the boot wait. */
+  private headBoot: HeadBootMarker | undefined;
 
   constructor(
     private readonly identity: VmIdentity,
@@ -96,10 +99,16 @@ export class GuestConfig {
     return this.vnfBin;
   }
 
+  /** The boot marker of the HEAD payload last configured; undefined once a 2019 init script replaced it. */
+  get bootMarker(): HeadBootMarker | undefined {
+    return this.headBoot;
+  }
+
   /** `create_kernelvm_init`: the guest init script from `init.sh`, executable. */
   async createKernelvmInit(kwargs: VnfKwargs, call: CallContext): Promise<void> {
     const keyword = 'Create Kernelvm Init';
     this.requireKernelvm(keyword);
+    this.headBoot = undefined;
     const values = templateValues(kwargs, keyword);
     const template = await this.templates.initTemplate();
     const ini = this.identity.layout.ini;
@@ -112,10 +121,37 @@ export class GuestConfig {
     this.requireKernelvm('Configure Kernelvm Vnf');
     const vnf = this.identity.vnf;
     if (vnf === null) throw new QemuConfigError('QEMU: Unsupported VNF! vnf is None: give vnf=... (vpp_chain_ip4, testpmd_io, testpmd_mac, ...) to Qemu Init');
+    if (this.settings.contract === 'head') return this.configureHeadVnf(vnf, kwargs, call);
     if (vnf.includes('vpp')) await this.createKernelvmConfigVpp(kwargs, call);
     else if (vnf.includes('testpmd_io')) this.createKernelvmConfigTestpmdIo(kwargs);
     else if (vnf.includes('testpmd_mac')) this.createKernelvmConfigTestpmdMac(kwargs);
     else throw new QemuConfigError(`QEMU: Unsupported VNF! ${JSON.stringify(vnf)} names none of vpp*, testpmd_io, testpmd_mac`);
     await this.createKernelvmInit({ vnf_bin: this.vnfBin }, call);
+  }
+
+  /**
+   * HEAD's `configure_kernelvm_vnf`: the `head` template generation's payload (startup.conf and .exec for
+   * VPP, testpmd's or iperf3's init), rendered and checked whole before anything is written.
+   */
+  private async configureHeadVnf(vnf: string, kwargs: VnfKwargs, call: CallContext): Promise<void> {
+    const keyword = 'Configure Kernelvm Vnf';
+    const { node, layout } = this.identity;
+    if (vnf.includes('vpp') && node.type !== 'DUT') {
+      call.log.info(`${keyword}: node ${node.host} has type ${JSON.stringify(node.type)}; the VPP startup config is only written to a node of type DUT`);
+      throw new QemuConfigError(NOT_A_DUT);
+    }
+    const templates = await new TemplateGenerations(this.settings.templateDir).generation('head');
+    const payload = await headKernelvmPayload({
+      vnf,
+      qemuId: layout.qemuId,
+      smp: layout.smp,
+      pageSize: layout.pageSize ?? '2M',
+      kwargs,
+      templates,
+      ...(this.settings.testpmdBin === undefined ? {} : { testpmdProgram: this.settings.testpmdBin }),
+    });
+    this.vnfBin = payload.vnfBin;
+    await writeHeadPayload(payload, { node, files: this.files, ini: layout.ini }, call);
+    this.headBoot = payload.boot;
   }
 }

@@ -91,6 +91,7 @@ export class QemuUtils {
       return this.startCommand(call);
     });
     this.guest = new GuestConfig(this.identity, this.files, settings);
+    this.lifecycle.headBootMarker = () => this.guest.bootMarker;
     this.pinning = new VmPinning(this.identity, this.lifecycle);
     // CSIT HEAD has no automatic parameters: its callers add them (ce12c26).
     if (settings.contract === '2019') this.addParams();

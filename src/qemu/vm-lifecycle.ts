@@ -9,8 +9,10 @@ import type { CallContext } from './call';
 import { tailLines } from './checks';
 import { leftoverProbeCommand, parseVmCleanupOutput, vmCleanupCommand, type LeftoverVm, type VmCleanupReport } from './cleanup';
 import { QemuStartError, QemuStateError } from './errors';
+import { headMemPath } from './head-params';
 import { checkHugePages } from './hugepages';
 import { onNodeStep } from './node-step';
+import type { HeadBootMarker } from './payloads';
 import { startFailureHint } from './start-hints';
 import type { HostProfile } from './options';
 import type { QemuSettings } from './settings';
@@ -61,6 +63,8 @@ export class VmLifecycle {
   readonly runstate: VmRunstate;
   private readonly node: Node;
   private readonly layout: VmLayout;
+  /** The HEAD payload's boot marker, if `Configure Kernelvm Vnf` wrote one (set by the facade). */
+  headBootMarker: () => HeadBootMarker | undefined = () => undefined;
 
   constructor(
     private readonly identity: VmIdentity,
@@ -89,9 +93,7 @@ export class VmLifecycle {
     const { host, command } = await this.startCommand(call);
     const started = performance.now();
     try {
-      await this.step(call, 'checking huge pages', () =>
-        checkHugePages(this.node, this.settings.hugepageMount, this.layout.mem, { allocate: this.settings.allocateHugepages }, call),
-      );
+      await this.step(call, 'checking huge pages', () => this.checkHugePages(call));
       this.runstate.move({ runstate: 'starting' }, ['idle', 'starting']);
       this.files.noteStartFiles();
       await this.writeOwnerMarker(call);
@@ -114,13 +116,14 @@ export class VmLifecycle {
       const pid = await this.readPid(call);
       // A shutdown's close may have killed the VM meanwhile; only a start still under way learns its pid.
       if (pid !== undefined && this.runstate.is('starting')) this.runstate.move({ runstate: 'running', pid }, ['starting']);
-      const timeoutSeconds = this.bootTimeoutSeconds(host.accelerator);
-      const marker = await this.step(call, `waiting for VM ${this.layout.qemuId} to boot`, () => this.waitUntilVmBoot(timeoutSeconds, call));
+      const headBoot = this.identity.vmType === 'kernelvm' ? this.headBootMarker() : undefined;
+      const timeoutSeconds = this.bootTimeoutSeconds(host.accelerator, headBoot);
+      const marker = await this.step(call, `waiting for VM ${this.layout.qemuId} to boot`, () => this.waitUntilVmBoot(timeoutSeconds, call, headBoot));
       const booted = performance.now();
       call.log.info(
         `VM ${this.layout.qemuId} (pid ${String(this.runstate.pid)}) booted on ${this.node.host} in ${seconds(booted - launched)} ` +
           `(QEMU started in ${seconds(daemonized - launched)}, boot detected by ${marker}; keyword total ${seconds(booted - started)}, ` +
-          `boot_timeout ${timeoutSeconds} s, ${host.accelerator})`,
+          `boot_timeout ${timeoutSeconds} s, ${host.accelerator}${headBoot ? `; ${headBoot.family} marker, CSIT HEAD's ${headBoot.source}` : ''})`,
       );
     } catch (error) {
       if (this.runstate.started) await this.cleanUpFailedStart(call);
@@ -129,16 +132,34 @@ export class VmLifecycle {
     return copyVmInfo(this.identity.vmInfo);
   }
 
-  /** The setting, else the original's budget; under TCG (tens of times slower than KVM) a larger one. */
-  private bootTimeoutSeconds(accelerator: 'kvm' | 'tcg'): number {
-    return this.settings.bootTimeout ?? (accelerator === 'tcg' ? TCG_BOOT_TIMEOUT : DEFAULT_BOOT_TIMEOUT)[this.identity.vmType];
+  /**
+   * 2019's check against the default page size, or (`page_size`, contract=head) against the pool of the VM's
+   * own page size at HEAD's mount for it.
+   */
+  private checkHugePages(call: CallContext): Promise<unknown> {
+    const { pageSize, mem } = this.layout;
+    const allocate = this.settings.allocateHugepages;
+    if (pageSize === undefined) return checkHugePages(this.node, this.settings.hugepageMount, mem, { allocate }, call);
+    return checkHugePages(this.node, headMemPath(pageSize, this.settings), mem, { allocate, pageSize }, call);
+  }
+
+  /**
+   * The setting, else the original's budget, or the HEAD payload's (HEAD's `_wait_<vnf>` retries); under TCG
+   * (tens of times slower than KVM) at least the TCG budget.
+   */
+  private bootTimeoutSeconds(accelerator: 'kvm' | 'tcg', headBoot?: HeadBootMarker): number {
+    if (this.settings.bootTimeout !== undefined) return this.settings.bootTimeout;
+    const fallback = (accelerator === 'tcg' ? TCG_BOOT_TIMEOUT : DEFAULT_BOOT_TIMEOUT)[this.identity.vmType];
+    if (headBoot === undefined) return fallback;
+    return accelerator === 'tcg' ? Math.max(headBoot.budgetSeconds, fallback) : headBoot.budgetSeconds;
   }
 
   /** Waits for the guest; returns what showed it booted, for the log. */
-  private async waitUntilVmBoot(timeoutSeconds: number, call: CallContext): Promise<string> {
+  private async waitUntilVmBoot(timeoutSeconds: number, call: CallContext, headBoot?: HeadBootMarker): Promise<string> {
     const pid = this.runstate.pid;
     if (this.identity.vmType === 'kernelvm') {
-      const marker = await waitForKernelvmBoot(this.node, { log: this.layout.log, timeoutSeconds, pid, call });
+      const successPatterns = headBoot === undefined ? {} : { successPatterns: headBoot.success };
+      const marker = await waitForKernelvmBoot(this.node, { log: this.layout.log, timeoutSeconds, pid, call, ...successPatterns });
       return `'${marker}' in ${this.layout.log}`;
     }
     const vmInfo = this.identity.vmInfo;
