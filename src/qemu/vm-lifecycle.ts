@@ -238,7 +238,7 @@ export class VmLifecycle {
     const current = this.runstate.state;
     const why =
       current.runstate === 'leftover'
-        ? `a VM left by a previous server run holds ${this.layout.pidfile} (pid ${current.leftover.pid}), and only a VM this session started is touched; run Qemu Kill to remove it, then Qemu Start`
+        ? `${leftoverOrigin(current.leftover).summary} holds ${this.layout.pidfile} (pid ${current.leftover.pid}), and only a VM this session started is touched; run Qemu Kill to remove it, then Qemu Start`
         : current.runstate === 'starting'
           ? `QEMU has not written ${this.layout.pidfile} yet; wait until Qemu Start returns`
           : current.runstate === 'cleaning-up'

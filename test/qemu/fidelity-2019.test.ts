@@ -90,11 +90,11 @@ describe('pinning only the VM this session started (deviation 3.13)', () => {
     expect(commandLines(node)).toHaveLength(sent);
   });
 
-  it('a VM a previous server run left on the id is never pinned: the refusal names it and what to do', async () => {
+  it('a VM another process left on the id is never pinned: the refusal names it and what to do', async () => {
     const { vm } = kernelvm([{ match: 'lpf=/var/run/qemu_1.pid; left=', stdout: '@@qemu-utils-remote leftover 777\n@@qemu-utils-remote found /var/run/qemu_1.pid\n' }, QEMU_72]);
-    await expect(vm.qemuStart()).rejects.toThrow(/a VM left by a previous server run holds \/var\/run\/qemu_1\.pid \(pid 777\)/);
+    await expect(vm.qemuStart()).rejects.toThrow(/a VM of another process holds \/var\/run\/qemu_1\.pid \(pid 777\)/);
     await expect(vm.qemuSetAffinity(['2'])).rejects.toThrow(
-      /^Qemu Set Affinity: VM 1 on \S+ is not running \(runstate leftover, needs running\): a VM left by a previous server run holds \/var\/run\/qemu_1\.pid \(pid 777\), and only a VM this session started is touched; run Qemu Kill to remove it, then Qemu Start$/,
+      /^Qemu Set Affinity: VM 1 on \S+ is not running \(runstate leftover, needs running\): a VM of another process holds \/var\/run\/qemu_1\.pid \(pid 777\), and only a VM this session started is touched; run Qemu Kill to remove it, then Qemu Start$/,
     );
   });
 });
