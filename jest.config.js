@@ -20,6 +20,7 @@ const UNIT = [
   'qemu/head-contract',
   'qemu/hugepages-pools',
   'qemu/manager',
+  'qemu/manager-head',
   'qemu/monitor/interfaces',
   'qemu/monitor/json-lines',
   'qemu/node-step',

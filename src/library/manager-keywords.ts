@@ -5,11 +5,11 @@
  */
 import { QemuUtils, mergeSettings, type CallContext, type QemuSettings } from '../qemu';
 import { asKeywordFailure, callOf } from './keyword-support';
-import { CONSTRUCT_VMS_DEFAULTS, QemuManager, type ConstructVmsArgs } from '../qemu/manager';
+import { CONSTRUCT_VMS_DEFAULTS, HEAD_CONSTRUCT_KWARGS, QemuManager, type ConstructVmsArgs } from '../qemu/manager';
 import { DIAGNOSTICS_DEFAULT_LINES, vmDiagnostics } from '../qemu/manager/diagnostics';
 import { printableName } from '../remote';
 import { KeywordError, type BoundArguments, type KeywordContext, type KeywordDefinition } from '../remote/library';
-import { robotArguments } from './robot-values';
+import { integerFromText, robotArguments, robotBool } from './robot-values';
 import { SETTING_PARAMETERS, settingsFromArguments } from './settings-arguments';
 
 /** What a session holds: one VM, or a manager of many. */
@@ -133,6 +133,31 @@ function constructArgs(a: ConstructArguments): ConstructVmsArgs {
   };
 }
 
+
+const HEAD_BOOLEANS = new Set(['jumbo', 'use_tuned_cfs', 'auto_scale', 'fixed_auto_scale', 'smt_used']);
+const HEAD_INTEGERS = new Set(['nf_chains', 'nf_nodes', 'perf_qemu_qsz', 'vs_dtc', 'nf_dtcr', 'nf_mtcr', 'rxq_count_int', 'virtio_feature_mask', 'nf_chain', 'nf_node']);
+/** The 2019 signature's arguments HEAD's vm.robot passes too (their defaults are vm.robot's). */
+const SHARED_WITH_HEAD = ['nf_chains', 'nf_nodes', 'jumbo', 'perf_qemu_qsz', 'use_tuned_cfs', 'auto_scale', 'vnf', 'rxq_count_int'];
+
+/** HEAD's free kwargs by Robot's rules: booleans and integers from text, `nf_dtc` a number (0.5), None (`''`) absent. */
+export function headKwargs(raw: Readonly<Record<string, unknown>>, keyword: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (value === '' || value === null || value === undefined) continue;
+    if (HEAD_BOOLEANS.has(key)) out[key] = robotBool(value, `${keyword}: ${key}`);
+    else if (HEAD_INTEGERS.has(key)) out[key] = key === 'perf_qemu_qsz' && (value === false || value === 'False') ? 0 : integerFromText(value);
+    else if (key === 'nf_dtc') out[key] = typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+    else out[key] = value;
+  }
+  return out;
+}
+
+function requireHead(manager: QemuManager, keyword: string): void {
+  if (manager.settings.contract !== 'head') {
+    throw new KeywordError(`${keyword} is CSIT HEAD's QemuManager keyword: give Qemu Manager Init contract=head (this manager follows ${manager.settings.contract})`);
+  }
+}
+
 export const MANAGER_INTRO = `= VM manager (QemuManager) =
 
 A session can instead hold a *VM manager*, CSIT's QemuManager: the kernel VMs of \`nf_chains\` x \`nf_nodes\`
@@ -220,6 +245,7 @@ Example:
         { name: 'img', kind: 'named-only', default: CONSTRUCT_VMS_DEFAULTS.img, type: 'str' },
         { name: 'socket_dir', kind: 'named-only', default: CONSTRUCT_VMS_DEFAULTS.socketDir, type: 'str' },
         { name: 'first_qemu_id', kind: 'named-only', default: CONSTRUCT_VMS_DEFAULTS.firstQemuId, type: 'int' },
+        { name: 'kwargs', kind: 'var-named' },
       ],
       doc: `Builds the kernel VMs of \`nf_chains\` chains of \`nf_nodes\` NFs on every DUT, as CSIT's QemuManager
 did, writes their guest configuration on the nodes and returns one dict per VM (\`name\`, \`node\`, \`host\`,
@@ -246,16 +272,33 @@ data-plane CPUs of its own. Too few CPUs fail with the count needed.
 
 Example:
 | vnf_manager.Construct VMs On All Nodes | nf_chains=\${1} | nf_nodes=\${2} | jumbo=\${False} | perf_qemu_qsz=\${1024} | auto_scale=\${False} | vnf=testpmd_mac | tg_if1_mac=\${tg_if1_mac} | tg_if2_mac=\${tg_if2_mac} | cpu_count_int=\${1} | rxq_count_int=\${1} |
-| \${vms}= | vnf_manager.Construct VMs On All Nodes | nf_nodes=\${2} | vnf=testpmd_io | nf_cpus=\${{ [[0, 1], [0, 1]] }} | mem=\${1024} |`,
+| \${vms}= | vnf_manager.Construct VMs On All Nodes | nf_nodes=\${2} | vnf=testpmd_io | nf_cpus=\${{ [[0, 1], [0, 1]] }} | mem=\${1024} |
+
+Under \`contract=head\` (\`Qemu Manager Init\`) it is CSIT HEAD's \`construct_vms_on_all_nodes(**kwargs)\`:
+\`Initialize\`, then \`Construct VMs On Node\` for every DUT, taking vm.robot's kwargs (see there); of the
+arguments above only \`nf_chains\`, \`nf_nodes\`, \`jumbo\`, \`perf_qemu_qsz\`, \`use_tuned_cfs\`, \`auto_scale\`,
+\`vnf\` and \`rxq_count_int\` count. Without contract=head, HEAD's kwargs fail naming the setting.
+| vnf_manager.Construct VMs On All Nodes | nf_chains=\${1} | nf_nodes=\${1} | vnf=vppip4_2vhostvr1024 | tg_pf1_mac=\${mac1} | tg_pf2_mac=\${mac2} | vs_dtc=\${1} | nf_dtc=\${1} | nf_dtcr=\${1} | rxq_count_int=\${1} | virtio_feature_mask=\${0} | page_size=2M |`,
     },
-    (manager, args, call) => manager.constructVmsOnAllNodes(constructArgs(robotArguments<ConstructArguments>(args)), call),
+    (manager, args, call) => {
+      const extra = (args.kwargs ?? {}) as Record<string, unknown>;
+      if (manager.settings.contract === 'head') {
+        const shared = Object.fromEntries(SHARED_WITH_HEAD.map((key) => [key, args[key]]));
+        return manager.constructHeadVmsOnAllNodes(headKwargs({ ...shared, ...extra }, 'Construct VMs On All Nodes'), call);
+      }
+      const unknown = Object.keys(extra);
+      if (unknown.length > 0) {
+        throw new KeywordError(`Construct VMs On All Nodes got unexpected argument(s) ${unknown.join(', ')}: HEAD's (${HEAD_CONSTRUCT_KWARGS.join(', ')}) need Qemu Manager Init contract=head`);
+      }
+      return manager.constructVmsOnAllNodes(constructArgs(robotArguments<ConstructArguments>(args)), call);
+    },
   );
 
   const start = managerKeyword(
     {
       name: 'start_all_vms',
       tags: ['lifecycle'],
-      returnType: 'dict',
+      returnType: 'dict | str',
       parameters: [{ name: 'pinning', default: false, type: 'bool' }],
       doc: `Starts every VM of the manager at once and waits for all of them to boot, the waits overlapped (the
 original started them one after another), and returns their VM dicts by name (\`DUT1_1\`: dict as \`Qemu Start\`
@@ -265,11 +308,16 @@ If any VM fails to start, boot or pin, the other VMs' waits are cut short, every
 and the keyword fails with each VM's outcome (the failing VM's message carries QEMU's error output or the
 serial log tail).
 
+Under \`contract=head\` (\`Qemu Manager Init\`), as CSIT HEAD's \`start_all_vms\`: returns the pinned CPUs of every
+VM in construction order as comma-separated text (\`3,4,60\` for a 1x1 chain; empty without \`pinning\`); the VM
+dicts are logged.
+
 Example:
 | \${vms}= | vnf_manager.Start All VMs | pinning=\${True} |
+| \${cpu_wt}= | vnf_manager.Start All VMs | pinning=\${True} | # contract=head |
 | Log | \${vms['DUT1_1']['interfaces']} |`,
     },
-    (manager, args, call) => manager.startAllVms({ pinning: args.pinning === true }, call),
+    (manager, args, call) => (manager.settings.contract === 'head' ? manager.startAllVmsHead(args.pinning === true, call) : manager.startAllVms({ pinning: args.pinning === true }, call)),
   );
 
   const scheduler = managerKeyword(
@@ -332,5 +380,55 @@ Example:
     },
   };
 
-  return [init, close, construct, start, scheduler, kill, diagnostics];
+
+  const initialize = managerKeyword(
+    {
+      name: 'initialize',
+      tags: ['lifecycle', 'csit head'],
+      parameters: [],
+      doc: `CSIT HEAD's \`QemuManager.initialize\` (\`contract=head\`): starts a new set of VMs for \`Construct VMs On
+Node\`. VMs constructed before are ended first (killed if running, files removed); HEAD merely forgot them.
+
+Example:
+| vnf_manager.Initialize |`,
+    },
+    async (manager, _args, call) => {
+      requireHead(manager, 'Initialize');
+      await manager.initialize(call);
+    },
+  );
+
+  const constructOnNode = managerKeyword(
+    {
+      name: 'construct_vms_on_node',
+      tags: ['lifecycle', 'csit head'],
+      returnType: 'list[dict]',
+      parameters: [{ name: 'node', type: 'str' }, { name: 'kwargs', kind: 'var-named' }],
+      doc: `CSIT HEAD's \`construct_vms_on_node(node, **kwargs)\` (\`contract=head\`, after \`Initialize\`): builds
+the VMs of \`nf_chains\` x \`nf_nodes\` NFs on DUT \`node\` (a topology key) and writes their guest files.
+kwargs as vm.robot passes them: \`nf_chains\`, \`nf_nodes\`, \`jumbo\`, \`perf_qemu_qsz\`, \`use_tuned_cfs\` (no
+effect), \`auto_scale\`, \`fixed_auto_scale\`, \`vnf\` (defaults as vm.robot), and required \`vs_dtc\`,
+\`nf_dtc\` (0.5 = one SMT thread), \`nf_dtcr\`, \`rxq_count_int\`, \`tg_pf1_mac\`/\`tg_pf2_mac\` (not for
+testpmd_io, iperf3); optional \`nf_mtcr\` (2), \`virtio_feature_mask\` (0), \`page_size\` ('' = 2M), \`smt_used\`
+(HEAD's \`\${smt_used}\`), \`if1\`/\`if2\` (HEAD's \`\${<node>_if1/2}\`: PCI addresses or keys of the node's
+interfaces; their NUMA node picks the CPUs, none given = NUMA 0).
+
+Each VM: \`qemu_id\` (c-1)·nf_nodes+k, name \`<node>_<id>\`, 4096 MB, kernel /opt/boot/vmlinuz; CPUs from HEAD's
+placement (\`get_affinity_nf\`: the node's \`lscpu\` topology and the NICs' NUMA node, one command each; the
+explanation is logged), \`smp\` their count; composed as HEAD's hooks: Add Default Params, Add Kernelvm Params,
+the VNF's guest files, then (\`_c_default\`) Add Vhost User If \`/run/vpp/sock-<id>-1\` and \`-2\` with \`jumbo\`,
+\`queues\` (\`rxq_count_int\` with \`auto_scale\`, else 1), \`queue_size=perf_qemu_qsz\` and \`virtio_feature_mask\`,
+or (iperf3) Add Net User and one client vhost-user NIC. Returns the VM summaries of that node.
+
+Example:
+| vnf_manager.Initialize |
+| vnf_manager.Construct VMs On Node | node=DUT1 | nf_nodes=\${2} | vnf=iperf3 | vs_dtc=\${1} | nf_dtc=\${4} | nf_dtcr=\${1} | rxq_count_int=\${1} | fixed_auto_scale=\${True} | smt_used=\${False} |`,
+    },
+    (manager, args, call) => {
+      requireHead(manager, 'Construct VMs On Node');
+      return manager.constructVmsOnNode(String(args.node), headKwargs((args.kwargs ?? {}) as Record<string, unknown>, 'Construct VMs On Node'), call);
+    },
+  );
+
+  return [init, close, initialize, constructOnNode, construct, start, scheduler, kill, diagnostics];
 }

@@ -143,7 +143,10 @@ result = [
       'img=/opt/boot/vmlinuz',
       'socket_dir=/var/run/vpp',
       ['first_qemu_id', 1],
+      '**kwargs',
     ]);
+    expect(compiled.keywords.get('construct_vms_on_node')?.published.args).toEqual(['node', '**kwargs']);
+    expect(compiled.keywords.get('initialize')?.published.args).toEqual([]);
     expect(compiled.keywords.get('start_all_vms')?.published.args).toEqual([['pinning', false]]);
     expect(compiled.keywords.get('kill_all_vms')?.published.args).toEqual([['force', false]]);
     expect(compiled.keywords.get('qemu_manager_init')?.published.types).toMatchObject({ nodes: 'dict', accel: 'str | None', boot_timeout: 'int | None' });
