@@ -55,8 +55,8 @@ describe('contract=head: Construct VMs On All Nodes', () => {
     const log = new RecordingLog();
     const manager = new QemuManager({ TG: { type: 'TG', host: 'tg' }, DUT1: dut1 }, HEAD);
     const vms = await manager.constructHeadVmsOnAllNodes(vmRobotKwargs(), { log });
-    expect(vms.map((vm) => [vm.name, vm.qemu_id, vm.smp, vm.cpus, vm.sockets, vm.vif1_mac, vm.vif2_mac, vm.queues])).toEqual([
-      ['DUT1_1', 1, 3, ['3', '4', '60'], ['/run/vpp/sock-1-1', '/run/vpp/sock-1-2'], '3c:fd:fe:00:00:01', '3c:fd:fe:00:00:02', 1],
+    expect(vms.map((vm) => [vm.name, vm.qemu_id, vm.smp, vm.mem, vm.cpus, vm.sockets, vm.vif1_mac, vm.vif2_mac, vm.queues])).toEqual([
+      ['DUT1_1', 1, 3, 4096, ['3', '4', '60'], ['/run/vpp/sock-1-1', '/run/vpp/sock-1-2'], '3c:fd:fe:00:00:01', '3c:fd:fe:00:00:02', 1],
     ]);
     expect(await manager.vms[0].vm.qemuGetCommandLine()).toBe(VERIFIED_HEAD_1A);
     // One topology read and one NIC NUMA read per DUT, the explanation logged per VM.
