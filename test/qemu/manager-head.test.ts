@@ -79,6 +79,20 @@ describe('contract=head: Construct VMs On All Nodes', () => {
     expect(line2).toContain('mac=52:54:00:00:02:01,addr=6.0,mq=on,vectors=4,csum=on,gso=on,guest_tso4=on,guest_tso6=on,guest_ecn=on,rx_queue_size=1024');
   });
 
+  it('auto_scale 2c: nf_dtc becomes vs_dtc, queues rxq_count_int; fixed_auto_scale + smt_used False keeps nf_dtc (iperf3\'s shapes)', async () => {
+    const manager = new QemuManager({ DUT1: headDut() }, HEAD);
+    const vms = await manager.constructHeadVmsOnAllNodes(vmRobotKwargs({ nf_nodes: 2, vs_dtc: 2, nf_dtc: 1, rxq_count_int: 2 }), { log: new RecordingLog() });
+    expect(vms.map((vm) => [vm.cpus, vm.smp, vm.queues])).toEqual([[['4', '5', '6', '61', '62'], 5, 2], [['60', '7', '8', '63', '64'], 5, 2]]);
+    expect(await manager.vms[0].vm.qemuGetCommandLine()).toContain('-netdev vhost-user,id=vhost1,chardev=char1,queues=2 -device virtio-net-pci,netdev=vhost1,mac=52:54:00:00:01:01,addr=6.0,mq=on,vectors=6');
+    const log = new RecordingLog();
+    await manager.initialize({ log });
+    expect(manager.vms).toHaveLength(0);
+    const fixed = await manager.constructVmsOnNode('DUT1', vmRobotKwargs({ vnf: 'testpmd_io', nf_nodes: 2, nf_dtc: 4, fixed_auto_scale: true, smt_used: false, nf_chain: 1 }), { log });
+    expect(fixed.map((vm) => vm.cpus)).toEqual([['3', '4', '5', '6', '7'], ['3', '8', '9', '10', '11']]);
+    expect(log.lines).toContain('WARN Construct VMs On Node: nf_chain ignored: the manager loops over every chain and node');
+    await expect(manager.constructVmsOnNode('DUT1', vmRobotKwargs(), { log })).rejects.toThrow(/DUT1 already has VMs since Initialize/);
+  });
+
   it('NICs on NUMA 1 place on node 1; missing kwargs and 2019-only use fail naming what to give', async () => {
     const manager = new QemuManager({ DUT1: headDut(1) }, HEAD);
     const vms = await manager.constructHeadVmsOnAllNodes(vmRobotKwargs(), { log: new RecordingLog() });
