@@ -139,6 +139,12 @@ const HEAD_INTEGERS = new Set(['nf_chains', 'nf_nodes', 'perf_qemu_qsz', 'vs_dtc
 /** The 2019 signature's arguments HEAD's vm.robot passes too (their defaults are vm.robot's). */
 const SHARED_WITH_HEAD = ['nf_chains', 'nf_nodes', 'jumbo', 'perf_qemu_qsz', 'use_tuned_cfs', 'auto_scale', 'vnf', 'rxq_count_int'];
 
+/** The 2019 signature's arguments HEAD has not, with their defaults: another value under head is a mistake. */
+const CONSTRUCT_2019_ONLY: Readonly<Record<string, unknown>> = {
+  tg_if1_mac: null, tg_if2_mac: null, cpu_count_int: CONSTRUCT_VMS_DEFAULTS.cpuCountInt, nf_cpus: null, host_cpus: null, skip_cpus: null,
+  mem: CONSTRUCT_VMS_DEFAULTS.mem, img: CONSTRUCT_VMS_DEFAULTS.img, socket_dir: CONSTRUCT_VMS_DEFAULTS.socketDir, first_qemu_id: CONSTRUCT_VMS_DEFAULTS.firstQemuId,
+};
+
 /** HEAD's free kwargs by Robot's rules: booleans and integers from text, `nf_dtc` a number (0.5), None (`''`) absent. */
 export function headKwargs(raw: Readonly<Record<string, unknown>>, keyword: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -283,6 +289,10 @@ arguments above only \`nf_chains\`, \`nf_nodes\`, \`jumbo\`, \`perf_qemu_qsz\`, 
     (manager, args, call) => {
       const extra = (args.kwargs ?? {}) as Record<string, unknown>;
       if (manager.settings.contract === 'head') {
+        const only2019 = Object.keys(CONSTRUCT_2019_ONLY).filter((key) => args[key] !== undefined && args[key] !== '' && args[key] !== CONSTRUCT_2019_ONLY[key]);
+        if (only2019.length > 0) {
+          throw new KeywordError(`Construct VMs On All Nodes: ${only2019.join(', ')} belong to the 2019 contract; under contract=head give HEAD's (tg_pf1_mac, tg_pf2_mac, vs_dtc, nf_dtc, ...)`);
+        }
         const shared = Object.fromEntries(SHARED_WITH_HEAD.map((key) => [key, args[key]]));
         return manager.constructHeadVmsOnAllNodes(headKwargs({ ...shared, ...extra }, 'Construct VMs On All Nodes'), call);
       }

@@ -219,7 +219,13 @@ export class QemuManager {
   /** HEAD's `construct_vms_on_all_nodes(**kwargs)`: `initialize()`, then every DUT in topology order. */
   async constructHeadVmsOnAllNodes(kwargs: Readonly<Record<string, unknown>>, call: CallContext): Promise<ManagedVmSummary[]> {
     await this.initialize(call);
-    for (const dut of this.dutKeys) await this.constructVmsOnNode(dut, kwargs, call);
+    try {
+      for (const dut of this.dutKeys) await this.constructVmsOnNode(dut, kwargs, call);
+    } catch (error) {
+      // As 2019's: a half-constructed set (DUT1 built, DUT2 failed) is never left behind.
+      await this.close(call).catch((cleanupError: unknown) => call.log.warn(`Cleaning up after the failed construction failed too: ${reason(cleanupError)}`));
+      throw error;
+    }
     return this.summaries();
   }
 

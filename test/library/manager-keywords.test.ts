@@ -156,6 +156,7 @@ result = [
         ['kill_all_vms', [], {}],
         ['initialize', [], {}],
         ['construct_vms_on_node', [], { node: 'DUT1', ...kwargs, nf_dtc: 0.5, nf_dtcr: 2, auto_scale: false }],
+        ['construct_vms_on_all_nodes', [], { ...kwargs, cpu_count_int: 2 }],
         ['qemu_manager_close', [], {}],
       ],
       '/v2019/vnf_manager': [
@@ -164,7 +165,8 @@ result = [
         ['initialize', [], {}],
       ],
     });
-    const [init, construct, start, kill, initialize, onNode, close] = results['/head/vnf_manager'];
+    const [init, construct, start, kill, initialize, onNode, with2019, close] = results['/head/vnf_manager'];
+    expect(with2019.error).toBe("Construct VMs On All Nodes: cpu_count_int belong to the 2019 contract; under contract=head give HEAD's (tg_pf1_mac, tg_pf2_mac, vs_dtc, nf_dtc, ...)");
     for (const step of [init, construct, start, kill, initialize, onNode, close]) expect([step.status, step.error]).toEqual(['PASS', undefined]);
     expect((construct.return as Record<string, unknown>[]).map((vm) => [vm.name, vm.smp, vm.cpus, vm.sockets])).toEqual([['DUT1_1', 3, ['3', '4', '60'], ['/run/vpp/sock-1-1', '/run/vpp/sock-1-2']]]);
     expect(construct.output).toMatch(/\[DUT1_1\] CPUs 3,4,60 \(smp 3\): NUMA node 0 from the NICs/);

@@ -2,7 +2,7 @@
  * QemuManager under contract=head on dry-run nodes (csit-head.md §2, §3): vm.robot's kwargs, HEAD's hook
  * composition per VM with CPUs and smp from the placement, and Start All VMs returning HEAD's pinned-CPU CSV.
  */
-import type { DryRunResponse } from '../../src/node';
+import { parseNode, type DryRunResponse } from '../../src/node';
 import { bootFilesCommand, mergeSettings, QemuConfigError, QemuStateError, type QemuLog } from '../../src/qemu';
 import { QemuManager } from '../../src/qemu/manager';
 import { LSCPU_COMMAND, nicNumaCommand } from '../../src/qemu/placement';
@@ -101,6 +101,12 @@ describe('contract=head: Construct VMs On All Nodes', () => {
     await expect(manager.constructHeadVmsOnAllNodes(vmRobotKwargs({ tg_if1_mac: 'x' }), { log: new RecordingLog() })).rejects.toThrow(/unknown argument\(s\) tg_if1_mac/);
     await expect(manager.constructHeadVmsOnAllNodes(vmRobotKwargs({ if1: 'nope' }), { log: new RecordingLog() })).rejects.toThrow(QemuConfigError);
     expect(manager.vms).toHaveLength(0);
+    // DUT2 cannot be placed (its NICs are not in sysfs' answer): DUT1's VM, written first, is removed again.
+    const dut1 = headDut();
+    const broken = new QemuManager({ DUT1: dut1, DUT2: { ...headDut(), dry_run_responses: [exactly(LSCPU_COMMAND, { stdout: X86_2X28_SMT })] } }, HEAD);
+    await expect(broken.constructHeadVmsOnAllNodes(vmRobotKwargs(), { log: new RecordingLog() })).rejects.toThrow(/NUMA node of NIC 0000:18:00.0 .* gave no answer/);
+    expect(broken.vms).toHaveLength(0);
+    expect(commandLines(parseNode(dut1))).toContainEqual(expect.stringMatching(/rm -f -- [^\n']*\/etc\/vm_init_1\.conf/));
     const fresh = new QemuManager({ DUT1: headDut() }, HEAD);
     await expect(fresh.constructVmsOnNode('DUT1', vmRobotKwargs(), { log: new RecordingLog() })).rejects.toThrow(QemuStateError);
     await fresh.initialize({ log: new RecordingLog() });
