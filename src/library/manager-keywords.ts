@@ -9,7 +9,8 @@ import { CONSTRUCT_VMS_DEFAULTS, HEAD_CONSTRUCT_KWARGS, QemuManager, type Constr
 import { DIAGNOSTICS_DEFAULT_LINES, vmDiagnostics } from '../qemu/manager/diagnostics';
 import { printableName } from '../remote';
 import { KeywordError, type BoundArguments, type KeywordContext, type KeywordDefinition } from '../remote/library';
-import { integerFromText, robotArguments, robotBool } from './robot-values';
+import { constructHeadOnAllNodes, headManagerKeywords } from './manager-head-keywords';
+import { robotArguments } from './robot-values';
 import { SETTING_PARAMETERS, settingsFromArguments } from './settings-arguments';
 
 /** What a session holds: one VM, or a manager of many. */
@@ -69,7 +70,7 @@ function managerOf(context: KeywordContext<QemuSession>, keyword: string): QemuM
   throw new KeywordError(NO_INSTANCE_MESSAGE);
 }
 
-function managerKeyword(
+export function managerKeyword(
   definition: Omit<SessionKeyword, 'instance' | 'run'>,
   body: (manager: QemuManager, args: BoundArguments, call: CallContext) => Promise<unknown>,
 ): SessionKeyword {
@@ -133,36 +134,6 @@ function constructArgs(a: ConstructArguments): ConstructVmsArgs {
   };
 }
 
-
-const HEAD_BOOLEANS = new Set(['jumbo', 'use_tuned_cfs', 'auto_scale', 'fixed_auto_scale', 'smt_used']);
-const HEAD_INTEGERS = new Set(['nf_chains', 'nf_nodes', 'perf_qemu_qsz', 'vs_dtc', 'nf_dtcr', 'nf_mtcr', 'rxq_count_int', 'virtio_feature_mask', 'nf_chain', 'nf_node']);
-/** The 2019 signature's arguments HEAD's vm.robot passes too (their defaults are vm.robot's). */
-const SHARED_WITH_HEAD = ['nf_chains', 'nf_nodes', 'jumbo', 'perf_qemu_qsz', 'use_tuned_cfs', 'auto_scale', 'vnf', 'rxq_count_int'];
-
-/** The 2019 signature's arguments HEAD has not, with their defaults: another value under head is a mistake. */
-const CONSTRUCT_2019_ONLY: Readonly<Record<string, unknown>> = {
-  tg_if1_mac: null, tg_if2_mac: null, cpu_count_int: CONSTRUCT_VMS_DEFAULTS.cpuCountInt, nf_cpus: null, host_cpus: null, skip_cpus: null,
-  mem: CONSTRUCT_VMS_DEFAULTS.mem, img: CONSTRUCT_VMS_DEFAULTS.img, socket_dir: CONSTRUCT_VMS_DEFAULTS.socketDir, first_qemu_id: CONSTRUCT_VMS_DEFAULTS.firstQemuId,
-};
-
-/** HEAD's free kwargs by Robot's rules: booleans and integers from text, `nf_dtc` a number (0.5), None (`''`) absent. */
-export function headKwargs(raw: Readonly<Record<string, unknown>>, keyword: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if (value === '' || value === null || value === undefined) continue;
-    if (HEAD_BOOLEANS.has(key)) out[key] = robotBool(value, `${keyword}: ${key}`);
-    else if (HEAD_INTEGERS.has(key)) out[key] = key === 'perf_qemu_qsz' && (value === false || value === 'False') ? 0 : integerFromText(value);
-    else if (key === 'nf_dtc') out[key] = typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
-    else out[key] = value;
-  }
-  return out;
-}
-
-function requireHead(manager: QemuManager, keyword: string): void {
-  if (manager.settings.contract !== 'head') {
-    throw new KeywordError(`${keyword} is CSIT HEAD's QemuManager keyword: give Qemu Manager Init contract=head (this manager follows ${manager.settings.contract})`);
-  }
-}
 
 export const MANAGER_INTRO = `= VM manager (QemuManager) =
 
@@ -288,14 +259,7 @@ arguments above only \`nf_chains\`, \`nf_nodes\`, \`jumbo\`, \`perf_qemu_qsz\`, 
     },
     (manager, args, call) => {
       const extra = (args.kwargs ?? {}) as Record<string, unknown>;
-      if (manager.settings.contract === 'head') {
-        const only2019 = Object.keys(CONSTRUCT_2019_ONLY).filter((key) => args[key] !== undefined && args[key] !== '' && args[key] !== CONSTRUCT_2019_ONLY[key]);
-        if (only2019.length > 0) {
-          throw new KeywordError(`Construct VMs On All Nodes: ${only2019.join(', ')} belong to the 2019 contract; under contract=head give HEAD's (tg_pf1_mac, tg_pf2_mac, vs_dtc, nf_dtc, ...)`);
-        }
-        const shared = Object.fromEntries(SHARED_WITH_HEAD.map((key) => [key, args[key]]));
-        return manager.constructHeadVmsOnAllNodes(headKwargs({ ...shared, ...extra }, 'Construct VMs On All Nodes'), call);
-      }
+      if (manager.settings.contract === 'head') return constructHeadOnAllNodes(manager, args, call);
       const unknown = Object.keys(extra);
       if (unknown.length > 0) {
         throw new KeywordError(`Construct VMs On All Nodes got unexpected argument(s) ${unknown.join(', ')}: HEAD's (${HEAD_CONSTRUCT_KWARGS.join(', ')}) need Qemu Manager Init contract=head`);
@@ -391,54 +355,6 @@ Example:
   };
 
 
-  const initialize = managerKeyword(
-    {
-      name: 'initialize',
-      tags: ['lifecycle', 'csit head'],
-      parameters: [],
-      doc: `CSIT HEAD's \`QemuManager.initialize\` (\`contract=head\`): starts a new set of VMs for \`Construct VMs On
-Node\`. VMs constructed before are ended first (killed if running, files removed); HEAD merely forgot them.
-
-Example:
-| vnf_manager.Initialize |`,
-    },
-    async (manager, _args, call) => {
-      requireHead(manager, 'Initialize');
-      await manager.initialize(call);
-    },
-  );
-
-  const constructOnNode = managerKeyword(
-    {
-      name: 'construct_vms_on_node',
-      tags: ['lifecycle', 'csit head'],
-      returnType: 'list[dict]',
-      parameters: [{ name: 'node', type: 'str' }, { name: 'kwargs', kind: 'var-named' }],
-      doc: `CSIT HEAD's \`construct_vms_on_node(node, **kwargs)\` (\`contract=head\`, after \`Initialize\`): builds
-the VMs of \`nf_chains\` x \`nf_nodes\` NFs on DUT \`node\` (a topology key) and writes their guest files.
-kwargs as vm.robot passes them: \`nf_chains\`, \`nf_nodes\`, \`jumbo\`, \`perf_qemu_qsz\`, \`use_tuned_cfs\` (no
-effect), \`auto_scale\`, \`fixed_auto_scale\`, \`vnf\` (defaults as vm.robot), and required \`vs_dtc\`,
-\`nf_dtc\` (0.5 = one SMT thread), \`nf_dtcr\`, \`rxq_count_int\`, \`tg_pf1_mac\`/\`tg_pf2_mac\` (not for
-testpmd_io, iperf3); optional \`nf_mtcr\` (2), \`virtio_feature_mask\` (0), \`page_size\` ('' = 2M), \`smt_used\`
-(HEAD's \`\${smt_used}\`), \`if1\`/\`if2\` (HEAD's \`\${<node>_if1/2}\`: PCI addresses or keys of the node's
-interfaces; their NUMA node picks the CPUs, none given = NUMA 0).
-
-Each VM: \`qemu_id\` (c-1)·nf_nodes+k, name \`<node>_<id>\`, 4096 MB, kernel /opt/boot/vmlinuz; CPUs from HEAD's
-placement (\`get_affinity_nf\`: the node's \`lscpu\` topology and the NICs' NUMA node, one command each; the
-explanation is logged), \`smp\` their count; composed as HEAD's hooks: Add Default Params, Add Kernelvm Params,
-the VNF's guest files, then (\`_c_default\`) Add Vhost User If \`/run/vpp/sock-<id>-1\` and \`-2\` with \`jumbo\`,
-\`queues\` (\`rxq_count_int\` with \`auto_scale\`, else 1), \`queue_size=perf_qemu_qsz\` and \`virtio_feature_mask\`,
-or (iperf3) Add Net User and one client vhost-user NIC. Returns the VM summaries of that node.
-
-Example:
-| vnf_manager.Initialize |
-| vnf_manager.Construct VMs On Node | node=DUT1 | nf_nodes=\${2} | vnf=iperf3 | vs_dtc=\${1} | nf_dtc=\${4} | nf_dtcr=\${1} | rxq_count_int=\${1} | fixed_auto_scale=\${True} | smt_used=\${False} |`,
-    },
-    (manager, args, call) => {
-      requireHead(manager, 'Construct VMs On Node');
-      return manager.constructVmsOnNode(String(args.node), headKwargs((args.kwargs ?? {}) as Record<string, unknown>, 'Construct VMs On Node'), call);
-    },
-  );
-
+  const [initialize, constructOnNode] = headManagerKeywords(managerKeyword);
   return [init, close, initialize, constructOnNode, construct, start, scheduler, kill, diagnostics];
 }
