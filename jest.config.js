@@ -21,6 +21,7 @@ const UNIT = [
   'qemu/head-wiring',
   'qemu/hugepages-pools',
   'qemu/manager',
+  'qemu/manager-head',
   'qemu/monitor/interfaces',
   'qemu/monitor/json-lines',
   'qemu/node-step',

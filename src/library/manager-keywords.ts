@@ -5,10 +5,11 @@
  */
 import { QemuUtils, mergeSettings, type CallContext, type QemuSettings } from '../qemu';
 import { asKeywordFailure, callOf } from './keyword-support';
-import { CONSTRUCT_VMS_DEFAULTS, QemuManager, type ConstructVmsArgs } from '../qemu/manager';
+import { CONSTRUCT_VMS_DEFAULTS, HEAD_CONSTRUCT_KWARGS, QemuManager, type ConstructVmsArgs } from '../qemu/manager';
 import { DIAGNOSTICS_DEFAULT_LINES, vmDiagnostics } from '../qemu/manager/diagnostics';
 import { printableName } from '../remote';
 import { KeywordError, type BoundArguments, type KeywordContext, type KeywordDefinition } from '../remote/library';
+import { constructHeadOnAllNodes, headManagerKeywords } from './manager-head-keywords';
 import { robotArguments } from './robot-values';
 import { SETTING_PARAMETERS, settingsFromArguments } from './settings-arguments';
 
@@ -69,7 +70,7 @@ function managerOf(context: KeywordContext<QemuSession>, keyword: string): QemuM
   throw new KeywordError(NO_INSTANCE_MESSAGE);
 }
 
-function managerKeyword(
+export function managerKeyword(
   definition: Omit<SessionKeyword, 'instance' | 'run'>,
   body: (manager: QemuManager, args: BoundArguments, call: CallContext) => Promise<unknown>,
 ): SessionKeyword {
@@ -132,6 +133,7 @@ function constructArgs(a: ConstructArguments): ConstructVmsArgs {
     firstQemuId: a.first_qemu_id,
   };
 }
+
 
 export const MANAGER_INTRO = `= VM manager (QemuManager) =
 
@@ -220,6 +222,7 @@ Example:
         { name: 'img', kind: 'named-only', default: CONSTRUCT_VMS_DEFAULTS.img, type: 'str' },
         { name: 'socket_dir', kind: 'named-only', default: CONSTRUCT_VMS_DEFAULTS.socketDir, type: 'str' },
         { name: 'first_qemu_id', kind: 'named-only', default: CONSTRUCT_VMS_DEFAULTS.firstQemuId, type: 'int' },
+        { name: 'kwargs', kind: 'var-named' },
       ],
       doc: `Builds the kernel VMs of \`nf_chains\` chains of \`nf_nodes\` NFs on every DUT, as CSIT's QemuManager
 did, writes their guest configuration on the nodes and returns one dict per VM (\`name\`, \`node\`, \`host\`,
@@ -246,16 +249,30 @@ data-plane CPUs of its own. Too few CPUs fail with the count needed.
 
 Example:
 | vnf_manager.Construct VMs On All Nodes | nf_chains=\${1} | nf_nodes=\${2} | jumbo=\${False} | perf_qemu_qsz=\${1024} | auto_scale=\${False} | vnf=testpmd_mac | tg_if1_mac=\${tg_if1_mac} | tg_if2_mac=\${tg_if2_mac} | cpu_count_int=\${1} | rxq_count_int=\${1} |
-| \${vms}= | vnf_manager.Construct VMs On All Nodes | nf_nodes=\${2} | vnf=testpmd_io | nf_cpus=\${{ [[0, 1], [0, 1]] }} | mem=\${1024} |`,
+| \${vms}= | vnf_manager.Construct VMs On All Nodes | nf_nodes=\${2} | vnf=testpmd_io | nf_cpus=\${{ [[0, 1], [0, 1]] }} | mem=\${1024} |
+
+Under \`contract=head\` (\`Qemu Manager Init\`) it is CSIT HEAD's \`construct_vms_on_all_nodes(**kwargs)\`:
+\`Initialize\`, then \`Construct VMs On Node\` for every DUT, taking vm.robot's kwargs (see there); of the
+arguments above only \`nf_chains\`, \`nf_nodes\`, \`jumbo\`, \`perf_qemu_qsz\`, \`use_tuned_cfs\`, \`auto_scale\`,
+\`vnf\` and \`rxq_count_int\` count. Without contract=head, HEAD's kwargs fail naming the setting.
+| vnf_manager.Construct VMs On All Nodes | nf_chains=\${1} | nf_nodes=\${1} | vnf=vppip4_2vhostvr1024 | tg_pf1_mac=\${mac1} | tg_pf2_mac=\${mac2} | vs_dtc=\${1} | nf_dtc=\${1} | nf_dtcr=\${1} | rxq_count_int=\${1} | virtio_feature_mask=\${0} | page_size=2M |`,
     },
-    (manager, args, call) => manager.constructVmsOnAllNodes(constructArgs(robotArguments<ConstructArguments>(args)), call),
+    (manager, args, call) => {
+      const extra = (args.kwargs ?? {}) as Record<string, unknown>;
+      if (manager.settings.contract === 'head') return constructHeadOnAllNodes(manager, args, call);
+      const unknown = Object.keys(extra);
+      if (unknown.length > 0) {
+        throw new KeywordError(`Construct VMs On All Nodes got unexpected argument(s) ${unknown.join(', ')}: HEAD's (${HEAD_CONSTRUCT_KWARGS.join(', ')}) need Qemu Manager Init contract=head`);
+      }
+      return manager.constructVmsOnAllNodes(constructArgs(robotArguments<ConstructArguments>(args)), call);
+    },
   );
 
   const start = managerKeyword(
     {
       name: 'start_all_vms',
       tags: ['lifecycle'],
-      returnType: 'dict',
+      returnType: 'dict | str',
       parameters: [{ name: 'pinning', default: false, type: 'bool' }],
       doc: `Starts every VM of the manager at once and waits for all of them to boot, the waits overlapped (the
 original started them one after another), and returns their VM dicts by name (\`DUT1_1\`: dict as \`Qemu Start\`
@@ -265,11 +282,16 @@ If any VM fails to start, boot or pin, the other VMs' waits are cut short, every
 and the keyword fails with each VM's outcome (the failing VM's message carries QEMU's error output or the
 serial log tail).
 
+Under \`contract=head\` (\`Qemu Manager Init\`), as CSIT HEAD's \`start_all_vms\`: returns the pinned CPUs of every
+VM in construction order as comma-separated text (\`3,4,60\` for a 1x1 chain; empty without \`pinning\`); the VM
+dicts are logged.
+
 Example:
 | \${vms}= | vnf_manager.Start All VMs | pinning=\${True} |
+| \${cpu_wt}= | vnf_manager.Start All VMs | pinning=\${True} | # contract=head |
 | Log | \${vms['DUT1_1']['interfaces']} |`,
     },
-    (manager, args, call) => manager.startAllVms({ pinning: args.pinning === true }, call),
+    (manager, args, call) => (manager.settings.contract === 'head' ? manager.startAllVmsHead(args.pinning === true, call) : manager.startAllVms({ pinning: args.pinning === true }, call)),
   );
 
   const scheduler = managerKeyword(
@@ -332,5 +354,7 @@ Example:
     },
   };
 
-  return [init, close, construct, start, scheduler, kill, diagnostics];
+
+  const [initialize, constructOnNode] = headManagerKeywords(managerKeyword);
+  return [init, close, initialize, constructOnNode, construct, start, scheduler, kill, diagnostics];
 }

@@ -11,7 +11,9 @@ import { QemuConfigError, QemuError, QemuStartError, QemuStateError } from './er
 import { constructPlan, MANAGER_DEFAULT_MEM, MANAGER_DEFAULT_SOCKET_DIR, type ConstructPlan, type ConstructVmsArgs, type NfCpus } from './manager/construct-args';
 import { formatCpuList, hostCpuArg, nfCpuSlice, parseCpuList } from './manager/cpus';
 import { diagnosticsLines, vmDiagnostics } from './manager/diagnostics';
+import { constructHeadVmsOnNode, HEAD_MEM, HEAD_SOCKET_DIR, headConstructPlan } from './manager/head-construct';
 import { reason, vmCall } from './manager/vm-call';
+import { pinnedCpusCsv } from './placement';
 import { QemuUtils, type VmInfo } from './qemu-utils';
 import { DEFAULT_SETTINGS, type QemuSettings } from './settings';
 
@@ -82,6 +84,8 @@ export class QemuManager {
   private vnf = '';
   private mem = MANAGER_DEFAULT_MEM;
   private socketDir = MANAGER_DEFAULT_SOCKET_DIR;
+  /** contract=head: HEAD's `machines` is None until `initialize()`. */
+  private initialized = false;
 
   constructor(nodes: Record<string, unknown>, settings: QemuSettings = { ...DEFAULT_SETTINGS }) {
     if (!isRecord(nodes)) throw new QemuConfigError('QemuManager: nodes must be the topology nodes dict ({DUT1: {...}, ...})');
@@ -179,6 +183,57 @@ export class QemuManager {
       `Constructed ${summaries.length} VM(s): ${summaries.map((vm) => `${vm.name} (id ${vm.qemu_id}, CPUs ${vm.cpus.join(',')}, ${vm.sockets.join(' ')})`).join('; ')}`,
     );
     return summaries;
+  }
+
+  // ---- contract=head: HEAD's QemuManager (csit-head.md §2) -----------------------------------------------
+
+  /** HEAD's `initialize()`: forgets the VMs (here: ends them first, so none is left running unowned). */
+  async initialize(call: CallContext): Promise<void> {
+    if (this.machines.length > 0) await this.close(call);
+    this.initialized = true;
+  }
+
+  /** HEAD's `construct_vms_on_node(node=..., **kwargs)`: the VMs of one DUT, added to those constructed since `initialize`. */
+  async constructVmsOnNode(node: string, kwargs: Readonly<Record<string, unknown>>, call: CallContext): Promise<ManagedVmSummary[]> {
+    const keyword = 'Construct VMs On Node';
+    if (!this.initialized) throw new QemuStateError(`${keyword}: run Initialize first (HEAD's manager has no machines before it)`);
+    for (const key of ['nf_chain', 'nf_node'] as const) {
+      if (kwargs[key] !== undefined) call.log.warn(`${keyword}: ${key} ignored: the manager loops over every chain and node`);
+    }
+    const plan = headConstructPlan(kwargs, keyword);
+    if (this.machines.some((machine) => machine.dut === node)) throw new QemuStateError(`${keyword}: ${node} already has VMs since Initialize; run Initialize again first`);
+    this.vnf = plan.vnf;
+    this.socketDir = HEAD_SOCKET_DIR;
+    this.mem = HEAD_MEM;
+    try {
+      await constructHeadVmsOnNode(this.nodes, node, plan, this.settings, (machine) => this.machines.push(machine), call);
+    } catch (error) {
+      const own = this.machines.filter((machine) => machine.dut === node);
+      this.machines = this.machines.filter((machine) => machine.dut !== node);
+      await Promise.allSettled(own.map((machine) => machine.vm.close(vmCall(call, machine.name))));
+      throw error;
+    }
+    return this.summaries().filter((vm) => vm.node === node);
+  }
+
+  /** HEAD's `construct_vms_on_all_nodes(**kwargs)`: `initialize()`, then every DUT in topology order. */
+  async constructHeadVmsOnAllNodes(kwargs: Readonly<Record<string, unknown>>, call: CallContext): Promise<ManagedVmSummary[]> {
+    await this.initialize(call);
+    try {
+      for (const dut of this.dutKeys) await this.constructVmsOnNode(dut, kwargs, call);
+    } catch (error) {
+      // As 2019's: a half-constructed set (DUT1 built, DUT2 failed) is never left behind.
+      await this.close(call).catch((cleanupError: unknown) => call.log.warn(`Cleaning up after the failed construction failed too: ${reason(cleanupError)}`));
+      throw error;
+    }
+    return this.summaries();
+  }
+
+  /** HEAD's `start_all_vms(pinning)`: starts (and pins) every VM; returns the pinned CPUs as CSV (`3,4,60`; `''` unpinned). */
+  async startAllVmsHead(pinning: boolean, call: CallContext): Promise<string> {
+    const vms = await this.startAllVms({ pinning }, call);
+    call.log.info(`VM dicts: ${JSON.stringify(vms)}`);
+    return pinnedCpusCsv(this.machines.map((machine) => machine.cpus.map(Number)), pinning);
   }
 
   /** `position`: the VM's place on its DUT, from 0. */
@@ -369,4 +424,5 @@ export class QemuManager {
 }
 
 export { formatCpuList, parseCpuList, nfCpuSlice };
+export { HEAD_CONSTRUCT_DEFAULTS, HEAD_CONSTRUCT_KWARGS } from './manager/head-construct';
 export { CONSTRUCT_VMS_DEFAULTS, MANAGER_DEFAULT_KERNEL, MANAGER_DEFAULT_MEM, MANAGER_DEFAULT_SOCKET_DIR, type ConstructVmsArgs, type NfCpus } from './manager/construct-args';

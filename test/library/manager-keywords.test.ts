@@ -7,6 +7,10 @@ import { closeAllTransports, dryRunTransport, parseNode } from '../../src/node';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { startRemoteServer, type RemoteServer } from '../../src/remote';
 import { compileLibrary } from '../../src/remote/spec';
+import { bootFilesCommand } from '../../src/qemu';
+import { LSCPU_COMMAND, nicNumaCommand } from '../../src/qemu/placement';
+import { X86_2X28_SMT } from '../support/cpu-topology';
+import { HUGEPAGES_OK, exactly } from '../support/dry-run-node';
 import { py, runSessions } from '../support/xmlrpc';
 
 let server: RemoteServer;
@@ -121,6 +125,60 @@ result = [
     expect(closeAgain.status).toBe('PASS');
   });
 
+  it('contract=head: vm.robot\'s kwargs as Robot sends them, Start All VMs returns HEAD\'s CSV, Initialize + Construct VMs On Node', async () => {
+    const pci = ['0000:18:00.0', '0000:18:00.1'];
+    const dut = {
+      ...dryRunDut('mk-head-dut1'),
+      interfaces: { port1: { pci_address: pci[0] }, port2: { pci_address: pci[1] } },
+      dry_run_responses: [
+        exactly(LSCPU_COMMAND, { stdout: X86_2X28_SMT }),
+        exactly(nicNumaCommand(pci), { stdout: `${pci[0]} 0\n${pci[1]} 0\n` }),
+        exactly(bootFilesCommand('/opt/boot/vmlinuz'), { stdout: 'kernel /opt/boot/vmlinuz-6.8\ninitrd /opt/boot/initrd.img-6.8\n' }),
+        ...HUGEPAGES_OK,
+        exactly('sudo -S cat /run/qemu_1.pid', { stdout: '7001\n' }),
+        { match: 'tail -c +1 -F /tmp/serial_1.log', stdout: 'Linux version 6.8\nPress enter to exit\n' },
+        { match: '/proc/7001/task/*/comm', stdout: '/proc/7001/task/7101/comm:CPU 0/TCG\n/proc/7001/task/7102/comm:CPU 1/TCG\n/proc/7001/task/7103/comm:CPU 2/TCG\n' },
+        exactly('sudo -S grep -qaF -- /run/qemu_1.pid /proc/7001/cmdline', { rc: 0 }),
+        { match: 'pid=7001\n', stdout: '@@qemu-utils-remote killed 7001\n' },
+        { match: '/proc/7001/stat', stdout: 'qemu-utils-remote: process gone\n' },
+      ],
+    };
+    // As vm.robot passes them (Robot's remote client sends ${1} as 1, text stays text).
+    const kwargs = {
+      nf_chains: 1, nf_nodes: 1, jumbo: false, perf_qemu_qsz: 1024, use_tuned_cfs: false, auto_scale: true, fixed_auto_scale: false, vnf: 'testpmd_io',
+      tg_pf1_mac: '3c:fd:fe:00:00:01', tg_pf2_mac: '3c:fd:fe:00:00:02', vs_dtc: 1, nf_dtc: '1', nf_dtcr: 1, rxq_count_int: '1', virtio_feature_mask: 0, page_size: '2M', if1: 'port1', if2: 'port2',
+    };
+    const results = await runSessions<RunResult>(server.url, {
+      '/head/vnf_manager': [
+        ['qemu_manager_init', [{ DUT1: dut }], { contract: 'head' }],
+        ['construct_vms_on_all_nodes', [], kwargs],
+        ['start_all_vms', [], { pinning: true }],
+        ['kill_all_vms', [], {}],
+        ['initialize', [], {}],
+        ['construct_vms_on_node', [], { node: 'DUT1', ...kwargs, nf_dtc: 0.5, nf_dtcr: 2, auto_scale: false }],
+        ['construct_vms_on_all_nodes', [], { ...kwargs, cpu_count_int: 2 }],
+        ['qemu_manager_close', [], {}],
+      ],
+      '/v2019/vnf_manager': [
+        ['qemu_manager_init', [{ DUT1: dryRunDut('mk-2019-dut1') }], {}],
+        ['construct_vms_on_all_nodes', [], { vnf: 'testpmd_io', vs_dtc: 1 }],
+        ['initialize', [], {}],
+      ],
+    });
+    const [init, construct, start, kill, initialize, onNode, with2019, close] = results['/head/vnf_manager'];
+    expect(with2019.error).toBe("Construct VMs On All Nodes: cpu_count_int belong to the 2019 contract; under contract=head give HEAD's (tg_pf1_mac, tg_pf2_mac, vs_dtc, nf_dtc, ...)");
+    for (const step of [init, construct, start, kill, initialize, onNode, close]) expect([step.status, step.error]).toEqual(['PASS', undefined]);
+    expect((construct.return as Record<string, unknown>[]).map((vm) => [vm.name, vm.smp, vm.cpus, vm.sockets])).toEqual([['DUT1_1', 3, ['3', '4', '60'], ['/run/vpp/sock-1-1', '/run/vpp/sock-1-2']]]);
+    expect(construct.output).toMatch(/\[DUT1_1\] CPUs 3,4,60 \(smp 3\): NUMA node 0 from the NICs/);
+    expect(start.return).toBe('3,4,60');
+    expect(dryRunTransport(parseNode(dut)).commandLines()).toEqual(expect.arrayContaining(['sudo -S taskset -pc 3 7101', 'sudo -S taskset -pc 4 7102', 'sudo -S taskset -pc 60 7103']));
+    expect((onNode.return as Record<string, unknown>[]).map((vm) => [vm.name, vm.cpus])).toEqual([['DUT1_1', ['3', '4']]]);
+
+    const [, kwargs2019, initialize2019] = results['/v2019/vnf_manager'];
+    expect(kwargs2019.error).toMatch(/^Construct VMs On All Nodes got unexpected argument\(s\) vs_dtc: HEAD's .* need Qemu Manager Init contract=head$/);
+    expect(initialize2019.error).toMatch(/^Initialize is CSIT HEAD's QemuManager keyword: give Qemu Manager Init contract=head/);
+  });
+
   it('publishes the manager keywords with CSIT argument names, types and defaults', () => {
     const compiled = compileLibrary(createQemuLibrary());
     expect(compiled.keywords.get('construct_vms_on_all_nodes')?.published.args).toEqual([
@@ -143,7 +201,10 @@ result = [
       'img=/opt/boot/vmlinuz',
       'socket_dir=/var/run/vpp',
       ['first_qemu_id', 1],
+      '**kwargs',
     ]);
+    expect(compiled.keywords.get('construct_vms_on_node')?.published.args).toEqual(['node', '**kwargs']);
+    expect(compiled.keywords.get('initialize')?.published.args).toEqual([]);
     expect(compiled.keywords.get('start_all_vms')?.published.args).toEqual([['pinning', false]]);
     expect(compiled.keywords.get('kill_all_vms')?.published.args).toEqual([['force', false]]);
     expect(compiled.keywords.get('qemu_manager_init')?.published.types).toMatchObject({ nodes: 'dict', accel: 'str | None', boot_timeout: 'int | None' });
