@@ -7,7 +7,7 @@
 import { isUsablePath, requireInteger } from './checks';
 import { QemuConfigError } from './errors';
 import { qemuOptText, type QemuOptions } from './options';
-import { FIRST_VHOST_SLOT_OFFSET, LAST_PCI_SLOT, MAX_VHOST_USER_IFS, guestMac, type PageSize, type VmLayout } from './params';
+import { FIRST_VHOST_SLOT_OFFSET, LAST_PCI_SLOT, MAX_VHOST_USER_IFS, addMachineParams, guestMac, type PageSize, type VmLayout } from './params';
 
 export type HeadParamSettings = { hugepageMount: string; kernelArgs: string; cpuModel?: string };
 
@@ -35,19 +35,7 @@ export function addHeadDefaultParams(options: QemuOptions, layout: VmLayout, set
   options.add('no-user-config');
   // With -daemonize, -nographic works only because -nodefaults leaves no default serial or monitor.
   options.add('nographic');
-  options.add('enable-kvm', (host) => (host.accelerator === 'kvm' ? '' : null));
-  options.add('pidfile', layout.pidfile);
-  options.add('cpu', (host) => settings.cpuModel ?? (host.accelerator === 'kvm' ? 'host' : 'max'));
-  options.add('machine', (host) =>
-    layout.arch === 'aarch64'
-      ? `virt,accel=${host.accelerator},usb=off,mem-merge=off,gic-version=3`
-      : `pc,accel=${host.accelerator},usb=off,mem-merge=off`,
-  );
-  options.add('smp', `${layout.smp},sockets=1,cores=${layout.smp},threads=1`);
-  const memPath = qemuOptText(headMemPath(pageSizeOf(layout), settings));
-  options.add('object', `memory-backend-file,id=mem,size=${layout.mem}M,mem-path=${memPath},share=on`);
-  options.add('m', `${layout.mem}M`);
-  options.add('numa', 'node,memdev=mem');
+  addMachineParams(options, layout, settings.cpuModel, headMemPath(pageSizeOf(layout), settings));
 }
 
 /** HEAD's guest kernel command line; `kernel_args` (empty by default) after `fastboot`. */

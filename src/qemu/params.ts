@@ -73,6 +73,25 @@ function serialDevice(options: QemuOptions, layout: VmLayout, chardev: string): 
   else options.add('device', `isa-serial,chardev=${chardev}`);
 }
 
+/**
+ * `-enable-kvm` to `-numa`: accelerator, pid file, CPU model, machine, topology and the huge page backed
+ * memory, as 2019's and HEAD's default parameters share them.
+ */
+export function addMachineParams(options: QemuOptions, layout: VmLayout, cpuModel: string | undefined, memPath: string): void {
+  options.add('enable-kvm', (host) => (host.accelerator === 'kvm' ? '' : null));
+  options.add('pidfile', layout.pidfile);
+  options.add('cpu', (host) => cpuModel ?? (host.accelerator === 'kvm' ? 'host' : 'max'));
+  options.add('machine', (host) =>
+    layout.arch === 'aarch64'
+      ? `virt,accel=${host.accelerator},usb=off,mem-merge=off,gic-version=3`
+      : `pc,accel=${host.accelerator},usb=off,mem-merge=off`,
+  );
+  options.add('smp', `${layout.smp},sockets=1,cores=${layout.smp},threads=1`);
+  options.add('object', `memory-backend-file,id=mem,size=${layout.mem}M,mem-path=${qemuOptText(memPath)},share=on`);
+  options.add('m', `${layout.mem}M`);
+  options.add('numa', 'node,memdev=mem');
+}
+
 export function addDefaultParams(options: QemuOptions, layout: VmLayout, settings: ParamSettings): void {
   options.add('daemonize');
   options.add('nodefaults');
@@ -81,18 +100,7 @@ export function addDefaultParams(options: QemuOptions, layout: VmLayout, setting
   options.add('monitor', 'none');
   options.add('display', 'none');
   options.add('vga', 'none');
-  options.add('enable-kvm', (host) => (host.accelerator === 'kvm' ? '' : null));
-  options.add('pidfile', layout.pidfile);
-  options.add('cpu', (host) => settings.cpuModel ?? (host.accelerator === 'kvm' ? 'host' : 'max'));
-  options.add('machine', (host) =>
-    layout.arch === 'aarch64'
-      ? `virt,accel=${host.accelerator},usb=off,mem-merge=off,gic-version=3`
-      : `pc,accel=${host.accelerator},usb=off,mem-merge=off`,
-  );
-  options.add('smp', `${layout.smp},sockets=1,cores=${layout.smp},threads=1`);
-  options.add('object', `memory-backend-file,id=mem,size=${layout.mem}M,mem-path=${qemuOptText(settings.hugepageMount)},share=on`);
-  options.add('m', `${layout.mem}M`);
-  options.add('numa', 'node,memdev=mem');
+  addMachineParams(options, layout, settings.cpuModel, settings.hugepageMount);
   options.add('balloon', (host) => (hasBalloonOption(host.features) ? 'none' : null));
 }
 

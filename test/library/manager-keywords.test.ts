@@ -2,27 +2,17 @@
  * The VM manager keywords through the real remote server, driven by Python's xmlrpc.client as Robot's Remote
  * library drives it, on dry-run nodes: session kinds, the manager's keyword flow, and its published signature.
  */
-import winston from 'winston';
-import { closeAllTransports, dryRunTransport, parseNode } from '../../src/node';
+import { dryRunTransport, parseNode } from '../../src/node';
 import { createQemuLibrary } from '../../src/library/qemu-library';
-import { startRemoteServer, type RemoteServer } from '../../src/remote';
 import { compileLibrary } from '../../src/remote/spec';
 import { bootFilesCommand } from '../../src/qemu';
 import { LSCPU_COMMAND, nicNumaCommand } from '../../src/qemu/placement';
 import { X86_2X28_SMT } from '../support/cpu-topology';
-import { HUGEPAGES_OK, exactly } from '../support/dry-run-node';
+import { HUGEPAGE_POOL_2M_OK, exactly } from '../support/dry-run-node';
+import { useQemuServer } from '../support/servers';
 import { py, runSessions } from '../support/xmlrpc';
 
-let server: RemoteServer;
-
-beforeAll(async () => {
-  server = await startRemoteServer(createQemuLibrary({ accel: 'tcg', qemu_version: '7.2.0' }), { port: 0, log: winston.createLogger({ silent: true }) });
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await closeAllTransports();
-});
+const server = useQemuServer({ accel: 'tcg', qemu_version: '7.2.0' });
 
 interface RunResult {
   status: string;
@@ -39,7 +29,7 @@ describe('VM manager keywords over XML-RPC', () => {
   it('Qemu Manager Init -> Construct VMs On All Nodes -> Qemu Log Diagnostics -> Qemu Manager Close, in two manager sessions at once', async () => {
     const nodesA = { TG: { type: 'TG', host: 'tg-a' }, DUT1: dryRunDut('mk-a-dut1'), DUT2: dryRunDut('mk-a-dut2') };
     const nodesB = { DUT1: dryRunDut('mk-b-dut1') };
-    const results = await runSessions<RunResult>(server.url, {
+    const results = await runSessions<RunResult>(server().url, {
       '/suite_a/vnf_manager': [
         ['qemu_manager_init', [nodesA], { kernel_args: 'pci=nomsi' }],
         ['construct_vms_on_all_nodes', [], { nf_chains: 1, nf_nodes: 2, vnf: 'testpmd_io', nf_cpus: [[0, 1], [0, 1]], mem: 1024, auto_scale: false }],
@@ -85,7 +75,7 @@ describe('VM manager keywords over XML-RPC', () => {
     // (QemuUtils removes its files in one cleanup command with a line `rm -f -- <files>`.)
     expect(dryRunTransport(parseNode(nodesA.DUT2)).commandLines()).toContainEqual(expect.stringMatching(/\nrm -f -- \/etc\/vm_init_1\.conf\n/));
     expect(dryRunTransport(parseNode(nodesB.DUT1)).commandLines().filter((line) => line.includes('rm -f --'))).toEqual([]);
-    await py(server.url, "result = run('qemu_manager_close', path='/suite_b/vnf_manager')");
+    await py(server().url, "result = run('qemu_manager_close', path='/suite_b/vnf_manager')");
   });
 
   it('fails a keyword that meets the wrong session kind, saying which session it needs', async () => {
@@ -104,7 +94,7 @@ result = [
     run('qemu_manager_close', path='/kinds/vm1'),
 ]
 `;
-    const [managerInit, vmKeywordInManager, vmInit, managerKeywordInVm, vmDiagnostics, qemuCloseOfManager, afterClose, managerCloseOfVm, closeAgain] = (await py(server.url, script)) as RunResult[];
+    const [managerInit, vmKeywordInManager, vmInit, managerKeywordInVm, vmDiagnostics, qemuCloseOfManager, afterClose, managerCloseOfVm, closeAgain] = (await py(server().url, script)) as RunResult[];
     expect(managerInit.status).toBe('PASS');
     expect(vmKeywordInManager.status).toBe('FAIL');
     expect(vmKeywordInManager.error).toBe(
@@ -134,7 +124,7 @@ result = [
         exactly(LSCPU_COMMAND, { stdout: X86_2X28_SMT }),
         exactly(nicNumaCommand(pci), { stdout: `${pci[0]} 0\n${pci[1]} 0\n` }),
         exactly(bootFilesCommand('/opt/boot/vmlinuz'), { stdout: 'kernel /opt/boot/vmlinuz-6.8\ninitrd /opt/boot/initrd.img-6.8\n' }),
-        ...HUGEPAGES_OK,
+        ...HUGEPAGE_POOL_2M_OK,
         exactly('sudo -S cat /run/qemu_1.pid', { stdout: '7001\n' }),
         { match: 'tail -c +1 -F /tmp/serial_1.log', stdout: 'Linux version 6.8\nPress enter to exit\n' },
         { match: '/proc/7001/task/*/comm', stdout: '/proc/7001/task/7101/comm:CPU 0/TCG\n/proc/7001/task/7102/comm:CPU 1/TCG\n/proc/7001/task/7103/comm:CPU 2/TCG\n' },
@@ -148,7 +138,7 @@ result = [
       nf_chains: 1, nf_nodes: 1, jumbo: false, perf_qemu_qsz: 1024, use_tuned_cfs: false, auto_scale: true, fixed_auto_scale: false, vnf: 'testpmd_io',
       tg_pf1_mac: '3c:fd:fe:00:00:01', tg_pf2_mac: '3c:fd:fe:00:00:02', vs_dtc: 1, nf_dtc: '1', nf_dtcr: 1, rxq_count_int: '1', virtio_feature_mask: 0, page_size: '2M', if1: 'port1', if2: 'port2',
     };
-    const results = await runSessions<RunResult>(server.url, {
+    const results = await runSessions<RunResult>(server().url, {
       '/head/vnf_manager': [
         ['qemu_manager_init', [{ DUT1: dut }], { contract: 'head' }],
         ['construct_vms_on_all_nodes', [], kwargs],

@@ -3,22 +3,11 @@
  * the same qemu_id) on one dry-run DUT. The second claim fails naming the first session, its teardown touches
  * nothing on the node, and the id is free again once the first session has closed.
  */
-import winston from 'winston';
-import { closeAllTransports, dryRunTransport, parseNode } from '../../src/node';
-import { createQemuLibrary } from '../../src/library/qemu-library';
-import { startRemoteServer, type RemoteServer } from '../../src/remote';
+import { dryRunTransport, parseNode } from '../../src/node';
+import { useQemuServer } from '../support/servers';
 import { py, pyJson } from '../support/xmlrpc';
 
-let server: RemoteServer;
-
-beforeAll(async () => {
-  server = await startRemoteServer(createQemuLibrary({ accel: 'tcg' }), { port: 0, log: winston.createLogger({ silent: true }) });
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await closeAllTransports();
-});
+const server = useQemuServer({ accel: 'tcg' });
 
 const node = (host: string) => ({ host, port: 22, username: 'testuser', type: 'DUT', transport: 'dry-run', dry_run_responses: [] });
 
@@ -29,7 +18,7 @@ interface RunResult {
 
 /** Runs the keywords one after another, each on its session path; returns each result. */
 async function steps(list: readonly [path: string, name: string, args: unknown[], kwargs: Record<string, unknown>][]): Promise<RunResult[]> {
-  return (await py(server.url, `result = [run(name, args, kwargs, path=path) for path, name, args, kwargs in ${pyJson(list)}]`)) as RunResult[];
+  return (await py(server().url, `result = [run(name, args, kwargs, path=path) for path, name, args, kwargs in ${pyJson(list)}]`)) as RunResult[];
 }
 
 describe('one owner per VM', () => {
@@ -50,7 +39,7 @@ describe('one owner per VM', () => {
     // Nothing of the second session reached the node: only the first session's guest config writes.
     const lines = dryRunTransport(parseNode(dut)).commandLines();
     expect(lines.some((line) => line.includes('kill') || line.includes('lpf='))).toBe(false);
-    expect(server.sessions().sort()).toEqual(['worker0_vm']);
+    expect(server().sessions().sort()).toEqual(['worker0_vm']);
 
     // A manager constructing the same id on that node is refused before it writes anything.
     const [managerInit, construct] = await steps([

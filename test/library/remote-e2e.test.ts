@@ -2,27 +2,16 @@
  * The QemuUtils library through the real remote server, driven by Python's xmlrpc.client as Robot's Remote
  * library drives it, on dry-run nodes (nothing runs; every command and file is recorded and asserted).
  */
-import winston from 'winston';
-import { closeAllTransports, dryRunTransport, parseNode } from '../../src/node';
-import { createQemuLibrary } from '../../src/library/qemu-library';
-import { startRemoteServer, type RemoteServer } from '../../src/remote';
+import { dryRunTransport, parseNode } from '../../src/node';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertRobotAvailable, runLibdoc, itWithRobot } from '../support/libdoc';
+import { useQemuServer } from '../support/servers';
 import { py, runSessions } from '../support/xmlrpc';
 import { collapseSpaces, VERIFIED_HEAD_1A, VERIFIED_TESTPMD_MAC } from '../support/verified';
 
-let server: RemoteServer;
-
-beforeAll(async () => {
-  server = await startRemoteServer(createQemuLibrary({ accel: 'tcg' }), { port: 0, log: winston.createLogger({ silent: true }) });
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await closeAllTransports();
-});
+const server = useQemuServer({ accel: 'tcg' });
 
 const KERNELVM_NODE = { host: 'e2e-dut1', port: 22, username: 'testuser', type: 'DUT', transport: 'dry-run', dry_run_responses: [] };
 const NESTEDVM_NODE = {
@@ -51,7 +40,7 @@ describe('QemuUtils served over XML-RPC', () => {
       transport: 'dry-run',
       dry_run_responses: [{ match: "printf 'kernel", stdout: 'kernel /opt/boot/vmlinuz-6.8.0-90-generic\ninitrd /opt/boot/initrd.img-6.8.0-90-generic\n' }],
     };
-    const results = await runSessions<RunResult>(server.url, {
+    const results = await runSessions<RunResult>(server().url, {
       '/DUT1_head1': [
         ['qemu_init', [node], { qemu_id: 1, smp: 3, mem: 4096, vnf: 'vppip4_2vhostvr1024', img: '/opt/boot/vmlinuz', page_size: '2M', contract: 'head', accel: 'kvm' }],
         ['add_default_params', [], {}],
@@ -66,7 +55,7 @@ describe('QemuUtils served over XML-RPC', () => {
   });
 
   it('Qemu Init -> Qemu Add Vhost User If x2 -> Configure Kernelvm Vnf -> Qemu Get Command Line, in two independent sessions at once', async () => {
-    const results = await runSessions<RunResult>(server.url, {
+    const results = await runSessions<RunResult>(server().url, {
       '/DUT1_vm1': [
         ['qemu_init', [KERNELVM_NODE], { qemu_id: 1, smp: 3, mem: 4096, vnf: 'testpmd_mac', img: '/opt/boot/vmlinuz', kernel_args: 'pci=nomsi' }],
         ['qemu_add_vhost_user_if', ['/var/run/vpp/sock-1-1'], { jumbo_frames: false, queues: 1, queue_size: 1024 }],
@@ -131,7 +120,7 @@ result = [
     run('qemu_get_command_line', path=path),
 ]
 `;
-    const [beforeInit, init, missingKwarg, badType, close, afterClose] = (await py(server.url, script)) as RunResult[];
+    const [beforeInit, init, missingKwarg, badType, close, afterClose] = (await py(server().url, script)) as RunResult[];
     expect(beforeInit.status).toBe('FAIL');
     expect(beforeInit.error).toMatch(/No QemuUtils instance in this session: run `Qemu Init` first/);
     expect(init.status).toBe('PASS');
@@ -147,7 +136,7 @@ result = [
     const dir = mkdtempSync(join(tmpdir(), 'qur-libdoc-'));
     try {
       const out = join(dir, 'QemuUtils.json');
-      await runLibdoc([`Remote::${server.url}/docs`, out]);
+      await runLibdoc([`Remote::${server().url}/docs`, out]);
       const spec = JSON.parse(readFileSync(out, 'utf8')) as {
         keywords: { name: string; args: { name: string; repr: string }[]; tags: string[]; doc: string; returnType: { name: string } | null }[];
         doc: string;

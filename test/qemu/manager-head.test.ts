@@ -7,7 +7,7 @@ import { bootFilesCommand, mergeSettings, QemuConfigError, QemuStateError, type 
 import { QemuManager } from '../../src/qemu/manager';
 import { LSCPU_COMMAND, nicNumaCommand } from '../../src/qemu/placement';
 import { X86_2X28_SMT } from '../support/cpu-topology';
-import { HUGEPAGES_OK, commandLines, exactly } from '../support/dry-run-node';
+import { HUGEPAGE_POOL_2M_OK, commandLines, exactly } from '../support/dry-run-node';
 import { VERIFIED_HEAD_1A } from '../support/verified';
 
 const BOOT = '/opt/boot/vmlinuz';
@@ -43,7 +43,7 @@ function headDut(numa = 0, extra: DryRunResponse[] = []): Record<string, unknown
 function vmRobotKwargs(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     nf_chains: 1, nf_nodes: 1, jumbo: false, perf_qemu_qsz: 1024, use_tuned_cfs: false, auto_scale: true, fixed_auto_scale: false,
-    vnf: 'vpp_chain_ip4', tg_pf1_mac: '3c:fd:fe:00:00:01', tg_pf2_mac: '3c:fd:fe:00:00:02', vs_dtc: 1, nf_dtc: 1, nf_dtcr: 1,
+    vnf: 'vppip4_2vhostvr1024', tg_pf1_mac: '3c:fd:fe:00:00:01', tg_pf2_mac: '3c:fd:fe:00:00:02', vs_dtc: 1, nf_dtc: 1, nf_dtcr: 1,
     rxq_count_int: 1, virtio_feature_mask: 0, page_size: '2M', if1: 'port1', if2: 'port2',
     ...overrides,
   };
@@ -119,7 +119,7 @@ describe('contract=head: Start All VMs', () => {
     const ids = [1, 2];
     const boot: DryRunResponse[] = [
       { match: '--version', stdout: 'QEMU emulator version 8.2.2\n' },
-      ...HUGEPAGES_OK,
+      ...HUGEPAGE_POOL_2M_OK,
       ...ids.flatMap((id) => [
         exactly(`sudo -S cat /run/qemu_${id}.pid`, { stdout: `${5000 + id}\n` }),
         { match: `tail -c +1 -F /tmp/serial_${id}.log`, stdout: 'Linux version 6.8\nEAL: Detected 3 lcores\nPress enter to exit\n' },

@@ -48,6 +48,14 @@ export function hugepageStatus(status: Parameters<typeof hugepageStatusOutput>[0
 
 export const HUGEPAGES_OK: DryRunResponse[] = [hugepageStatus({ free: 4096, total: 4096 })];
 
+/** A VM with a page size (contract=head) reads its own pool: the 2M pool with 2048 free pages, mounted. */
+export const HUGEPAGE_POOL_2M_OK: DryRunResponse[] = [
+  {
+    match: 'hugepages-2048kB',
+    stdout: 'free_hugepages:2048\nnr_hugepages:2048\nnr_overcommit_hugepages:0\nresv_hugepages:0\nsurplus_hugepages:0\n@@qemu-utils-remote mounts\nhugetlbfs /dev/hugepages hugetlbfs rw,pagesize=2M 0 0\n',
+  },
+];
+
 afterAll(async () => {
   await closeAllTransports();
 });

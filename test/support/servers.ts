@@ -1,7 +1,9 @@
 /** Starts in-process servers for the protocol tests and captures their server log as JSON records. */
 import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
+import winston from 'winston';
 import { createDemoLibrary, type Counter } from '../fixtures/demo-library';
+import { createQemuLibrary } from '../../src/library/qemu-library';
 import { closeAllTransports } from '../../src/node';
 import { startRemoteServer, type RemoteServer, type RemoteServerOptions } from '../../src/remote/server';
 import { createServerLog, type ServerLogLevel } from '../../src/remote/server-log';
@@ -84,4 +86,23 @@ export async function tearDownNodeServer(server: RemoteServer | undefined, nodeL
   await closeAllTransports();
   nodeLog?.restore();
   if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+}
+
+/**
+ * A QemuUtils server on a free port for one test file: started before its tests, stopped after them with
+ * every node connection closed. Returns the running server; calling it before `beforeAll` ran fails.
+ */
+export function useQemuServer(settings: Record<string, string> = { accel: 'tcg' }): () => RemoteServer {
+  let server: RemoteServer | undefined;
+  beforeAll(async () => {
+    server = await startRemoteServer(createQemuLibrary(settings), { port: 0, log: winston.createLogger({ silent: true }) });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await closeAllTransports();
+  });
+  return () => {
+    if (server === undefined) throw new Error('the QemuUtils test server has not started (useQemuServer runs in beforeAll)');
+    return server;
+  };
 }

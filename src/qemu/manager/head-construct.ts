@@ -204,12 +204,12 @@ export async function constructHeadVmsOnNode(
       vm.addKernelvmParams();
       const vhost = { jumbo: plan.jumbo, queues, queueSize: plan.perfQemuQsz, virtioFeatureMask: plan.virtioFeatureMask };
       if (iperf3) {
-        await vm.configureKernelvmVnf({ queues, jumbo_frames: plan.jumbo }, context);
+        await vm.configureKernelvmVnf({ queues, jumbo: plan.jumbo }, context);
         vm.addNetUser();
         vm.addVhostUserIf(sockets[0], { ...vhost, server: false }, context);
       } else {
         await vm.configureKernelvmVnf(
-          { mac1, mac2, ...(vif1Mac === null ? {} : { vif1_mac: vif1Mac }), ...(vif2Mac === null ? {} : { vif2_mac: vif2Mac }), queues, jumbo_frames: plan.jumbo },
+          { mac1, mac2, ...(vif1Mac === null ? {} : { vif1_mac: vif1Mac }), ...(vif2Mac === null ? {} : { vif2_mac: vif2Mac }), queues, jumbo: plan.jumbo },
           context,
         );
         for (const socket of sockets) vm.addVhostUserIf(socket, vhost, context);
