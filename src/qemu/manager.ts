@@ -14,56 +14,9 @@ import { diagnosticsLines, vmDiagnostics } from './manager/diagnostics';
 import { constructHeadVmsOnNode, HEAD_MEM, HEAD_SOCKET_DIR, headConstructPlan } from './manager/head-construct';
 import { reason, vmCall } from './manager/vm-call';
 import { pinnedCpusCsv } from './placement';
+import type { KillAllVmsOptions, ManagedVm, ManagedVmSummary, StartAllVmsOptions } from './manager/types';
 import { QemuUtils, type VmInfo } from './qemu-utils';
 import { DEFAULT_SETTINGS, type QemuSettings } from './settings';
-
-export interface ManagedVm {
-  /** `<DUT key>_<qemu id>`, the original's machine name. */
-  readonly name: string;
-  /** Topology key of the DUT (`DUT1`). */
-  readonly dut: string;
-  readonly qemuId: number;
-  /** Host CPU of vCPU n at index n. */
-  readonly cpus: readonly string[];
-  readonly sockets: readonly [string, string];
-  readonly mac1: string;
-  readonly mac2: string;
-  readonly vif1Mac: string | null;
-  readonly vif2Mac: string | null;
-  readonly queues: number;
-  readonly vm: QemuUtils;
-}
-
-/** What Robot gets for each VM (snake_case keys, as a dict). */
-export interface ManagedVmSummary {
-  name: string;
-  node: string;
-  host: string;
-  qemu_id: number;
-  smp: number;
-  mem: number;
-  vnf: string;
-  cpus: string[];
-  sockets: string[];
-  mac1: string;
-  mac2: string;
-  vif1_mac: string | null;
-  vif2_mac: string | null;
-  queues: number;
-}
-
-export interface StartAllVmsOptions {
-  /** Pin each VM's vCPUs to its CPUs once it has booted. */
-  pinning?: boolean;
-}
-
-export interface KillAllVmsOptions {
-  /**
-   * Also SIGKILL any process still running with one of this manager's pid files on its command line (a QEMU
-   * whose pid file was never read). Never the original's `pkill qemu`: other VMs on the host are untouched.
-   */
-  force?: boolean;
-}
 
 function hex2(value: number): string {
   return value.toString(16).padStart(2, '0');
@@ -426,3 +379,4 @@ export class QemuManager {
 export { formatCpuList, parseCpuList, nfCpuSlice };
 export { HEAD_CONSTRUCT_DEFAULTS, HEAD_CONSTRUCT_KWARGS } from './manager/head-construct';
 export { CONSTRUCT_VMS_DEFAULTS, MANAGER_DEFAULT_KERNEL, MANAGER_DEFAULT_MEM, MANAGER_DEFAULT_SOCKET_DIR, type ConstructVmsArgs, type NfCpus } from './manager/construct-args';
+export type { KillAllVmsOptions, ManagedVm, ManagedVmSummary, StartAllVmsOptions } from './manager/types';

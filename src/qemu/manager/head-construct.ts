@@ -8,7 +8,7 @@ import { parseNode } from '../../node';
 import type { CallContext } from '../call';
 import { describeValue, requireBoolean, requireInteger } from '../checks';
 import { QemuConfigError } from '../errors';
-import type { ManagedVm } from '../manager';
+import type { ManagedVm } from './types';
 import { placeNfsOnNode } from '../placement';
 import { QemuUtils } from '../qemu-utils';
 import type { QemuSettings } from '../settings';
