@@ -18,6 +18,8 @@ Test Teardown       Tear Down HEAD Test
 *** Variables ***
 ${ROOT}             ${CURDIR}/../..
 ${CLI}              ${ROOT}/dist/cli.js
+# False: use the server at ${QEMU_REMOTE_URI} (test/keywords/head-suite.test.ts runs one in process).
+${HEAD_OWN_SERVER}    ${True}
 # What a HEAD perf suite sets (its variables, Add worker threads to all DUTs 1 1, default.robot).
 @{TG_pf1_mac}       3c:fd:fe:00:00:01
 @{TG_pf2_mac}       3c:fd:fe:00:00:02
@@ -114,6 +116,11 @@ Tear Down HEAD Test
     QEMU Test Teardown
 
 Start Suite Server
+    IF    ${HEAD_OWN_SERVER}    Start Own Server
+    # The session this suite's keywords call by name, imported as robot --dryrun can (literal arguments).
+    Import Library    ${QEMU_REMOTE_LIBRARY}    ${QEMU_REMOTE_URI}    session=vnf_manager    AS    vnf_manager
+
+Start Own Server
     File Should Exist    ${CLI}    Build first: npx tsc -p tsconfig.json
     ${directory} =    Evaluate    tempfile.mkdtemp(prefix='qur-head-')    modules=tempfile
     Set Suite Variable    ${SERVER_DIR}    ${directory}
@@ -123,11 +130,13 @@ Start Suite Server
     Wait Until Created    ${directory}/port    timeout=60s
     ${port} =    Get File    ${directory}/port
     Set Suite Variable    ${QEMU_REMOTE_URI}    http://127.0.0.1:${port}
-    # The session this suite's keywords call by name, imported as robot --dryrun can (literal arguments).
-    Import Library    ${QEMU_REMOTE_LIBRARY}    ${QEMU_REMOTE_URI}    session=vnf_manager    AS    vnf_manager
 
 Stop Suite Server
+    IF    ${HEAD_OWN_SERVER}    Stop Own Server
+
+Stop Own Server
     ${result} =    Terminate Process    head_server    kill=False
     ${log} =    Get File    ${SERVER_DIR}/server.log
     Log    ${log}
     Remove Directory    ${SERVER_DIR}    recursive=True
+    Should Be Equal As Integers    ${result.rc}    0    server exited with ${result.rc}: ${log}
