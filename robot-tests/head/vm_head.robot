@@ -68,6 +68,18 @@ ${DUT1_if2}         port2
     Should Be Equal    ${cpu_alloc_str}    0,3,4,60
     Dictionary Should Contain Key    ${nodes}    DUT1_1
 
+Two DUTs (3n style): each DUT's own VMs, one CSV
+    ${dut2} =    Head Dry Run Dut    head-${TEST NAME}-dut2
+    Set To Dictionary    ${nodes}    DUT2=${dut2}
+    Configure chains of NFs connected via vhost-user
+    ...    nf_chains=${1}    nf_nodes=${1}    jumbo=${jumbo}    use_tuned_cfs=${False}    auto_scale=${True}
+    ...    vnf=vppl2xc_2vhostvr1024
+    # DUT2 has no ${DUT2_if1}: HEAD's NUMA 0, the same CPUs.
+    Should Be Equal    ${cpu_alloc_str}    0,3,4,60,3,4,60
+    Should Be Equal    ${nodes}[DUT2_1][host]    ${dut2}[host]
+    Additional Test Tear Down Action For vhost
+    Should Be Equal    ${{sorted($nodes)}}    ${{['DUT1', 'DUT2', 'TG']}}
+
 Unpinned: HEAD's 0,
     Configure chains of NFs connected via vhost-user    nf_nodes=${1}    vnf=testpmd_io    pinning=${False}
     Should Be Equal    ${cpu_alloc_str}    0,
@@ -112,7 +124,8 @@ Set Up HEAD Test
 
 Tear Down HEAD Test
     Additional Test Tear Down Action For vhost
-    Should Be Equal    ${{sorted($nodes)}}    ${{['DUT1', 'TG']}}
+    ${vms} =    Evaluate    [key for key, node in $nodes.items() if node.get('type') == 'VM']
+    Should Be Empty    ${vms}
     QEMU Test Teardown
 
 Start Suite Server

@@ -47,7 +47,7 @@ describe('robot-tests/head: HEAD vm.robot keywords under Robot Framework', () =>
       ({ stdout }) => ({ rc: 0, stdout }),
       (error: { code?: number; stdout?: string }) => ({ rc: error.code ?? -1, stdout: error.stdout ?? String(error) }),
     );
-    expect([result.rc, result.stdout]).toEqual([0, expect.stringContaining('6 tests, 6 passed, 0 failed')]);
+    expect([result.rc, result.stdout]).toEqual([0, expect.stringContaining('7 tests, 7 passed, 0 failed')]);
 
     // 1x2 testpmd_mac (csit-head.md §3: VM2's main CPU is VM1's sibling), vCPU threads 100*pid+n.
     const lines = dryRunTransport(parseNode(await suiteDut('head-1x2 testpmd_mac, nfv_density style (auto_scale False)'))).commandLines();
