@@ -101,5 +101,24 @@ Example:
     },
   );
 
-  return [initialize, constructOnNode];
+  const vmDicts = managerKeyword(
+    {
+      name: 'get_vm_dicts',
+      tags: ['csit head'],
+      returnType: 'dict',
+      parameters: [],
+      doc: `The VM dicts, by HEAD's name (\`DUT1_1\`), of the VMs \`Start All VMs\` started that still run
+(\`contract=head\`). HEAD's \`start_all_vms\` put each into the caller's \`\${nodes}\`; a remote library cannot
+mutate the caller's dict, so keywords/vm_head.resource does it with this keyword's answer.
+
+Example:
+| \${vms}= | vnf_manager.Get VM Dicts |`,
+    },
+    (manager) => {
+      requireHead(manager, 'Get VM Dicts');
+      return Promise.resolve(manager.runningVmDicts());
+    },
+  );
+
+  return [initialize, constructOnNode, vmDicts];
 }

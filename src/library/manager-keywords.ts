@@ -355,6 +355,6 @@ Example:
   };
 
 
-  const [initialize, constructOnNode] = headManagerKeywords(managerKeyword);
-  return [init, close, initialize, constructOnNode, construct, start, scheduler, kill, diagnostics];
+  const [initialize, constructOnNode, vmDicts] = headManagerKeywords(managerKeyword);
+  return [init, close, initialize, constructOnNode, construct, start, vmDicts, scheduler, kill, diagnostics];
 }

@@ -39,6 +39,8 @@ export class QemuManager {
   private socketDir = MANAGER_DEFAULT_SOCKET_DIR;
   /** contract=head: HEAD's `machines` is None until `initialize()`. */
   private initialized = false;
+  /** contract=head: the VM dicts of the last `Start All VMs`, for the Robot layer to put into `${nodes}`. */
+  private startedDicts: Record<string, VmInfo> = {};
 
   constructor(nodes: Record<string, unknown>, settings: QemuSettings = { ...DEFAULT_SETTINGS }) {
     if (!isRecord(nodes)) throw new QemuConfigError('QemuManager: nodes must be the topology nodes dict ({DUT1: {...}, ...})');
@@ -185,8 +187,15 @@ export class QemuManager {
   /** HEAD's `start_all_vms(pinning)`: starts (and pins) every VM; returns the pinned CPUs as CSV (`3,4,60`; `''` unpinned). */
   async startAllVmsHead(pinning: boolean, call: CallContext): Promise<string> {
     const vms = await this.startAllVms({ pinning }, call);
+    this.startedDicts = vms;
     call.log.info(`VM dicts: ${JSON.stringify(vms)}`);
     return pinnedCpusCsv(this.machines.map((machine) => machine.cpus.map(Number)), pinning);
+  }
+
+  /** The VM dicts, by name, of the started VMs still running (HEAD's `nodes[name]` entries). */
+  runningVmDicts(): Record<string, VmInfo> {
+    const running = new Set(this.machines.filter((machine) => machine.vm.running).map((machine) => machine.name));
+    return Object.fromEntries(Object.entries(this.startedDicts).filter(([name]) => running.has(name)));
   }
 
   /** `position`: the VM's place on its DUT, from 0. */

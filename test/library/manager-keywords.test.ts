@@ -143,7 +143,9 @@ result = [
         ['qemu_manager_init', [{ DUT1: dut }], { contract: 'head' }],
         ['construct_vms_on_all_nodes', [], kwargs],
         ['start_all_vms', [], { pinning: true }],
+        ['get_vm_dicts', [], {}],
         ['kill_all_vms', [], {}],
+        ['get_vm_dicts', [], {}],
         ['initialize', [], {}],
         ['construct_vms_on_node', [], { node: 'DUT1', ...kwargs, nf_dtc: 0.5, nf_dtcr: 2, auto_scale: false }],
         ['construct_vms_on_all_nodes', [], { ...kwargs, cpu_count_int: 2 }],
@@ -153,18 +155,23 @@ result = [
         ['qemu_manager_init', [{ DUT1: dryRunDut('mk-2019-dut1') }], {}],
         ['construct_vms_on_all_nodes', [], { vnf: 'testpmd_io', vs_dtc: 1 }],
         ['initialize', [], {}],
+        ['get_vm_dicts', [], {}],
       ],
     });
-    const [init, construct, start, kill, initialize, onNode, with2019, close] = results['/head/vnf_manager'];
+    const [init, construct, start, dicts, kill, dictsAfterKill, initialize, onNode, with2019, close] = results['/head/vnf_manager'];
     expect(with2019.error).toBe("Construct VMs On All Nodes: cpu_count_int belong to the 2019 contract; under contract=head give HEAD's (tg_pf1_mac, tg_pf2_mac, vs_dtc, nf_dtc, ...)");
-    for (const step of [init, construct, start, kill, initialize, onNode, close]) expect([step.status, step.error]).toEqual(['PASS', undefined]);
+    for (const step of [init, construct, start, dicts, kill, dictsAfterKill, initialize, onNode, close]) expect([step.status, step.error]).toEqual(['PASS', undefined]);
     expect((construct.return as Record<string, unknown>[]).map((vm) => [vm.name, vm.smp, vm.cpus, vm.sockets])).toEqual([['DUT1_1', 3, ['3', '4', '60'], ['/run/vpp/sock-1-1', '/run/vpp/sock-1-2']]]);
     expect(construct.output).toMatch(/\[DUT1_1\] CPUs 3,4,60 \(smp 3\): NUMA node 0 from the NICs/);
     expect(start.return).toBe('3,4,60');
+    // What HEAD's start_all_vms put into nodes, for the Robot layer (vm_head.resource); gone once killed.
+    expect(dicts.return).toEqual({ DUT1_1: expect.objectContaining({ type: 'VM', port: 10022, username: 'testuser', password: 'Csit1234' }) });
+    expect(dictsAfterKill.return).toEqual({});
     expect(dryRunTransport(parseNode(dut)).commandLines()).toEqual(expect.arrayContaining(['sudo -S taskset -pc 3 7101', 'sudo -S taskset -pc 4 7102', 'sudo -S taskset -pc 60 7103']));
     expect((onNode.return as Record<string, unknown>[]).map((vm) => [vm.name, vm.cpus])).toEqual([['DUT1_1', ['3', '4']]]);
 
-    const [, kwargs2019, initialize2019] = results['/v2019/vnf_manager'];
+    const [, kwargs2019, initialize2019, dicts2019] = results['/v2019/vnf_manager'];
+    expect(dicts2019.error).toMatch(/^Get VM Dicts is CSIT HEAD's QemuManager keyword: give Qemu Manager Init contract=head/);
     expect(kwargs2019.error).toMatch(/^Construct VMs On All Nodes got unexpected argument\(s\) vs_dtc: HEAD's .* need Qemu Manager Init contract=head$/);
     expect(initialize2019.error).toMatch(/^Initialize is CSIT HEAD's QemuManager keyword: give Qemu Manager Init contract=head/);
   });
