@@ -3,25 +3,18 @@
  * composition per VM with CPUs and smp from the placement, and Start All VMs returning HEAD's pinned-CPU CSV.
  */
 import { parseNode, type DryRunResponse } from '../../src/node';
-import { bootFilesCommand, mergeSettings, QemuConfigError, QemuStateError, type QemuLog } from '../../src/qemu';
+import { bootFilesCommand, mergeSettings, QemuConfigError, QemuStateError } from '../../src/qemu';
 import { QemuManager } from '../../src/qemu/manager';
 import { LSCPU_COMMAND, nicNumaCommand } from '../../src/qemu/placement';
 import { X86_2X28_SMT } from '../support/cpu-topology';
 import { HUGEPAGE_POOL_2M_OK, commandLines, exactly } from '../support/dry-run-node';
+import { RecordingLog } from '../support/recording-log';
 import { VERIFIED_HEAD_1A } from '../support/verified';
 
 const BOOT = '/opt/boot/vmlinuz';
 const HEAD = mergeSettings({ contract: 'head' });
 const PCI1 = '0000:18:00.0';
 const PCI2 = '0000:18:00.1';
-
-class RecordingLog implements QemuLog {
-  readonly lines: string[] = [];
-  trace(message: string): void { this.lines.push(`TRACE ${message}`); }
-  debug(message: string): void { this.lines.push(`DEBUG ${message}`); }
-  info(message: string): void { this.lines.push(`INFO ${message}`); }
-  warn(message: string): void { this.lines.push(`WARN ${message}`); }
-}
 
 /** A DUT answering the placement's two reads (NICs on `numa`) and the kernel/initrd listing. */
 let counter = 0;

@@ -3,24 +3,17 @@
  * runs on each DUT, overlapped starts, failure clean-up, and that killing touches only its own VMs.
  */
 import { closeAllTransports, dryRunTransport, parseNode, type DryRunResponse } from '../../src/node';
-import { mergeSettings, QemuConfigError, QemuStartError, QemuStateError, type QemuLog } from '../../src/qemu';
+import { mergeSettings, QemuConfigError, QemuStartError, QemuStateError } from '../../src/qemu';
 import { QemuManager, type ConstructVmsArgs } from '../../src/qemu/manager';
 import { formatCpuList, nfCpuSlice, parseCpuList } from '../../src/qemu/manager/cpus';
 import { exactly, HUGEPAGES_OK } from '../support/dry-run-node';
+import { RecordingLog } from '../support/recording-log';
 
 afterAll(() => closeAllTransports());
 
 const QEMU_72: DryRunResponse = { match: '--version', stdout: 'QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)\n' };
 const TG_IF1 = '3c:fd:fe:00:00:01';
 const TG_IF2 = '3c:fd:fe:00:00:02';
-
-class RecordingLog implements QemuLog {
-  readonly lines: string[] = [];
-  trace(message: string): void { this.lines.push(`TRACE ${message}`); }
-  debug(message: string): void { this.lines.push(`DEBUG ${message}`); }
-  info(message: string): void { this.lines.push(`INFO ${message}`); }
-  warn(message: string): void { this.lines.push(`WARN ${message}`); }
-}
 
 let counter = 0;
 function dut(responses: DryRunResponse[] = []): Record<string, unknown> {
