@@ -177,10 +177,7 @@ export class QemuUtils {
       ...(options.queueSize === null || options.queueSize === undefined ? {} : { queueSize: options.queueSize }),
     });
     if (options.jumbo) call.log.debug('Jumbo frames temporarily disabled!');
-    this.nicId = index;
-    this.identity.vmInfo.interfaces[added.name] = { mac_address: added.mac, socket };
-    this.files.addVhostSocket(added.name, socket, server);
-    return { name: added.name, mac_address: added.mac, socket };
+    return this.recordVhostNic(index, added, socket, server);
   }
 
   /** HEAD's `add_vfio_pci_if`: passes host PCI function `pci` through as the next NIC (same counter as vhost-user). */
@@ -201,6 +198,11 @@ export class QemuUtils {
       queueSize: options.queueSize ?? undefined,
       queues: options.queues ?? VHOST_USER_IF_DEFAULTS.queues,
     });
+    return this.recordVhostNic(index, added, socket, server);
+  }
+
+  /** A vhost-user NIC just added, 2019's or HEAD's: counted, in the VM dict, and its socket among the VM's files. */
+  private recordVhostNic(index: number, added: { name: string; mac: string }, socket: string, server: boolean): VmInterfaceInfo & { name: string } {
     this.nicId = index;
     this.identity.vmInfo.interfaces[added.name] = { mac_address: added.mac, socket };
     this.files.addVhostSocket(added.name, socket, server);
