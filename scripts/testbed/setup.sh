@@ -152,7 +152,9 @@ write_env() {
     # pci=nomsi: QEMU 7.2 under TCG segfaults once a guest enables MSI-X on a vhost-user NIC (testbed.md §3).
     # random.trust_cpu=on: the guest's random pool is ready at once (-cpu max has RDRAND); else DPDK in the
     # guest waits ~30 s for entropy.
-    printf '  "kernelExtraArgs": %s,\n' "$(json_str "pci=nomsi random.trust_cpu=on")"
+    # no_timer_check: under TCG on loaded cores the guest's IO-APIC timer check can miss its window and panic
+    # ("IO-APIC + timer doesn't work!"), seen once in the soak beside 16 clients; the check proves nothing here.
+    printf '  "kernelExtraArgs": %s,\n' "$(json_str "pci=nomsi random.trust_cpu=on no_timer_check")"
     printf '  "nestedImage": %s,\n' "$(json_str "$QUR_IMAGE_PATH")"
     printf '  "nestedMarker": %s,\n' "$(json_str "QUR-NESTEDVM-UP")"
     printf '  "qemu": %s,\n' "$(json_str "$qemu")"
