@@ -16,6 +16,7 @@ import { GuestConfig } from './guest-config';
 import { HostProfileCache } from './host-profile';
 import type { JsonObject, JsonValue } from './monitor';
 import { findKernelvmBootFiles } from './head-boot';
+import { checkVfioDevices } from './vfio';
 import { NET_USER_DEFAULTS, addHeadDefaultParams, addHeadKernelvmParams, addHeadNetUser, addHeadVfioPciIf, addHeadVhostUserIf } from './head-params';
 import { QemuOptions, type HostProfile, type KernelvmBootFiles } from './options';
 import { addDefaultParams, addKernelvmParams, addNestedvmParams, addVhostUserIfParams, type VmType } from './params';
@@ -75,6 +76,8 @@ export class QemuUtils {
   private needsBootFiles = false;
   private bootFiles: KernelvmBootFiles | undefined;
   private hasNetUser = false;
+  /** The host PCI functions of `Add Vfio Pci If`, checked on the node before the start. */
+  private readonly vfioDevices: string[] = [];
 
   constructor(node: Node | Record<string, unknown>, args: QemuInitArgs = {}, settings: QemuSettings = { ...DEFAULT_SETTINGS }) {
     this.node = nodeOf(node);
@@ -88,7 +91,7 @@ export class QemuUtils {
       if (this.params.length === 0) {
         throw new QemuConfigError(`QEMU: VM ${this.qemuId} has no parameters to start with: under contract=head call Add Default Params, Add Kernelvm Params and the NIC keywords first`);
       }
-      return this.startCommand(call);
+      return this.checkedStartCommand(call);
     });
     this.guest = new GuestConfig(this.identity, this.files, settings);
     this.lifecycle.headBootMarker = () => this.guest.bootMarker;
@@ -185,6 +188,7 @@ export class QemuUtils {
     const index = this.nicId + 1;
     addHeadVfioPciIf(this.params, index, pci);
     this.nicId = index;
+    this.vfioDevices.push(pci);
   }
 
   /** `qemu_add_vhost_user_if`: one more vhost-user NIC; records it in the VM dict's `interfaces`. */
@@ -212,6 +216,12 @@ export class QemuUtils {
   /** The exact command `Qemu Start` runs (with `sudo -S ` in front). */
   async qemuGetCommandLine(call: CallContext = NO_CALL_CONTEXT): Promise<string> {
     return (await this.startCommand(call)).command;
+  }
+
+  /** The start's line, once the passthrough devices were found usable on the node (HEAD never checked them). */
+  private async checkedStartCommand(call: CallContext): Promise<{ host: HostProfile; command: string }> {
+    await checkVfioDevices(this.node, this.vfioDevices, call);
+    return this.startCommand(call);
   }
 
   /** The host facts the line depends on (and HEAD's kernel/initrd pair, read once), then the line. */

@@ -12,6 +12,7 @@ import type { ManagedVm } from './types';
 import { placeNfsOnNode } from '../placement';
 import { QemuUtils } from '../qemu-utils';
 import type { QemuSettings } from '../settings';
+import { head2vfptValues, isHead2vfptHook } from './head-2vfpt';
 import { vmCall } from './vm-call';
 
 /** HEAD's `Constants.QEMU_VM_KERNEL`, its sockets' directory and every VM's memory. */
@@ -154,6 +155,11 @@ function vhostPortMac(nodeDict: Readonly<Record<string, unknown>>, name: string)
   return null;
 }
 
+function passthroughPci(pci: string | undefined, key: 'if1' | 'if2', vnf: string): string {
+  if (pci === undefined) throw new QemuConfigError(`Construct VMs On Node: vnf=${vnf} passes the NICs through: give ${key}=... (a PCI address or a key of the node's interfaces; vm.robot's passtrough keyword passes \${DUT1_\${int}1}[0] / 2)`);
+  return pci;
+}
+
 /**
  * Builds HEAD's VMs of DUT `dut`: placement first (one topology read, one NIC NUMA read), then per VM the hook.
  * `register` takes each VM before it writes anything, so the caller can clean up after a failure.
@@ -193,7 +199,8 @@ export async function constructHeadVmsOnNode(
       const vif1Mac = plan.vnf === 'testpmd_mac' ? vhostPortMac(nodeDict, `vhost${idx1}`) : nfNode === 1 ? plan.tgPf1Mac : `52:54:00:00:${hex2(qemuId - 1)}:02`;
       const vif2Mac = plan.vnf === 'testpmd_mac' ? vhostPortMac(nodeDict, `vhost${idx1 + 1}`) : nfNode === plan.nfNodes ? plan.tgPf2Mac : `52:54:00:00:${hex2(qemuId + 1)}:01`;
       const iperf3 = plan.vnf === 'iperf3';
-      // page_size reaches `_c_default` only; HEAD's other hooks leave it empty (§9.6).
+      // page_size reaches `_c_default` only; HEAD's other hooks leave it empty (§9.6). The 2vfpt guests run VPP,
+      // whose startup.conf needs a page size: they get the suite's (deviations P.2).
       const vm = new QemuUtils(node, { qemuId, smp: placement.smp, mem: HEAD_MEM, vnf: plan.vnf, img: HEAD_KERNEL, pageSize: iperf3 ? '' : plan.pageSize }, settings);
       const mac1 = `52:54:00:00:${hex2(qemuId)}:01`;
       const mac2 = `52:54:00:00:${hex2(qemuId)}:02`;
@@ -203,7 +210,12 @@ export async function constructHeadVmsOnNode(
       vm.addDefaultParams();
       vm.addKernelvmParams();
       const vhost = { jumbo: plan.jumbo, queues, queueSize: plan.perfQemuQsz, virtioFeatureMask: plan.virtioFeatureMask };
-      if (iperf3) {
+      if (isHead2vfptHook(plan.vnf)) {
+        await vm.configureKernelvmVnf({ ...head2vfptValues(plan.vnf, name), queues, jumbo: plan.jumbo }, context);
+        // HEAD's order: if2's function first (slot 6), then if1's.
+        vm.addVfioPciIf(passthroughPci(pcis[1], 'if2', plan.vnf));
+        vm.addVfioPciIf(passthroughPci(pcis[0], 'if1', plan.vnf));
+      } else if (iperf3) {
         await vm.configureKernelvmVnf({ queues, jumbo: plan.jumbo }, context);
         vm.addNetUser();
         vm.addVhostUserIf(sockets[0], { ...vhost, server: false }, context);
