@@ -53,6 +53,9 @@ def head_dry_run_dut(name, vcpus=3):
          'stdout': 'free_hugepages:2048\nnr_hugepages:2048\nnr_overcommit_hugepages:0\nresv_hugepages:0\n'
                    'surplus_hugepages:0\n@@qemu-utils-remote mounts\nhugetlbfs /dev/hugepages hugetlbfs rw,pagesize=2M 0 0\n'},
     ]
+    # The vfio-pci check before a passthrough VM starts: both NICs on vfio-pci, each alone in its IOMMU group.
+    responses.append({'match': 'iommu_group', 'stdout': ''.join(
+        'driver %s vfio-pci\ngroup %s %d\nmember %s %s vfio-pci\n' % (pci, pci, 40 + n, pci, pci) for n, pci in enumerate(PCI))})
     for qemu_id in range(1, 5):
         responses.extend(vm_answers(qemu_id, int(vcpus)))
     return {

@@ -98,13 +98,13 @@ On single node: iperf3 pair, as the gso suites
     Dictionary Should Contain Key    ${nodes}    DUT1_2
 
 Via passtrough: if1/if2 from DUT1's interface keys
-    [Documentation]    HEAD's defaults ``${DUT1_${int}1}[0]`` / ``${DUT1_${int}2}[0]``. HEAD's suites give a
-    ...    ``vpp_2vfpt_*`` vnf (no suite uses the keyword); its hooks are the guest-payload issue's, so
-    ...    testpmd_io here: what is checked is the keyword's contract (CSV, VM dicts, teardown).
+    [Documentation]    HEAD's defaults ``${DUT1_${int}1}[0]`` / ``${DUT1_${int}2}[0]``, with HEAD's
+    ...    ``_c_vpp_2vfpt_ip4base_plen24`` hook (no HEAD suite uses the keyword): both NICs passed through with
+    ...    vfio-pci, checked on the DUT before the start.
     Set Test Variable    ${int}    prevf
     Set Test Variable    @{DUT1_prevf1}    port1
     Set Test Variable    @{DUT1_prevf2}    port2
-    Configure chains of NFs connected via passtrough    nf_chains=${1}    nf_nodes=${1}    vnf=testpmd_io
+    Configure chains of NFs connected via passtrough    nf_chains=${1}    nf_nodes=${1}    vnf=vpp_2vfpt_ip4base_plen24
     Should Be Equal    ${cpu_alloc_str}    0,3,4,60
     Dictionary Should Contain Key    ${nodes}    DUT1_1
     Additional Test Tear Down Action For vhost-pt
