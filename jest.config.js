@@ -27,6 +27,7 @@ const UNIT = [
   'qemu/monitor/json-lines',
   'qemu/node-step',
   'qemu/params',
+  'qemu/payloads/custom',
   'qemu/payloads/head-generators',
   'qemu/payloads/head-payload',
   'qemu/payloads/head-write',

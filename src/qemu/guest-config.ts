@@ -130,8 +130,9 @@ export class GuestConfig {
   }
 
   /**
-   * HEAD's `configure_kernelvm_vnf`: the `head` template generation's payload (startup.conf and .exec for
-   * VPP, testpmd's or iperf3's init), rendered and checked whole before anything is written.
+   * HEAD's `configure_kernelvm_vnf`: the payload of the chosen template generation (`head` by default):
+   * startup.conf and .exec for VPP, testpmd's or iperf3's init, or a custom VNF's command, files and marker,
+   * rendered and checked whole before anything is written.
    */
   private async configureHeadVnf(vnf: string, kwargs: VnfKwargs, call: CallContext): Promise<void> {
     const keyword = 'Configure Kernelvm Vnf';
@@ -140,7 +141,7 @@ export class GuestConfig {
       call.log.info(`${keyword}: node ${node.host} has type ${JSON.stringify(node.type)}; the VPP startup config is only written to a node of type DUT`);
       throw new QemuConfigError(NOT_A_DUT);
     }
-    const templates = await new TemplateGenerations(this.settings.templateDir).generation('head');
+    const templates = await new TemplateGenerations(this.settings.templateDir).generation(this.settings.payloadGeneration ?? 'head');
     const payload = await headKernelvmPayload({
       vnf,
       qemuId: layout.qemuId,

@@ -48,6 +48,8 @@ export interface QemuSettings {
   testpmdMainLcoreFlag: MainLcoreFlag;
   /** Local directory holding `init.sh` and the VNF `.exec` templates. */
   templateDir: string;
+  /** Under `contract=head`, the generation (subdirectory of `templateDir`) the payloads come from; `undefined` = `head`. */
+  payloadGeneration?: string;
   /** `Build Qemu`: release to build and its install prefix (`-base`/`-patch` is appended). */
   qemuInstallVersion: string;
   qemuInstallDir: string;
@@ -98,6 +100,7 @@ export const SETTING_DESCRIPTORS: readonly SettingDescriptor[] = [
   { key: 'testpmd_bin', field: 'testpmdBin', kind: 'path', doc: 'testpmd binary for the guest (default `<dpdk_path>/<arch>-native-linuxapp-gcc/app/testpmd`; Debian: `/usr/bin/dpdk-testpmd`).' },
   { key: 'testpmd_main_lcore_flag', field: 'testpmdMainLcoreFlag', kind: 'lcore-flag', doc: '`--master-lcore` (default, DPDK < 20.11) or `--main-lcore` (DPDK >= 20.11).' },
   { key: 'template_dir', field: 'templateDir', kind: 'path', doc: 'Directory (on the server) with `init.sh` and the VNF `.exec` templates (default: the project\'s `templates/vm`).' },
+  { key: 'payload_generation', field: 'payloadGeneration', kind: 'string', doc: 'Under `contract=head`: the payload generation `Configure Kernelvm Vnf` takes its templates from: a subdirectory of `template_dir` (default `head`, CSIT HEAD\'s payloads), or `2019` for the directory\'s own files. A name that is not there fails listing those that are.' },
   { key: 'qemu_install_version', field: 'qemuInstallVersion', kind: 'string', doc: '`Build Qemu`: release to build (default `qemu-2.11.2`).' },
   { key: 'qemu_install_dir', field: 'qemuInstallDir', kind: 'path', doc: '`Build Qemu`: install prefix, `-base` or `-patch` appended (default `/opt/qemu-2.11.2`).' },
   { key: 'remote_script_dir', field: 'remoteScriptDir', kind: 'path', doc: '`Build Qemu`: node directory the build script is copied to (default `/tmp/qemu-utils-remote`).' },

@@ -6,7 +6,10 @@
  */
 import { QemuConfigError } from '../errors';
 
-export type HeadVnfFamily = 'vpp' | 'testpmd_io' | 'testpmd_mac' | 'iperf3';
+export type HeadVnfFamily = 'vpp' | 'testpmd_io' | 'testpmd_mac' | 'iperf3' | 'custom';
+
+/** The families whose marker is HEAD's; `custom` brings its own (payloads/custom.ts). */
+export type HeadFixedVnfFamily = Exclude<HeadVnfFamily, 'custom'>;
 
 export interface HeadBootMarker {
   family: HeadVnfFamily;
@@ -18,7 +21,7 @@ export interface HeadBootMarker {
   source: string;
 }
 
-export const HEAD_BOOT_MARKERS: Readonly<Record<HeadVnfFamily, HeadBootMarker>> = Object.freeze({
+export const HEAD_BOOT_MARKERS: Readonly<Record<HeadFixedVnfFamily, HeadBootMarker>> = Object.freeze({
   // The exec file ends with `show version`: `vpp v<version> built by <user> on <host> at <date>`.
   vpp: { family: 'vpp', success: [/vpp v\S+ built by/], budgetSeconds: 120, source: "_wait_default: last line has 'vpp ' and 'built by'" },
   testpmd_io: { family: 'testpmd_io', success: [/Press enter to exit/], budgetSeconds: 120, source: "_wait_default: 'Press enter to exit'" },
@@ -27,15 +30,19 @@ export const HEAD_BOOT_MARKERS: Readonly<Record<HeadVnfFamily, HeadBootMarker>> 
   iperf3: { family: 'iperf3', success: [/Server listening on 0\.0\.0\.0 port 22\./], budgetSeconds: 60, source: "_wait_iperf3: fgrep 'Server listening on 0.0.0.0 port 22.'" },
 });
 
-/** HEAD's `configure_kernelvm_vnf` dispatch: substrings, in its order. */
+/** HEAD's `configure_kernelvm_vnf` dispatch: substrings, in its order; past HEAD, `custom` / `custom_<name>` first. */
 export function headVnfFamily(vnf: string): HeadVnfFamily {
+  if (vnf === 'custom' || vnf.startsWith('custom_')) return 'custom';
   if (vnf.includes('vpp')) return 'vpp';
   if (vnf.includes('testpmd_io')) return 'testpmd_io';
   if (vnf.includes('testpmd_mac')) return 'testpmd_mac';
   if (vnf.includes('iperf3')) return 'iperf3';
-  throw new QemuConfigError(`QEMU: Unsupported VNF! ${JSON.stringify(vnf)} names none of vpp*, testpmd_io, testpmd_mac, iperf3`);
+  throw new QemuConfigError(`QEMU: Unsupported VNF! ${JSON.stringify(vnf)} names none of vpp*, testpmd_io, testpmd_mac, iperf3 (or custom: your own command and boot marker)`);
 }
 
+/** HEAD's marker of `vnf`'s family; `custom` has none of its own (its kwargs give it). */
 export function headBootMarker(vnf: string): HeadBootMarker {
-  return HEAD_BOOT_MARKERS[headVnfFamily(vnf)];
+  const family = headVnfFamily(vnf);
+  if (family === 'custom') throw new QemuConfigError(`QEMU: vnf ${JSON.stringify(vnf)} brings its own boot marker (boot_marker=... or boot_marker_regex=... of Configure Kernelvm Vnf)`);
+  return HEAD_BOOT_MARKERS[family];
 }

@@ -6,6 +6,7 @@
 import { QemuConfigError } from '../errors';
 import { substituteAll, type TemplateStore } from '../template';
 import { jumboFramesArg, macArg, queuesArg, templateValues, type VnfKwargs } from '../vnf-args';
+import { customPayload } from './custom';
 import { headBootMarker, headVnfFamily, type HeadBootMarker, type HeadVnfFamily } from './head-boot';
 import { headIperf3InitValues } from './head-iperf3';
 import { headTestpmdCommandLine } from './head-testpmd';
@@ -20,7 +21,7 @@ export interface HeadPayloadRequest {
   /** The VM's page size (`2M`, `1G`), for VPP's startup.conf. */
   pageSize: string;
   kwargs: VnfKwargs;
-  /** The `head` generation (`TemplateGenerations.generation('head')`). */
+  /** The payload generation (`TemplateGenerations.generation(...)`, `head` by default). */
   templates: TemplateStore;
   /** testpmd's path; HEAD's `/opt/dpdk/build/app/dpdk-testpmd` when absent. */
   testpmdProgram?: string;
@@ -28,7 +29,8 @@ export interface HeadPayloadRequest {
 
 /** A guest file on the node; `temp` is its key among the VM's temporary files (kill removes it). */
 export interface HeadGuestFile {
-  temp: 'startup' | 'running';
+  /** `startup`, `running` (VPP) or `vnf_file<n>` (custom). */
+  temp: string;
   path: string;
   content: string;
 }
@@ -76,6 +78,7 @@ function testpmdVnfBin(request: HeadPayloadRequest, mac: boolean): string {
 /** The whole HEAD payload of `request.vnf`; fails before anything could be written. */
 export async function headKernelvmPayload(request: HeadPayloadRequest): Promise<HeadPayload> {
   const family = headVnfFamily(request.vnf);
+  if (family === 'custom') return { family, ...(await customPayload(request.kwargs, request.templates)) };
   const boot = headBootMarker(request.vnf);
   if (family === 'iperf3') {
     const template = 'init_iperf3.sh';

@@ -3,6 +3,7 @@
  * removes them), then the init script, executable. Everything was rendered and checked before this runs.
  */
 import { execCmdNoError, type Node } from '../../node';
+import { shellJoin } from '../../node/quote';
 import type { CallContext } from '../call';
 import { onNodeStep } from '../node-step';
 import type { VmFiles } from '../vm-files';
@@ -17,8 +18,10 @@ export interface HeadPayloadTarget {
 
 export async function writeHeadPayload(payload: HeadPayload, target: HeadPayloadTarget, call: CallContext): Promise<void> {
   const { node, files, ini } = target;
-  if (payload.files.some((file) => file.path.startsWith('/etc/vpp/'))) {
-    await onNodeStep(call, node, 'creating /etc/vpp', () => execCmdNoError(node, 'mkdir -p /etc/vpp', { sudo: true }));
+  // The files' directories (VPP's /etc/vpp, a custom VNF's own), in one command.
+  const directories = [...new Set(payload.files.map((file) => file.path.slice(0, file.path.lastIndexOf('/')) || '/'))];
+  if (directories.length > 0) {
+    await onNodeStep(call, node, `creating ${directories.join(', ')}`, () => execCmdNoError(node, `mkdir -p ${shellJoin(directories)}`, { sudo: true }));
   }
   for (const file of payload.files) {
     files.note(file.temp, file.path);
