@@ -44,6 +44,9 @@ ${VM_HEAD_SKIP_CPUS}    ${0}
 # HEAD's `hugepages=512 hugepagesz=2M`, `default_hugepagesz=2M` makes the later count the one that holds.
 ${GUEST_HUGEPAGES_ARGS}    default_hugepagesz=2M hugepages=320
 ${PEER_JUMBO}       --txpkts=9000 --mbuf-size=10240 --max-pkt-len=9200
+# HEAD's testpmd fills a 32768 x 16 KB mbuf pool before 'Press enter to exit': minutes under TCG on a loaded
+# bed (92-181 s measured, once more than 300 s beside other VMs). A failing boot still fails at once.
+${BOOT_TIMEOUT}     900
 # Seconds of traffic after the chain is up before the peer's counters are read.
 ${TRAFFIC_SECONDS}    10
 
@@ -147,7 +150,7 @@ Start Bed Server
     Start Process    node    ${CLI}    --port    0    --port-file    ${directory}/port    --log-level    info
     ...    --qemu-option    accel\=${BED}[accel]    --qemu-option    cpu_model\=${BED}[cpu]
     ...    --qemu-option    kernel_args\=${BED}[kernelExtraArgs] ${GUEST_HUGEPAGES_ARGS}
-    ...    --qemu-option    testpmd_bin\=${BED}[testpmd]
+    ...    --qemu-option    testpmd_bin\=${BED}[testpmd]    --qemu-option    boot_timeout\=${BOOT_TIMEOUT}
     ...    alias=head_bed_server    stdout=${directory}/server.out    stderr=${directory}/server.log
     Wait Until Created    ${directory}/port    timeout=60s
     ${port} =    Get File    ${directory}/port
