@@ -1,11 +1,14 @@
 #!/bin/bash
 # Host-side vhost-user peer: dpdk-testpmd as the vhost-user CLIENT of QEMU's server sockets.
 #   host-testpmd.sh start <name> <socket-path>...   start it (before QEMU or after; it reconnects every second)
-#   host-testpmd.sh stop <name>                     stop it and remove everything start created
+#   host-testpmd.sh stop <name>                     stop it and remove everything start created; prints
+#                                                   testpmd's closing forward statistics (RX-packets per port)
 #   host-testpmd.sh status <name>                   exit 0 when running; prints pid and log path
 # Files live in $QUR_STATE_DIR/testpmd/<name>/ (pid, log). Environment: QUR_TESTPMD_LCORES (default "0,1",
 # "0" on a 1-CPU host), QUR_TESTPMD_SOCKET_MEM (MiB, default 128), QUR_TESTPMD_FORWARD=0 (ports up, no
-# forwarding, so it does not busy-poll a core), QUR_TESTPMD_START_TIMEOUT (s, default 30).
+# forwarding, so it does not busy-poll a core), QUR_TESTPMD_FORWARD_MODE (default io; flowgen sends on every
+# port and counts what comes back), QUR_TESTPMD_EXTRA (more testpmd options, e.g. --txpkts=9000
+# --mbuf-size=10240 --max-pkt-len=9200 for jumbo frames), QUR_TESTPMD_START_TIMEOUT (s, default 30).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -47,9 +50,13 @@ start() {
     vdevs+=(--vdev "net_vhost$i,iface=$sock,client=1,queues=1")
     i=$((i + 1))
   done
-  local fwd=(--forward-mode=io --auto-start --nb-cores=1)
+  local mode="${QUR_TESTPMD_FORWARD_MODE:-io}"
+  [[ "$mode" =~ ^[a-z-]+$ ]] || die "QUR_TESTPMD_FORWARD_MODE '$mode' is not a testpmd forwarding mode"
+  local fwd=(--forward-mode="$mode" --auto-start --nb-cores=1)
   [ "${QUR_TESTPMD_FORWARD:-1}" = 0 ] && fwd=(--forward-mode=io)
   [ "$lcores" = 0 ] && fwd=(--forward-mode=io)
+  local extra=()
+  read -r -a extra <<<"${QUR_TESTPMD_EXTRA:-}"
 
   rm -rf "$dir" "$runtime_dir"; mkdir -p "$dir"
   # --in-memory leaves no hugepage files behind; its own --file-prefix keeps instances apart;
@@ -59,7 +66,7 @@ start() {
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@" < <(exec sleep infinity)' _ "$pid_file" \
     stdbuf -oL -eL "$testpmd" -l "$lcores" -n 1 --no-pci --in-memory --file-prefix="$file_prefix" \
     --socket-mem "${QUR_TESTPMD_SOCKET_MEM:-128}" --huge-dir /dev/hugepages "${vdevs[@]}" \
-    -- "${fwd[@]}" --rxq=1 --txq=1 --total-num-mbufs=8192 --disable-link-check \
+    -- "${fwd[@]}" --rxq=1 --txq=1 --total-num-mbufs=8192 --disable-link-check ${extra[@]+"${extra[@]}"} \
     >"$log_file" 2>&1 </dev/null &
   local deadline=$(( $(date +%s) + ${QUR_TESTPMD_START_TIMEOUT:-30} ))
   while :; do
@@ -111,6 +118,10 @@ stop() {
     return 0
   fi
   stop_process
+  # testpmd prints its forward statistics when it ends; they go before the log does.
+  if [ -f "$log_file" ]; then
+    sed -n '/Forward statistics for port/,/Done\./p' "$log_file"
+  fi
   cleanup_files
   echo "testpmd '$name' stopped"
 }

@@ -10,6 +10,9 @@ REPO_DIR="$(cd "$TESTBED_DIR/../.." && pwd)"
 # kernelvm needs the prefix /opt/boot/vmlinuz, nestedvm needs /var/lib/vm/.
 QUR_KERNEL_PATH="${QUR_KERNEL_PATH:-/opt/boot/vmlinuz-qur}"
 QUR_IMAGE_PATH="${QUR_IMAGE_PATH:-/var/lib/vm/qur-nested.img}"
+# The distro kernel + initrd of the CSIT HEAD boot path live in a directory of their own: 2019's kernelvm
+# tests pick the newest /opt/boot/vmlinuz*, and must keep booting the custom kernel (vmlinuz-qur).
+QUR_HEAD_BOOT_DIR="${QUR_HEAD_BOOT_DIR:-/opt/boot/head}"
 
 log() { printf '[testbed %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'testbed: ERROR: %s\n' "$*" >&2; exit 1; }

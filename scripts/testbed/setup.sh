@@ -1,6 +1,6 @@
 #!/bin/bash
 # Prepares the real QEMU test bed on a Debian 12 host, idempotently: Debian packages, 2 MiB hugepages,
-# the guest kernel and nestedvm image (built once, cached in $QUR_CACHE_DIR), the private sshd, an
+# the guest kernel, Debian's kernel + initrd for the CSIT HEAD boot path, and the nestedvm image (built once, cached in $QUR_CACHE_DIR), the private sshd, an
 # accelerator probe, and $QUR_STATE_DIR/testbed.json (+ testbed.env) for the tests.
 # Environment: QUR_CACHE_DIR, QUR_STATE_DIR, QUR_HUGEPAGES (default 2048), QUR_ACCEL (tcg|kvm, skips the probe).
 set -euo pipefail
@@ -14,6 +14,8 @@ PACKAGES=(
   # QEMU, the guest agent and the pieces tests drive it with
   qemu-system-x86 qemu-utils qemu-guest-agent openssh-server socat sudo busybox-static
   procps util-linux iproute2
+  # the CSIT HEAD boot path: Debian's kernel (downloaded by distro-kernel.sh) and iperf3 in the guests
+  iperf3
   # guest kernel build
   linux-source flex bison libelf-dev libssl-dev bc xz-utils cpio gcc make libc6-dev perl
   # host vhost-user peer: dpdk-dev holds /usr/bin/dpdk-testpmd, the PMDs are separate packages
@@ -110,6 +112,22 @@ ensure_kernel() {
   install_file "$KERNEL_CACHED" "$QUR_KERNEL_PATH"
 }
 
+HEAD_KERNEL=""; HEAD_INITRD=""
+ensure_distro_kernel() {
+  local out kernel initrd stale
+  out="$(bash "$TESTBED_DIR/distro-kernel.sh")" || die "distro kernel + initrd failed (see above)"
+  read -r kernel initrd <<<"$out"
+  HEAD_KERNEL="$QUR_HEAD_BOOT_DIR/$(basename "$kernel")"
+  HEAD_INITRD="$QUR_HEAD_BOOT_DIR/$(basename "$initrd")"
+  install_file "$kernel" "$HEAD_KERNEL"
+  install_file "$initrd" "$HEAD_INITRD"
+  # The directory is the bed's own: an older pair would only be a second choice for the HEAD pairing.
+  for stale in "$QUR_HEAD_BOOT_DIR"/vmlinuz* "$QUR_HEAD_BOOT_DIR"/initrd.img*; do
+    [ -e "$stale" ] || continue
+    [ "$stale" = "$HEAD_KERNEL" ] || [ "$stale" = "$HEAD_INITRD" ] || { rm -f "$stale"; log "removed the older $stale"; }
+  done
+}
+
 IMAGE_CACHED=""
 ensure_image() {
   IMAGE_CACHED="$(bash "$TESTBED_DIR/image.sh" "$KERNEL_CACHED")" || die "nestedvm image build failed (see above)"
@@ -155,6 +173,10 @@ write_env() {
     # no_timer_check: under TCG on loaded cores the guest's IO-APIC timer check can miss its window and panic
     # ("IO-APIC + timer doesn't work!"), seen once in the soak beside 16 clients; the check proves nothing here.
     printf '  "kernelExtraArgs": %s,\n' "$(json_str "pci=nomsi random.trust_cpu=on no_timer_check")"
+    # CSIT HEAD's boot path: its img is "<dir>/vmlinuz", the kernel and initrd are the matching pair in <dir>.
+    printf '  "headImg": %s,\n' "$(json_str "$QUR_HEAD_BOOT_DIR/vmlinuz")"
+    printf '  "headKernel": %s,\n' "$(json_str "$HEAD_KERNEL")"
+    printf '  "headInitrd": %s,\n' "$(json_str "$HEAD_INITRD")"
     printf '  "nestedImage": %s,\n' "$(json_str "$QUR_IMAGE_PATH")"
     printf '  "nestedMarker": %s,\n' "$(json_str "QUR-NESTEDVM-UP")"
     printf '  "qemu": %s,\n' "$(json_str "$qemu")"
@@ -173,6 +195,7 @@ write_env() {
     printf '# Written by scripts/testbed/setup.sh; source it from shell scripts.\n'
     printf 'QUR_TESTBED_KERNEL=%q\nQUR_TESTBED_NESTED_IMAGE=%q\nQUR_TESTBED_TESTPMD=%q\n' \
       "$QUR_KERNEL_PATH" "$QUR_IMAGE_PATH" "$testpmd"
+    printf 'QUR_TESTBED_HEAD_KERNEL=%q\nQUR_TESTBED_HEAD_INITRD=%q\n' "$HEAD_KERNEL" "$HEAD_INITRD"
     printf 'QUR_TESTBED_ACCEL=%q\nQUR_TESTBED_CPU=%q\nQUR_TESTBED_QEMU=%q\n' "$ACCEL" "$CPU_MODEL" "$qemu"
   } >"$env.tmp"
   mv -f "$env.tmp" "$env"
@@ -189,6 +212,7 @@ log "test bed setup: cache $QUR_CACHE_DIR, state $QUR_STATE_DIR"
 step "Debian packages" ensure_packages
 step "hugepages" ensure_hugepages
 step "guest kernel" ensure_kernel
+step "distro kernel + initrd (HEAD boot path)" ensure_distro_kernel
 step "nestedvm image" ensure_image
 step "private sshd" ensure_sshd
 step "accelerator probe" probe_accel

@@ -10,7 +10,7 @@ import type { managerKeyword as managerKeywordFactory, QemuSession } from './man
 import { integerFromText, robotBool } from './robot-values';
 
 const HEAD_BOOLEANS = new Set(['jumbo', 'use_tuned_cfs', 'auto_scale', 'fixed_auto_scale', 'smt_used']);
-const HEAD_INTEGERS = new Set(['nf_chains', 'nf_nodes', 'perf_qemu_qsz', 'vs_dtc', 'nf_dtcr', 'nf_mtcr', 'rxq_count_int', 'virtio_feature_mask', 'nf_chain', 'nf_node']);
+const HEAD_INTEGERS = new Set(['nf_chains', 'nf_nodes', 'perf_qemu_qsz', 'vs_dtc', 'nf_dtcr', 'nf_mtcr', 'rxq_count_int', 'virtio_feature_mask', 'nf_chain', 'nf_node', 'first_qemu_id', 'mem', 'skip_cpus']);
 /** The 2019 signature's arguments HEAD's vm.robot passes too (their defaults are vm.robot's). */
 const SHARED_WITH_HEAD = ['nf_chains', 'nf_nodes', 'jumbo', 'perf_qemu_qsz', 'use_tuned_cfs', 'auto_scale', 'vnf', 'rxq_count_int'];
 
@@ -82,7 +82,9 @@ effect), \`auto_scale\`, \`fixed_auto_scale\`, \`vnf\` (defaults as vm.robot), a
 \`nf_dtc\` (0.5 = one SMT thread), \`nf_dtcr\`, \`rxq_count_int\`, \`tg_pf1_mac\`/\`tg_pf2_mac\` (not for
 testpmd_io, iperf3); optional \`nf_mtcr\` (2), \`virtio_feature_mask\` (0), \`page_size\` ('' = 2M), \`smt_used\`
 (HEAD's \`\${smt_used}\`), \`if1\`/\`if2\` (HEAD's \`\${<node>_if1/2}\`: PCI addresses or keys of the node's
-interfaces; their NUMA node picks the CPUs, none given = NUMA 0).
+interfaces; their NUMA node picks the CPUs, none given = NUMA 0). Past HEAD, for hosts smaller than a CSIT
+testbed: \`first_qemu_id\` (1), \`mem\` (4096), \`img\` (/opt/boot/vmlinuz: the kernel and initrd are the newest
+matching pair of \`<img>*\` and \`initrd.img*\` beside it), \`skip_cpus\` (HEAD's 1 + 1 + vs_dtc).
 
 Each VM: \`qemu_id\` (c-1)·nf_nodes+k, name \`<node>_<id>\`, 4096 MB, kernel /opt/boot/vmlinuz; CPUs from HEAD's
 placement (\`get_affinity_nf\`: the node's \`lscpu\` topology and the NICs' NUMA node, one command each; the

@@ -11,7 +11,7 @@ import { QemuConfigError, QemuError, QemuStartError, QemuStateError } from './er
 import { constructPlan, MANAGER_DEFAULT_MEM, MANAGER_DEFAULT_SOCKET_DIR, type ConstructPlan, type ConstructVmsArgs, type NfCpus } from './manager/construct-args';
 import { formatCpuList, hostCpuArg, nfCpuSlice, parseCpuList } from './manager/cpus';
 import { diagnosticsLines, vmDiagnostics } from './manager/diagnostics';
-import { constructHeadVmsOnNode, HEAD_MEM, HEAD_SOCKET_DIR, headConstructPlan } from './manager/head-construct';
+import { constructHeadVmsOnNode, HEAD_SOCKET_DIR, headConstructPlan } from './manager/head-construct';
 import { reason, vmCall } from './manager/vm-call';
 import { pinnedCpusCsv } from './placement';
 import type { KillAllVmsOptions, ManagedVm, ManagedVmSummary, StartAllVmsOptions } from './manager/types';
@@ -159,7 +159,7 @@ export class QemuManager {
     if (this.machines.some((machine) => machine.dut === node)) throw new QemuStateError(`${keyword}: ${node} already has VMs since Initialize; run Initialize again first`);
     this.vnf = plan.vnf;
     this.socketDir = HEAD_SOCKET_DIR;
-    this.mem = HEAD_MEM;
+    this.mem = plan.mem;
     try {
       await constructHeadVmsOnNode(this.nodes, node, plan, this.settings, (machine) => this.machines.push(machine), call);
     } catch (error) {

@@ -107,6 +107,26 @@ describe('contract=head: Construct VMs On All Nodes', () => {
   });
 });
 
+describe('contract=head: past HEAD, for a host smaller than a CSIT testbed', () => {
+  it('first_qemu_id, mem, img and skip_cpus shift ids, size the VMs and pick the kernel directory', async () => {
+    const img = '/opt/boot/head/vmlinuz';
+    const dut = headDut(0, [exactly(bootFilesCommand(img), { stdout: 'kernel /opt/boot/head/vmlinuz-6.1.0-50-amd64\ninitrd /opt/boot/head/initrd.img-6.1.0-50-amd64\n' })]);
+    const manager = new QemuManager({ DUT1: dut }, HEAD);
+    await manager.initialize({ log: new RecordingLog() });
+    const vms = await manager.constructVmsOnNode('DUT1', vmRobotKwargs({ nf_nodes: 2, first_qemu_id: 85, mem: 1024, img, skip_cpus: 0 }), { log: new RecordingLog() });
+    expect(vms.map((vm) => [vm.name, vm.qemu_id, vm.mem, vm.cpus, vm.sockets[0], vm.vif2_mac])).toEqual([
+      ['DUT1_85', 85, 1024, ['0', '1', '57'], '/run/vpp/sock-85-1', '52:54:00:00:56:01'],
+      ['DUT1_86', 86, 1024, ['56', '2', '58'], '/run/vpp/sock-86-1', '3c:fd:fe:00:00:02'],
+    ]);
+    const line = await manager.vms[0].vm.qemuGetCommandLine();
+    expect(line).toContain('-kernel /opt/boot/head/vmlinuz-6.1.0-50-amd64 -initrd /opt/boot/head/initrd.img-6.1.0-50-amd64');
+    expect(line).toContain('size=1024M,mem-path=/dev/hugepages,share=on -m 1024M');
+    expect(line).toContain('-pidfile /run/qemu_85.pid');
+    await manager.initialize({ log: new RecordingLog() });
+    await expect(manager.constructVmsOnNode('DUT1', vmRobotKwargs({ nf_nodes: 2, first_qemu_id: 255 }), { log: new RecordingLog() })).rejects.toThrow(/2 VMs from first_qemu_id 255; the last id may be at most 255/);
+  });
+});
+
 describe('contract=head: Start All VMs', () => {
   it('pins each VM\'s vCPUs to its placement and returns HEAD\'s CSV (3,4,60,59,5,61); unpinned ""', async () => {
     const ids = [1, 2];

@@ -33,6 +33,9 @@ export const HEAD_CONSTRUCT_DEFAULTS = Object.freeze({
   nf_mtcr: 2,
   page_size: '',
   virtio_feature_mask: 0,
+  first_qemu_id: 1,
+  mem: HEAD_MEM,
+  img: HEAD_KERNEL,
 });
 
 /** Every kwarg HEAD's manager or hooks read, plus `smt_used` (HEAD's Robot variable `${smt_used}`). */
@@ -40,6 +43,8 @@ export const HEAD_CONSTRUCT_KWARGS = Object.freeze([
   'nf_chains', 'nf_nodes', 'jumbo', 'perf_qemu_qsz', 'use_tuned_cfs', 'auto_scale', 'fixed_auto_scale', 'vnf',
   'tg_pf1_mac', 'tg_pf2_mac', 'vs_dtc', 'nf_dtc', 'nf_dtcr', 'nf_mtcr', 'rxq_count_int', 'virtio_feature_mask',
   'page_size', 'if1', 'if2', 'smt_used', 'nf_chain', 'nf_node',
+  // Past HEAD, for hosts smaller than a CSIT testbed (HEAD hard-codes them): docs/deviations.md.
+  'first_qemu_id', 'mem', 'img', 'skip_cpus',
 ]);
 
 export interface HeadConstructPlan {
@@ -64,6 +69,12 @@ export interface HeadConstructPlan {
   if1: string | null;
   if2: string | null;
   smtUsed: boolean | undefined;
+  /** Past HEAD: the first VM's qemu_id (HEAD: 1), its memory in MB (HEAD: 4096), its kernel prefix (HEAD: /opt/boot/vmlinuz). */
+  firstQemuId: number;
+  mem: number;
+  img: string;
+  /** Past HEAD: CPUs skipped before the NFs' (HEAD: 1 system + 1 vswitch main + vs_dtc). */
+  skipCpus: number | undefined;
 }
 
 const MAC = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/;
@@ -127,6 +138,10 @@ export function headConstructPlan(kwargs: Readonly<Record<string, unknown>>, key
     if1: text(kwargs.if1, 'if1', keyword),
     if2: text(kwargs.if2, 'if2', keyword),
     smtUsed: given(kwargs, 'smt_used') ? requireBoolean(kwargs.smt_used, 'smt_used') : undefined,
+    firstQemuId: requireInteger(pick('first_qemu_id'), 'first_qemu_id', 1, 255),
+    mem: requireInteger(pick('mem'), 'mem', 1),
+    img: text(pick('img'), 'img', keyword) ?? HEAD_KERNEL,
+    skipCpus: given(kwargs, 'skip_cpus') ? requireInteger(kwargs.skip_cpus, 'skip_cpus', 0) : undefined,
   };
 }
 
@@ -187,13 +202,18 @@ export async function constructHeadVmsOnNode(
     autoScale: plan.autoScale,
     fixedAutoScale: plan.fixedAutoScale,
     ...(plan.smtUsed === undefined ? {} : { smtUsed: plan.smtUsed }),
+    ...(plan.skipCpus === undefined ? {} : { skipCpus: plan.skipCpus }),
   });
   const queues = plan.autoScale ? plan.rxqCountInt : 1;
+  const idBase = plan.firstQemuId - 1;
+  if (idBase + plan.nfChains * plan.nfNodes > 255) {
+    throw new QemuConfigError(`${keyword}: ${plan.nfChains * plan.nfNodes} VMs from first_qemu_id ${plan.firstQemuId}; the last id may be at most 255 (the qemu id is one byte of the MACs)`);
+  }
   for (let chain = 1; chain <= plan.nfChains; chain++) {
     for (let nfNode = 1; nfNode <= plan.nfNodes; nfNode++) {
-      const qemuId = (chain - 1) * plan.nfNodes + nfNode;
+      const qemuId = idBase + (chain - 1) * plan.nfNodes + nfNode;
       const name = `${dut}_${qemuId}`;
-      const placement = placements[qemuId - 1];
+      const placement = placements[qemuId - idBase - 1];
       call.log.info(`[${name}] CPUs ${placement.cpus.join(',')} (smp ${placement.smp}): ${placement.explanation}`);
       const idx1 = (chain - 1) * plan.nfNodes * 2 + 2 * nfNode - 1;
       const vif1Mac = plan.vnf === 'testpmd_mac' ? vhostPortMac(nodeDict, `vhost${idx1}`) : nfNode === 1 ? plan.tgPf1Mac : `52:54:00:00:${hex2(qemuId - 1)}:02`;
@@ -201,7 +221,7 @@ export async function constructHeadVmsOnNode(
       const iperf3 = plan.vnf === 'iperf3';
       // page_size reaches `_c_default` only; HEAD's other hooks leave it empty (§9.6). The 2vfpt guests run VPP,
       // whose startup.conf needs a page size: they get the suite's (deviations P.2).
-      const vm = new QemuUtils(node, { qemuId, smp: placement.smp, mem: HEAD_MEM, vnf: plan.vnf, img: HEAD_KERNEL, pageSize: iperf3 ? '' : plan.pageSize }, settings);
+      const vm = new QemuUtils(node, { qemuId, smp: placement.smp, mem: plan.mem, vnf: plan.vnf, img: plan.img, vmType: 'kernelvm', pageSize: iperf3 ? '' : plan.pageSize }, settings);
       const mac1 = `52:54:00:00:${hex2(qemuId)}:01`;
       const mac2 = `52:54:00:00:${hex2(qemuId)}:02`;
       const sockets: [string, string] = [`${HEAD_SOCKET_DIR}/sock-${qemuId}-1`, `${HEAD_SOCKET_DIR}/sock-${qemuId}-2`];

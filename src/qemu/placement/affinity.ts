@@ -37,6 +37,8 @@ export interface NfPlacementRequest {
    * node's cores (siblings of the system's CPUs) or short lists. Only for reproducing HEAD; default false.
    */
   headCapacityCheck?: boolean;
+  /** CPUs skipped before the NFs' instead of HEAD's system + vswitch main + vs_dtc (a host smaller than a CSIT testbed). */
+  skipCpus?: number;
 }
 
 /** Where one NF's vCPUs go. vCPU i is pinned to `cpus[i]`. */
@@ -111,7 +113,8 @@ export function placeNf(topology: CpuTopology, numaNode: number, request: NfPlac
   const list = nodeCpuList(topology, numaNode, smtUsed, host);
   const { cpus, sib } = list;
   const cores = smtUsed ? sib : cpus.length;
-  const skipCnt = CPU_CNT_SYSTEM + CPU_CNT_MAIN + vsDtc;
+  const skipCnt = request.skipCpus === undefined ? CPU_CNT_SYSTEM + CPU_CNT_MAIN + vsDtc : integer('skip_cpus', request.skipCpus, 0);
+  const skipWhy = request.skipCpus === undefined ? `system ${CPU_CNT_SYSTEM} + vswitch main ${CPU_CNT_MAIN} + vs_dtc ${vsDtc}` : 'skip_cpus';
   const nfCount = nfChains * nfNodes;
   const mtReq = Math.ceil(nfCount / nfMtcr);
   const dtReq = Math.ceil(nfCount / nfDtcr);
@@ -120,7 +123,7 @@ export function placeNf(topology: CpuTopology, numaNode: number, request: NfPlac
     throw new CpuPlacementError(
       'Not enough CPU cores available for placement!',
       'not-enough-cores',
-      `${ask}: ${skipCnt + mtReq + dataCores} cores = ${skipCnt} skipped (system ${CPU_CNT_SYSTEM} + vswitch main ${CPU_CNT_MAIN} + vs_dtc ${vsDtc}) + ${mtReq} main + ${dataCores} data`,
+      `${ask}: ${skipCnt + mtReq + dataCores} cores = ${skipCnt} skipped (${skipWhy}) + ${mtReq} main + ${dataCores} data`,
       `NUMA node ${numaNode} of ${host} has ${cores} ${smtUsed ? 'SMT cores' : 'cores'} (CPUs ${formatCpuList(cpus.slice(0, cores))}; ${smtText}${smtUsed ? '' : ', smt_used False'})`,
     );
   }
@@ -144,7 +147,7 @@ export function placeNf(topology: CpuTopology, numaNode: number, request: NfPlac
   const why = [
     `NF ${nfNode} of chain ${nfChain} (${ask}) on NUMA node ${numaNode} of ${host}, CPUs ${formatCpuList(cpus)} (${smtText}, ${smtUsed ? `siblings at +${sib} in that list` : 'first threads only'})`,
     list.singleThreadCores.length > 0 ? `left out with SMT in use (sibling offline): ${formatCpuList(list.singleThreadCores)}` : undefined,
-    `skip ${skipCnt} (system ${CPU_CNT_SYSTEM} + vswitch main ${CPU_CNT_MAIN} + vs_dtc ${vsDtc})`,
+    `skip ${skipCnt} (${skipWhy})`,
     `main ${mainCpu}${mainOnSibling ? ' (sibling: second round of main cores)' : ''}, shared by up to ${nfMtcr} NFs`,
     `data ${dataCpus.length > 0 ? dataCpus.join(',') : 'none'}${dataOnSibling ? ' (sibling thread: second round of data cores)' : ''}${fractional ? ` (nf_dtc ${nfDtc}: one thread)` : ''}`,
     siblingCpus.length > 0 ? `their siblings ${siblingCpus.join(',')}` : undefined,

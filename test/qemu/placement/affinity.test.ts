@@ -132,6 +132,17 @@ describe('CPU placement: HEAD rules around the examples', () => {
     expect(() => placeAllNfs(x86, 0, { nfChains: 0, nfNodes: 1, vsDtc: 1, nfDtc: 1 })).toThrow(CpuPlacementError);
   });
 
+  it('skip_cpus replaces HEAD\'s 1 + 1 + vs_dtc: a 2-CPU host fits 1×1 as [0,1] and 1×2 with nf_dtcr 2 as [0,1] twice', () => {
+    const twoCpus = parseLscpu(lscpuText({ sockets: 1, coresPerSocket: 2, threadsPerCore: 1 }));
+    expect(() => placeNf(twoCpus, 0, { nfChains: 1, nfNodes: 1, nfChain: 1, nfNode: 1, vsDtc: 1, nfDtc: 1 })).toThrow(/^Not enough CPU cores available for placement!.*3 skipped \(system 1 \+ vswitch main 1 \+ vs_dtc 1\)/);
+    const [one] = placeAllNfs(twoCpus, 0, { nfChains: 1, nfNodes: 1, vsDtc: 1, nfDtc: 1, skipCpus: 0 }, 'bed');
+    expect([one.cpus, one.skipCnt]).toEqual([[0, 1], 0]);
+    expect(one.explanation).toContain('skip 0 (skip_cpus)');
+    expect(cpusOf(twoCpus, { nfChains: 1, nfNodes: 2, vsDtc: 1, nfDtc: 1, nfDtcr: 2, skipCpus: 0 })).toEqual([[0, 1], [0, 1]]);
+    expect(() => placeNf(twoCpus, 0, { nfChains: 1, nfNodes: 2, nfChain: 1, nfNode: 1, vsDtc: 1, nfDtc: 1, skipCpus: 0 })).toThrow(/3 cores = 0 skipped \(skip_cpus\) \+ 1 main \+ 2 data/);
+    expect(() => placeNf(twoCpus, 0, { nfChains: 1, nfNodes: 1, nfChain: 1, nfNode: 1, vsDtc: 1, nfDtc: 1, skipCpus: -1 })).toThrow(/^skip_cpus must be an integer >= 0/);
+  });
+
   it('a NUMA node without CPUs names the nodes that have some', () => {
     expect(() => placeNf(x86, 3, { nfChains: 1, nfNodes: 1, nfChain: 1, nfNode: 1, vsDtc: 1, nfDtc: 1 })).toThrow('No CPU on NUMA node 3 of the node: its CPUs are on node(s) 0, 1 (0-111)');
   });
