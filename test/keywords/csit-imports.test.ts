@@ -3,10 +3,11 @@
  * `... QemuManager | ${nodes} | WITH NAME | vnf_manager`) ported by the library's name only, to
  * keywords/QemuUtils.py and keywords/QemuManager.py: under real Robot Framework against the real server on a
  * dry-run DUT (each import its own session, Qemu Init from the import's arguments on the first call, a fresh
- * one per test, closed by the listener), and under `robot --dryrun` with no server (mistakes still caught).
+ * one per test, closed by the listener; `Get Library Version` answers the package's version), and under
+ * `robot --dryrun` with no server (mistakes still caught).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -58,7 +59,8 @@ function variableFile(variables: Record<string, unknown>): string {
 
 describe('CSIT 2019 constructor imports through keywords/QemuUtils.py and QemuManager.py', () => {
   it('create each import its session from the import arguments, fresh per test, closed by the listener', async () => {
-    const variables = variableFile({ QEMU_REMOTE_URI: server.url, nodes: { TG: { type: 'TG', host: 'tg' }, DUT1 } });
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const variables = variableFile({ QEMU_REMOTE_URI: server.url, nodes: { TG: { type: 'TG', host: 'tg' }, DUT1 }, PACKAGE_VERSION: version });
     const result = await robot(['--listener', LISTENER, '--variablefile', variables, SUITE]);
     expect([result.rc, result.output]).toEqual([0, expect.stringContaining('5 tests, 5 passed, 0 failed')]);
     expect(result.output).not.toMatch(/\[ (ERROR|WARN) \]/);

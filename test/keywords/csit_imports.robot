@@ -1,7 +1,7 @@
 *** Settings ***
 Documentation       Fixture of test/keywords/csit-imports.test.ts: CSIT 2019's constructor imports, ported by their
 ...                 library name only (keywords/QemuUtils.py, keywords/QemuManager.py), on a dry-run DUT.
-...                 Variables from the test's variable file: QEMU_REMOTE_URI, nodes.
+...                 Variables from the test's variable file: QEMU_REMOTE_URI, nodes, PACKAGE_VERSION.
 
 
 *** Test Cases ***
@@ -13,6 +13,9 @@ The import's arguments reach Qemu Init on the first call
     Should Contain    ${command}    -pidfile /var/run/qemu_43.pid
     Should Contain    ${command}    -smp 2,sockets=1,cores=2,threads=1
     Should Contain    ${command}    path=/var/run/vpp/sock-43-1
+    # The library version, from any session: the package's.
+    ${version} =    vm1.Get Library Version
+    Should Be Equal    ${version}    ${PACKAGE_VERSION}
 
 A new test gets a new instance from the same import
     # As the original's TEST CASE scope: the previous test's NIC is gone with its instance.
