@@ -24,7 +24,6 @@ import sys
 
 from robot.libraries.BuiltIn import BuiltIn
 from robot.libraries.Remote import XmlRpcRemoteClient
-from robot.utils import timestr_to_secs
 
 # Its siblings, also when this file is imported by module name from elsewhere.
 if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
@@ -58,7 +57,6 @@ class ImportedSession(QemuUtilsRemote):
         self._create_args = list(args)
         self._create_kwargs = dict(kwargs)
         self._base_uri = remote_uri()
-        self._timeout = None
         super().__init__(self._base_uri)
         #: The session URL once the instance was created there (the listener closes it at the test's end).
         self.opened_session_uri = None
@@ -82,5 +80,5 @@ class ImportedSession(QemuUtilsRemote):
         if self._base_uri in _IMPORTED_FROM_SPEC:
             _IMPORTED_FROM_SPEC.add(url)
         self._uri = url
-        self._client = XmlRpcRemoteClient(url, timestr_to_secs(self._timeout) if self._timeout else None)
+        self._client = XmlRpcRemoteClient(url)
 
