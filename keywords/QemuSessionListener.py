@@ -3,7 +3,7 @@
 Robot's Remote library tells the server nothing when a test or suite ends, and a suite whose setup fails
 before its teardown is registered (or that has none) leaves its VM running until the server's session
 lease ends it. Register this listener and every session on which ``Qemu Init`` or ``Qemu Manager Init``
-ran is closed (``Qemu Close`` sent straight to the server over XML-RPC) when the test, or the suite, that
+ran (also implicitly, from a ``QemuUtils.py`` / ``QemuManager.py`` import's arguments) is closed (``Qemu Close`` sent straight to the server over XML-RPC) when the test, or the suite, that
 ran it ends, and whatever is still open when the run closes::
 
     robot --listener keywords/QemuSessionListener.py tests/
@@ -60,13 +60,16 @@ class QemuSessionListener:
 
     def end_keyword(self, data, result):
         name = _normalized(result.name or '')
-        if name not in _OPENING and name not in _CLOSING:
-            return
         # `owner` since Robot Framework 7; `libname` before.
-        uri = self._remote_uri(getattr(result, 'owner', None) or getattr(result, 'libname', None))
+        library = self._remote_library(getattr(result, 'owner', None) or getattr(result, 'libname', None))
+        uri = getattr(library, '_uri', None)
         if uri is None or not self._scopes:
             return
-        if name in _OPENING:
+        # QemuUtils.py / QemuManager.py create the instance from the import's arguments on the first call.
+        opened_by_import = getattr(library, 'opened_session_uri', None) == uri
+        if name not in _OPENING and name not in _CLOSING and not opened_by_import:
+            return
+        if name in _OPENING or (opened_by_import and name not in _CLOSING):
             # Also when it failed: a Qemu Init may fail after ending the session's previous VM, or hold one.
             if not any(uri in scope for scope in self._scopes):
                 self._scopes[-1].append(uri)
@@ -86,16 +89,14 @@ class QemuSessionListener:
             self._close(self._scopes.pop(), 'the run')
 
     @staticmethod
-    def _remote_uri(owner):
+    def _remote_library(owner):
         if not owner:
             return None
         try:
             library = BuiltIn().get_library_instance(owner)
         except Exception:  # noqa: BLE001 - not a library this run imported by that name: not ours to close
             return None
-        if not isinstance(library, Remote):
-            return None
-        return getattr(library, '_uri', None)
+        return library if isinstance(library, Remote) else None
 
     @staticmethod
     def _close(uris, where):

@@ -19,8 +19,8 @@ Import (the path is relative to the importing file, or put ``keywords/`` on ``--
 
 ``uri`` and ``timeout`` are ``Remote``'s. ``session`` names the session (a URL path of the server): the URL
 becomes ``<uri>/<prefix><session>``, the prefix being ``${QEMU_SESSION_PREFIX}`` when set, else
-``pabot<N>/`` under pabot (``${PABOTQUEUEINDEX}``), else empty, as ``QEMU Session URI`` in
-``qemu_sessions.resource`` builds it. Without ``session``, ``uri`` is used as given. ``spec`` is the libdoc
+``pabot<N>/`` under pabot (``${PABOTQUEUEINDEX}``), else empty: the rule of ``QemuSessionPaths.py``, which
+``QEMU Session URI`` in ``qemu_sessions.resource`` is. Without ``session``, ``uri`` is used as given. ``spec`` is the libdoc
 JSON to fall back on; default: ``${QEMU_REMOTE_SPEC}``, else the ``QEMU_REMOTE_SPEC`` environment variable,
 else ``../docs/QemuUtils.json`` next to this file.
 
@@ -38,6 +38,12 @@ from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
 from robot.libraries.Remote import Remote
 
+try:
+    from QemuSessionPaths import DEFAULT_URI, robot_variable as _robot_variable, session_prefix, session_url  # noqa: F401
+except ImportError:  # imported by module name from elsewhere: its sibling is next to this file
+    import sys
+    sys.path.append(os.path.dirname(os.path.abspath(__file__)))
+    from QemuSessionPaths import DEFAULT_URI, robot_variable as _robot_variable, session_prefix, session_url  # noqa: F401
 
 
 def _package_version():
@@ -51,7 +57,6 @@ def _package_version():
 
 __version__ = _package_version()
 
-DEFAULT_URI = 'http://127.0.0.1:8270'
 DEFAULT_SPEC = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'docs', 'QemuUtils.json'))
 
 
@@ -70,29 +75,6 @@ class NoServerError(RuntimeError):
 # URLs whose keywords came from the spec in this process. Robot runs keywords on other instances of the
 # library than the one it imported (one per suite), so this cannot live on the instance.
 _IMPORTED_FROM_SPEC = set()
-
-
-def _robot_variable(name, default=None):
-    builtin = BuiltIn()
-    if not builtin.robot_running:
-        return default
-    return builtin.get_variable_value('${%s}' % name, default)
-
-
-def session_prefix():
-    """The text put before every session path of this Robot process (see the module doc)."""
-    prefix = _robot_variable('QEMU_SESSION_PREFIX')
-    if prefix:
-        return str(prefix)
-    pabot_index = _robot_variable('PABOTQUEUEINDEX')
-    return '' if pabot_index is None else 'pabot%s/' % pabot_index
-
-
-def session_url(uri, session=None):
-    """``uri`` with the session path appended, as the server and Robot's import cache see it."""
-    if not session:
-        return uri
-    return '%s/%s%s' % (uri.rstrip('/'), session_prefix(), session)
 
 
 def _normalized(name):

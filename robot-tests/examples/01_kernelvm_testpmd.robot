@@ -15,7 +15,8 @@ Test Teardown       QEMU Test Teardown
 
 *** Variables ***
 ${QEMU_SOCKET_DIR}      /run/qur-examples-01
-${QEMU_ID}              ${51}
+# Set by the suite setup: QEMU Worker Qemu Id 1 (testbed.resource: 40 outside pabot).
+${QEMU_ID}              ${None}
 
 
 *** Test Cases ***
@@ -27,7 +28,7 @@ Guest VM with dpdk-testpmd connected via vhost-user
     # The VM dict, as CSIT's Qemu Start returned it.
     Should Be Equal    ${vm}[type]    VM
     Should Be Equal As Integers    ${vm}[port]    ${10021 + ${QEMU_ID}}
-    Should Be Equal    ${vm}[interfaces][vhost1][mac_address]    52:54:00:00:33:01
+    Should Be Equal    ${vm}[interfaces][vhost1][mac_address]    52:54:00:00:${{'%02x' % $QEMU_ID}}:01
     Should Be Equal    ${vm}[interfaces][vhost2][socket]    ${sock2}
     # The session still holds the running VM: its vCPU threads were pinned as asked.
     ${tids} =    DUT1_VM1.Get Qemu Pids
@@ -39,7 +40,7 @@ Guest VM with dpdk-testpmd connected via vhost-user
     ${status} =    DUT1_VM1.Qemu Qmp Exec    query-status
     Should Be True    ${status}[return][running]
     ${command} =    DUT1_VM1.Qemu Get Command Line
-    Should Contain    ${command}    -device virtio-net-pci,netdev=vhost2,mac=52:54:00:00:33:02
+    Should Contain    ${command}    -device virtio-net-pci,netdev=vhost2,mac=52:54:00:00:${{'%02x' % $QEMU_ID}}:02
     # Qemu Log Diagnostics is what the teardown logs when a test fails: here it shows the testpmd banner.
     ${report} =    DUT1_VM1.Qemu Log Diagnostics    lines=${5}
     Should Contain    ${report}    Press enter to exit
@@ -51,7 +52,9 @@ Teardown of the previous test left nothing behind
 *** Keywords ***
 Set Up Suite
     Load Test Bed
-    Start QemuUtils Server For Test Bed
+    Start QemuUtils Server
+    ${id} =    QEMU Worker Qemu Id    1
+    Set Suite Variable    ${QEMU_ID}    ${id}
     # The sessions this suite calls keywords of by name, imported as robot --dryrun can (literal arguments).
     Import Library    ${QEMU_REMOTE_LIBRARY}    ${QEMU_REMOTE_URI}    session=DUT1_VM1    AS    DUT1_VM1
     Create Directory    ${QEMU_SOCKET_DIR}

@@ -14,7 +14,8 @@ Test Teardown       QEMU Test Teardown
 
 *** Variables ***
 ${QEMU_SOCKET_DIR}      /run/qur-examples-02
-${QEMU_ID}              ${52}
+# Set by the suite setup: QEMU Worker Qemu Id 2 (testbed.resource: 41 outside pabot).
+${QEMU_ID}              ${None}
 
 
 *** Test Cases ***
@@ -25,7 +26,7 @@ Nested VM answers its guest agent and names its vhost-user interfaces
     Should Be Equal    ${vm}    ${DUT1_nested}
     Should Be Equal As Integers    ${vm}[port]    ${10021 + ${QEMU_ID}}
     # Names the guest gave the NICs QEMU created with these MACs (the first NIC, eth0, is the management one).
-    Should Be Equal    ${vm}[interfaces][vhost1][mac_address]    52:54:00:00:34:01
+    Should Be Equal    ${vm}[interfaces][vhost1][mac_address]    52:54:00:00:${{'%02x' % $QEMU_ID}}:01
     Should Match Regexp    ${vm}[interfaces][vhost1][name]    ^eth\\d+$
     Should Match Regexp    ${vm}[interfaces][vhost2][name]    ^eth\\d+$
     Should Not Be Equal    ${vm}[interfaces][vhost1][name]    ${vm}[interfaces][vhost2][name]
@@ -39,7 +40,9 @@ Teardown of the previous test left nothing behind
 *** Keywords ***
 Set Up Suite
     Load Test Bed
-    Start QemuUtils Server For Test Bed
+    Start QemuUtils Server
+    ${id} =    QEMU Worker Qemu Id    2
+    Set Suite Variable    ${QEMU_ID}    ${id}
     # The sessions this suite calls keywords of by name, imported as robot --dryrun can (literal arguments).
     Import Library    ${QEMU_REMOTE_LIBRARY}    ${QEMU_REMOTE_URI}    session=DUT1_nested    AS    DUT1_nested
     Create Directory    ${QEMU_SOCKET_DIR}

@@ -16,9 +16,9 @@ Test Teardown       QEMU Test Teardown
 
 *** Variables ***
 ${QEMU_SOCKET_DIR}      /run/qur-examples-03
-${FIRST_ID}             ${53}
-@{SOCKETS}              ${QEMU_SOCKET_DIR}/sock-53-1    ${QEMU_SOCKET_DIR}/sock-53-2
-...                     ${QEMU_SOCKET_DIR}/sock-54-1    ${QEMU_SOCKET_DIR}/sock-54-2
+# Set by the suite setup: QEMU Worker Qemu Id 3 (testbed.resource: 42 outside pabot), and the next.
+${FIRST_ID}             ${None}
+${SECOND_ID}            ${None}
 
 
 *** Test Cases ***
@@ -27,17 +27,17 @@ Two-NF chain started by the VM manager
     ...    vnf=testpmd_io    auto_scale=${False}    pinning=${True}
     ...    nf_cpus=${{[[0, 1], [1, 0]]}}    mem=${1024}    img=${QEMU_VM_KERNEL}    socket_dir=${QEMU_SOCKET_DIR}
     ...    first_qemu_id=${FIRST_ID}
-    Should Be Equal    ${{list($vms)}}    ${{['DUT1_53', 'DUT1_54']}}
-    Should Be Equal    ${vms}[DUT1_54][interfaces][vhost1][socket]    ${QEMU_SOCKET_DIR}/sock-54-1
+    Should Be Equal    ${{list($vms)}}    ${{['DUT1_' + str($FIRST_ID), 'DUT1_' + str($SECOND_ID)]}}
+    Should Be Equal    ${vms}[DUT1_${SECOND_ID}][interfaces][vhost1][socket]    ${QEMU_SOCKET_DIR}/sock-${SECOND_ID}-1
     # What the manager derived, as CSIT's QemuManager did: the NFs of a chain send to each other.
     ${report} =    vnf_manager.Qemu Log Diagnostics    lines=${3}
-    Should Contain    ${report}    == DUT1_53: VM 53 (kernelvm) on localhost, started by this instance
-    Should Contain    ${report}    == DUT1_54: VM 54 (kernelvm) on localhost, started by this instance
+    Should Contain    ${report}    == DUT1_${FIRST_ID}: VM ${FIRST_ID} (kernelvm) on localhost, started by this instance
+    Should Contain    ${report}    == DUT1_${SECOND_ID}: VM ${SECOND_ID} (kernelvm) on localhost, started by this instance
     Should Contain X Times    ${report}    Press enter to exit    2
     # QemuUtils keywords refuse a manager session, saying which session they need.
     Run Keyword And Expect Error    This session holds a VM manager*    vnf_manager.Qemu Start
     vnf_manager.Kill All VMs
-    FOR    ${id}    IN    53    54
+    FOR    ${id}    IN    ${FIRST_ID}    ${SECOND_ID}
         VM Should Have Left Nothing    ${id}    ${QEMU_SOCKET_DIR}/sock-${id}-1    ${QEMU_SOCKET_DIR}/sock-${id}-2
     END
 
@@ -62,12 +62,16 @@ Construct only: ids, sockets, MACs and CPUs on a two-DUT topology
 *** Keywords ***
 Set Up Suite
     Load Test Bed
-    Start QemuUtils Server For Test Bed
+    Start QemuUtils Server
+    ${first} =    QEMU Worker Qemu Id    3
+    Set Suite Variable    ${FIRST_ID}    ${first}
+    Set Suite Variable    ${SECOND_ID}    ${first + 1}
     # The sessions this suite calls keywords of by name, imported as robot --dryrun can (literal arguments).
     Import Library    ${QEMU_REMOTE_LIBRARY}    ${QEMU_REMOTE_URI}    session=vnf_manager    AS    vnf_manager
     Import Library    ${QEMU_REMOTE_LIBRARY}    ${QEMU_REMOTE_URI}    session=dry_manager    AS    dry_manager
     Create Directory    ${QEMU_SOCKET_DIR}
-    Start Host Testpmd    examples03    @{SOCKETS}
+    Start Host Testpmd    examples03    ${QEMU_SOCKET_DIR}/sock-${FIRST_ID}-1    ${QEMU_SOCKET_DIR}/sock-${FIRST_ID}-2
+    ...    ${QEMU_SOCKET_DIR}/sock-${SECOND_ID}-1    ${QEMU_SOCKET_DIR}/sock-${SECOND_ID}-2
 
 Tear Down Suite
     Run Keyword And Ignore Error    Stop Host Testpmd    examples03

@@ -15,8 +15,9 @@ Test Teardown       QEMU Test Teardown
 
 
 *** Variables ***
-${OK_ID}        ${55}
-${BAD_ID}       ${56}
+# Set by the suite setup: QEMU Worker Qemu Id 5 and 6 (testbed.resource: 44, 45 outside pabot).
+${OK_ID}        ${None}
+${BAD_ID}       ${None}
 
 
 *** Test Cases ***
@@ -43,15 +44,19 @@ Keyword in the wrong kind of session fails saying which session it needs
 Test failing half way: its teardown ends every VM it set up
     [Documentation]    The test runs as a Robot run of its own (_nested/vm_fails_half_way.robot): one VM configured,
     ...    a second one whose VNF cannot run. Its result and its host are inspected here.
+    # On this run's session paths (pabot<N>/ under pabot), with the test bed's settings.
+    ${prefix} =    QEMU Session Prefix
     ${test} =    Run Nested Suite    ${CURDIR}/_nested/vm_fails_half_way.robot    QEMU_REMOTE_URI:${QEMU_REMOTE_URI}
-    ...    KERNEL:${QEMU_VM_KERNEL}    OK_ID:${OK_ID}    BAD_ID:${BAD_ID}
+    ...    KERNEL:${QEMU_VM_KERNEL}    OK_ID:${OK_ID}    BAD_ID:${BAD_ID}    QEMU_SESSION_PREFIX:${prefix}
+    ...    settings=${QEMU_SETTINGS}
     Should Be Equal    ${test}[status]    FAIL
     # A clear FAIL: what happened, where, and the guest's last words.
     Should Start With    ${test}[message]
     ...    QEMU: NF failed to run on localhost! the guest powered down before the VNF started (the VNF exited or failed to run)
     Should Contain    ${test}[message]    Serial log tail:
     # The teardown logged both sessions' diagnostics, newest first, ended both, and passed.
-    Should Match Regexp    ${test}[teardown_log]    (?s)== DUT1_bad: VM ${BAD_ID} \\(kernelvm\\).*== DUT1_ok: VM ${OK_ID} \\(kernelvm\\)
+    # The diagnostics name each session by its path (pabot<N>/DUT1_bad under pabot).
+    Should Match Regexp    ${test}[teardown_log]    (?s)== ${prefix}DUT1_bad: VM ${BAD_ID} \\(kernelvm\\).*== ${prefix}DUT1_ok: VM ${OK_ID} \\(kernelvm\\)
     Should Be Equal    ${test}[teardown_status]    PASS
     VM Should Have Left Nothing    ${OK_ID}
     VM Should Have Left Nothing    ${BAD_ID}
@@ -60,7 +65,11 @@ Test failing half way: its teardown ends every VM it set up
 *** Keywords ***
 Set Up Suite
     Load Test Bed
-    Start QemuUtils Server For Test Bed
+    Start QemuUtils Server
+    ${ok} =    QEMU Worker Qemu Id    5
+    ${bad} =    QEMU Worker Qemu Id    6
+    Set Suite Variable    ${OK_ID}    ${ok}
+    Set Suite Variable    ${BAD_ID}    ${bad}
     # The sessions this suite calls keywords of by name, imported as robot --dryrun can (literal arguments).
     Import Library    ${QEMU_REMOTE_LIBRARY}    ${QEMU_REMOTE_URI}    session=DUT1_vm    AS    DUT1_vm
     Import Library    ${QEMU_REMOTE_LIBRARY}    ${QEMU_REMOTE_URI}    session=vnf_manager    AS    vnf_manager

@@ -10,7 +10,7 @@ Library             OperatingSystem
 Library             Process
 Resource            testbed.resource
 
-Suite Setup         Start QemuUtils Server    --qemu-option    accel=tcg    --qemu-option    qemu_version=7.2.0
+Suite Setup         Start QemuUtils Server
 Suite Teardown      Stop QemuUtils Server
 
 
@@ -20,13 +20,17 @@ ${WORKER_SUITE}     ${CURDIR}/_nested/pabot_worker.robot
 
 *** Test Cases ***
 Two concurrent runs, each on its own session paths
-    @{results} =    Run Two Workers    --variable    PABOTQUEUEINDEX:0    --variable    PABOTQUEUEINDEX:1
+    # Queue indexes no suite of a real pabot run of the examples has, so they may share its server too.
+    @{results} =    Run Two Workers    --variable    PABOTQUEUEINDEX:90    --variable    PABOTQUEUEINDEX:91
     FOR    ${result}    IN    @{results}
         Should Be Equal As Integers    ${result.rc}    0    a concurrent run failed:\n${result.stdout}
     END
-    ${log} =    Get File    ${SERVER_DIR}/server.log
-    FOR    ${path}    IN    /pabot0/DUT1_vm1    /pabot1/DUT1_vm1    /pabot0/vnf_manager    /pabot1/vnf_manager
-        Should Contain    ${log}    session=${path} method=run_keyword keyword=qemu_close status=PASS
+    # The server's own log, when it is this suite's server, names the sessions the runs used and ended.
+    IF    ${QEMU_OWN_SERVER}
+        ${log} =    Get File    ${SERVER_DIR}/server.log
+        FOR    ${path}    IN    /pabot90/DUT1_vm1    /pabot91/DUT1_vm1    /pabot90/vnf_manager    /pabot91/vnf_manager
+            Should Contain    ${log}    session=${path} method=run_keyword keyword=qemu_close status=PASS
+        END
     END
 
 Without their own paths, concurrent runs meet in one session
@@ -34,7 +38,7 @@ Without their own paths, concurrent runs meet in one session
     ${failed} =    Evaluate    [r for r in $results if r.rc != 0]
     Should Not Be Empty    ${failed}    both runs passed although they shared their sessions
     # The run that created its VM first finds the other's VM (or manager) in the session.
-    Should Match Regexp    ${failed[0].stdout}    does not contain '(-pidfile /var/run/qemu_6\\d\\.pid|== DUT1_\\d+: VM)
+    Should Match Regexp    ${failed[0].stdout}    does not contain '(-pidfile /var/run/qemu_5[78]\\.pid|== DUT1_\\d+: VM)
 
 
 *** Keywords ***

@@ -1,6 +1,7 @@
 """Runs a suite as a Robot run of its own and reads back what happened, for behaviour a passing suite cannot
 show (a test failing half way, and what its teardown did)."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -18,9 +19,10 @@ class _Messages(ResultVisitor):
         self.messages.append(message.message)
 
 
-def run_nested_suite(suite, *variables):
-    """Runs ``suite`` with ``NAME:value`` ``variables`` and returns its first test as a dict:
-    ``status``, ``message``, ``teardown_status`` and ``teardown_log`` (every message its teardown logged)."""
+def run_nested_suite(suite, *variables, settings=None):
+    """Runs ``suite`` with ``NAME:value`` ``variables`` (and ``settings`` as its ``&{QEMU_SETTINGS}``) and
+    returns its first test as a dict: ``status``, ``message``, ``teardown_status`` and ``teardown_log``
+    (every message its teardown logged)."""
     # Removed once read: everything the caller needs is returned (it used to stay in /tmp after every run).
     directory = tempfile.mkdtemp(prefix='qur-nested-')
     try:
@@ -29,6 +31,11 @@ def run_nested_suite(suite, *variables):
                    '--console', 'none']
         for variable in variables:
             command += ['--variable', variable]
+        if settings:
+            variable_file = os.path.join(directory, 'settings.json')
+            with open(variable_file, 'w', encoding='utf-8') as handle:
+                json.dump({'QEMU_SETTINGS': dict(settings)}, handle)
+            command += ['--variablefile', variable_file]
         completed = subprocess.run(command + [suite], capture_output=True, text=True, timeout=900)
         if not os.path.exists(output):
             raise AssertionError(f'Nested run of {suite} wrote no output (rc {completed.returncode}):\n'

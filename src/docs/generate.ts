@@ -1,10 +1,13 @@
 /**
  * `npm run docs`: writes the QemuUtils keyword documentation for publishing, without a running server:
  * `docs/QemuUtils.json` (libdoc JSON spec: IDEs and `python3 -m robot.libdoc QemuUtils.json out.html` read
- * it) and `docs/QemuUtils.html` (the page the server shows at `GET /`, minus the live sessions).
- * `SOURCE_DATE_EPOCH` fixes the generation time, for reproducible output.
+ * it), `docs/QemuUtils.html` (the page the server shows at `GET /`, minus the live sessions) and, when Robot
+ * Framework is importable by python3, `docs/QemuUtils.libspec` (libdoc's XML spec, which editors load:
+ * RobotCode, the Robot Framework LSP; docs/robot-suites.md). `SOURCE_DATE_EPOCH` fixes the generation time,
+ * for reproducible output.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { createQemuLibrary } from '../library/qemu-library';
 import { packageIdentity, publishedLibrary } from '../remote/docs/endpoint';
@@ -49,6 +52,26 @@ export function generateDocs(options: GenerateDocsOptions): GeneratedDocs {
   return { specFile, pageFile, keywords: spec.keywords.length };
 }
 
+/**
+ * Converts the JSON spec `specFile` into libdoc's XML spec next to it (`<name>.libspec`, docs as HTML, as
+ * editors expect) with Robot's own libdoc; returns its path. Throws saying what is missing without Robot.
+ */
+export function writeLibspec(specFile: string, python = 'python3'): string {
+  const libspec = specFile.replace(/\.json$/, '.libspec');
+  try {
+    execFileSync(python, ['-m', 'robot.libdoc', '--format', 'XML', '--specdocformat', 'HTML', specFile, libspec], { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const failed = error as { stderr?: Buffer; message: string };
+    const detail = failed.stderr?.toString().trim() || failed.message;
+    throw new Error(`${python} -m robot.libdoc could not write ${libspec} (Robot Framework importable by ${python} is needed): ${detail}`);
+  }
+  // Robot 7's libdoc leaves out a library's lineno unless positive (ours is -1: no source file), and its
+  // own XML reader then fails on the missing attribute: write libdoc's -1 back, so libdoc and editors read it.
+  const xml = readFileSync(libspec, 'utf8');
+  if (!/<keywordspec [^>]*\blineno=/.test(xml)) writeFileSync(libspec, xml.replace(/<keywordspec /, '<keywordspec lineno="-1" '));
+  return libspec;
+}
+
 function main(argv: string[]): void {
   const outIndex = argv.indexOf('--out');
   const outDir = resolve(outIndex >= 0 && argv[outIndex + 1] ? argv[outIndex + 1] : join(__dirname, '..', '..', 'docs'));
@@ -58,6 +81,11 @@ function main(argv: string[]): void {
   const result = generateDocs({ outDir, library, ...(generated ? { generated } : {}) });
   const shown = (file: string): string => relative(process.cwd(), file) || file;
   process.stdout.write(`Wrote ${shown(result.specFile)} and ${shown(result.pageFile)} (${result.keywords} keywords).\n`);
+  try {
+    process.stdout.write(`Wrote ${shown(writeLibspec(result.specFile))} (the editors' libspec).\n`);
+  } catch (error) {
+    process.stderr.write(`Did not write the libspec: ${(error as Error).message}\n`);
+  }
 }
 
 if (require.main === module) {

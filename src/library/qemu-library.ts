@@ -4,6 +4,7 @@
  */
 import { nodeLabel } from '../node';
 import { QemuManager } from '../qemu/manager';
+import { packageIdentity } from '../remote/docs/endpoint';
 import type { KeywordDefinition, RemoteLibrary } from '../remote/library';
 import { runAsVmOwner, VmOwnership, type VmOwner } from '../qemu/vm-ownership';
 import { LIBRARY_INIT_DOC, LIBRARY_INTRO } from './docs';
@@ -14,7 +15,24 @@ import { MANAGER_INTRO, NO_INSTANCE_MESSAGE, forVmSessions, managerKeywords, typ
 export type { QemuSession };
 
 export const LIBRARY_NAME = 'QemuUtils';
-export const LIBRARY_VERSION = '0.1.0';
+/** The package's version (package.json), as libdoc, `__intro__` and `Get Library Version` show it. */
+export const LIBRARY_VERSION = packageIdentity(__dirname).version ?? 'unknown';
+
+/** Needs no session instance: a suite can record which library version ran it, before or without a VM. */
+const getLibraryVersion: KeywordDefinition<QemuSession> = {
+  name: 'get_library_version',
+  instance: 'none',
+  tags: ['session'],
+  parameters: [],
+  returnType: 'str',
+  doc: `Returns the version of this qemu-utils-remote library (its package.json), e.g. \`${LIBRARY_VERSION}\`. Works in
+any session, with or without an instance.
+
+Example:
+| \${version}= | Get Library Version |
+| Set Suite Metadata | qemu-utils-remote | \${version} |`,
+  run: () => Promise.resolve(LIBRARY_VERSION),
+};
 
 /** The session as the server log and ownership messages name it: `/` for the default one. */
 function holderOf(session: string): string {
@@ -47,11 +65,11 @@ function asSessionOwner(keyword: KeywordDefinition<QemuSession>, ownership: VmOw
  */
 export function createQemuLibrary(options: Record<string, string> = {}, ownership: VmOwnership = new VmOwnership()): RemoteLibrary<QemuSession> {
   const serverSettings = settingsFromText(options, '--qemu-option');
-  const keywords = [...forVmSessions(qemuKeywords(serverSettings)), ...managerKeywords(serverSettings)];
+  const keywords = [...forVmSessions(qemuKeywords(serverSettings)), ...managerKeywords(serverSettings), getLibraryVersion];
   return {
     name: LIBRARY_NAME,
     version: LIBRARY_VERSION,
-    intro: `${LIBRARY_INTRO}\n${MANAGER_INTRO}`,
+    intro: `Version ${LIBRARY_VERSION} (\`Get Library Version\` returns it to a test).\n\n${LIBRARY_INTRO}\n${MANAGER_INTRO}`,
     initDoc: LIBRARY_INIT_DOC,
     keywords: keywords.map((keyword) => asSessionOwner(keyword, ownership)),
     instanceMissingMessage: NO_INSTANCE_MESSAGE,

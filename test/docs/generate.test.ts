@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import winston from 'winston';
-import { generateDocs, sourceDateEpoch } from '../../src/docs/generate';
+import { generateDocs, sourceDateEpoch, writeLibspec } from '../../src/docs/generate';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { startRemoteServer } from '../../src/remote';
 import type { LibdocSpec } from '../../src/remote/docs/libdoc-spec';
@@ -66,6 +66,27 @@ describe('npm run docs (generateDocs)', () => {
     expect(withoutInitDoc(spec)).toEqual(withoutInitDoc(await robotLibdoc(library)));
     const listed = await runLibdoc([result.specFile, 'list']);
     expect(listed.trim().split('\n').filter((line) => line !== '')).toEqual(spec.keywords.map((keyword) => keyword.name));
+  });
+
+  itWithRobot('writes the libspec editors load, which libdoc reads back with every keyword and the version', async () => {
+    await assertRobotAvailable();
+    const result = generateDocs({ outDir, library: createQemuLibrary() });
+    const libspec = writeLibspec(result.specFile);
+    expect(libspec).toBe(join(outDir, 'QemuUtils.libspec'));
+    const xml = readFileSync(libspec, 'utf8');
+    expect(xml).toMatch(/<keywordspec lineno="-1" name="QemuUtils" type="LIBRARY" format="HTML"/);
+    const spec = JSON.parse(readFileSync(result.specFile, 'utf8')) as LibdocSpec;
+    expect(xml).toContain(`<version>${spec.version}</version>`);
+    // The version is in the intro too (`__intro__`), and Get Library Version returns it.
+    expect(spec.doc).toContain(`Version ${spec.version} (`);
+    const listed = await runLibdoc([libspec, 'list']);
+    expect(listed.trim().split('\n').filter((line) => line !== '')).toEqual(spec.keywords.map((keyword) => keyword.name));
+    expect(listed).toContain('Get Library Version');
+  });
+
+  it('says what is missing when libdoc cannot write the libspec', () => {
+    const result = generateDocs({ outDir, library: createFixtureLibrary() });
+    expect(() => writeLibspec(result.specFile, join(outDir, 'no-python'))).toThrow(/no-python -m robot\.libdoc could not write .*DemoLab\.libspec \(Robot Framework importable/);
   });
 
   it('reads SOURCE_DATE_EPOCH, refusing values that are not seconds', () => {

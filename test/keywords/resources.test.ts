@@ -9,24 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import winston from 'winston';
-import { closeAllTransports, dryRunTransport, parseNode, type DryRunResponse } from '../../src/node';
+import { closeAllTransports, dryRunTransport, parseNode } from '../../src/node';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { startRemoteServer, type RemoteServer } from '../../src/remote';
 import { assertRobotAvailable } from '../support/libdoc';
-import { exactly, HUGEPAGES_OK } from '../support/dry-run-node';
+import { bootableKernelVm, HUGEPAGES_OK } from '../support/dry-run-node';
 
 const execFileAsync = promisify(execFile);
 const SUITE = join(__dirname, 'resources.robot');
-
-/** Answers that let VM `id` start, boot and be pinned (pid 8000+id, vCPU threads 9000+10*id+n). */
-function bootable(id: number): DryRunResponse[] {
-  const pid = 8000 + id;
-  return [
-    exactly(`sudo -S cat /var/run/qemu_${id}.pid`, { stdout: `${pid}\n` }),
-    { match: `tail -c +1 -F /tmp/serial_${id}.log`, stdout: 'EAL: probe\nPress enter to exit\n' },
-    { match: `/proc/${pid}/task/*/comm`, stdout: `/proc/${pid}/task/${9000 + 10 * id}/comm:CPU 0/TCG\n/proc/${pid}/task/${9001 + 10 * id}/comm:CPU 1/TCG\n` },
-  ];
-}
 
 const DUT1 = {
   host: 'keywords-dut1',
@@ -34,7 +24,7 @@ const DUT1 = {
   username: 'testuser',
   type: 'DUT',
   transport: 'dry-run',
-  dry_run_responses: [...HUGEPAGES_OK, ...[11, 12, 21, 22].flatMap(bootable)],
+  dry_run_responses: [...HUGEPAGES_OK, ...[11, 12, 21, 22].flatMap(bootableKernelVm)],
 };
 
 let server: RemoteServer;

@@ -48,6 +48,16 @@ export function hugepageStatus(status: Parameters<typeof hugepageStatusOutput>[0
 
 export const HUGEPAGES_OK: DryRunResponse[] = [hugepageStatus({ free: 4096, total: 4096 })];
 
+/** Answers that let kernel VM `id` start, boot and be pinned (pid 8000+id, vCPU threads 9000+10*id+n). */
+export function bootableKernelVm(id: number): DryRunResponse[] {
+  const pid = 8000 + id;
+  return [
+    exactly(`sudo -S cat /var/run/qemu_${id}.pid`, { stdout: `${pid}\n` }),
+    { match: `tail -c +1 -F /tmp/serial_${id}.log`, stdout: 'EAL: probe\nPress enter to exit\n' },
+    { match: `/proc/${pid}/task/*/comm`, stdout: `/proc/${pid}/task/${9000 + 10 * id}/comm:CPU 0/TCG\n/proc/${pid}/task/${9001 + 10 * id}/comm:CPU 1/TCG\n` },
+  ];
+}
+
 /** A VM with a page size (contract=head) reads its own pool: the 2M pool with 2048 free pages, mounted. */
 export const HUGEPAGE_POOL_2M_OK: DryRunResponse[] = [
   {

@@ -16,12 +16,14 @@ Test Teardown       Run Keywords    Meet The Other Run    checked    AND    QEMU
 *** Variables ***
 &{DUT1}             host=pabot-dut    type=DUT    transport=dry-run    username=testuser
 &{nodes}            DUT1=${DUT1}
+# Whatever server runs them: dry-run nodes need the QEMU version and accelerator given.
+&{QEMU_SETTINGS}    accel=tcg    qemu_version=7.2.0
 
 
 *** Test Cases ***
 One VM and one VM manager on this run's own sessions
-    ${qemu_id} =    Evaluate    60 + ${WORKER}
-    ${first_id} =    Evaluate    70 + 10 * ${WORKER}
+    ${qemu_id} =    Evaluate    57 + ${WORKER}
+    ${first_id} =    Evaluate    40 + 10 * ${WORKER}
     Set Up QemuUtils Session    DUT1_vm1    ${nodes['DUT1']}    qemu_id=${qemu_id}    smp=${2}    mem=${1024}
     ...    vnf=testpmd_io    img=/opt/boot/vmlinuz
     DUT1_vm1.Qemu Add Vhost User If    /var/run/vpp/sock-${qemu_id}-1

@@ -1,6 +1,7 @@
 *** Settings ***
 Documentation       Run by 04_failure_handling.robot as a Robot run of its own: a test that fails half way, whose
-...                 teardown must still end both VMs it set up. Variables: QEMU_REMOTE_URI, KERNEL, OK_ID, BAD_ID.
+...                 teardown must still end both VMs it set up. Variables: QEMU_REMOTE_URI, KERNEL, OK_ID, BAD_ID,
+...                 QEMU_SESSION_PREFIX, and QEMU_SETTINGS (a variable file: the test bed's settings).
 Resource            ../../../keywords/vm.resource
 Library             ${QEMU_REMOTE_LIBRARY}    ${QEMU_REMOTE_URI}    session=DUT1_ok    AS    DUT1_ok
 Library             ${QEMU_REMOTE_LIBRARY}    ${QEMU_REMOTE_URI}    session=DUT1_bad    AS    DUT1_bad
