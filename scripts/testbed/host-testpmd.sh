@@ -5,7 +5,9 @@
 #   host-testpmd.sh status <name>                   exit 0 when running; prints pid and log path
 # Files live in $QUR_STATE_DIR/testpmd/<name>/ (pid, log). Environment: QUR_TESTPMD_LCORES (default "0,1",
 # "0" on a 1-CPU host), QUR_TESTPMD_SOCKET_MEM (MiB, default 128), QUR_TESTPMD_FORWARD=0 (ports up, no
-# forwarding, so it does not busy-poll a core), QUR_TESTPMD_START_TIMEOUT (s, default 30).
+# forwarding, so it does not busy-poll a core), QUR_TESTPMD_FWD_MODE (default io; flowgen generates frames on
+# every port and counts what comes back), QUR_TESTPMD_START_TIMEOUT (s, default 30).
+# stop prints testpmd's final port statistics (RX-packets/TX-packets per port) before removing its files.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -47,7 +49,9 @@ start() {
     vdevs+=(--vdev "net_vhost$i,iface=$sock,client=1,queues=1")
     i=$((i + 1))
   done
-  local fwd=(--forward-mode=io --auto-start --nb-cores=1)
+  local mode="${QUR_TESTPMD_FWD_MODE:-io}"
+  [[ "$mode" =~ ^(io|flowgen|rxonly|txonly|mac)$ ]] || die "QUR_TESTPMD_FWD_MODE '$mode' must be io, flowgen, rxonly, txonly or mac"
+  local fwd=(--forward-mode="$mode" --auto-start --nb-cores=1)
   [ "${QUR_TESTPMD_FORWARD:-1}" = 0 ] && fwd=(--forward-mode=io)
   [ "$lcores" = 0 ] && fwd=(--forward-mode=io)
 
@@ -111,6 +115,8 @@ stop() {
     return 0
   fi
   stop_process
+  # SIGTERM made testpmd print each port's statistics: the counters a test reads.
+  sed -n '/Forward statistics for port\|Accumulated forward statistics/,$p' "$log_file" 2>/dev/null || true
   cleanup_files
   echo "testpmd '$name' stopped"
 }
