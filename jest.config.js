@@ -9,6 +9,8 @@
  * another (`--selectProjects`), never the soak beside vm.
  */
 const UNIT = [
+  'qemu/guest/dpdk-util',
+  'qemu/guest/output',
   'library/qemu-library',
   'library/settings-arguments',
   'node/channel-limiter',

@@ -21,7 +21,7 @@ PACKAGES=(
   # host vhost-user peer: dpdk-dev holds /usr/bin/dpdk-testpmd, the PMDs are separate packages
   dpdk-dev librte-net-vhost23 librte-net-virtio23 librte-mempool-ring23
   # nestedvm image
-  syslinux syslinux-common mtools dosfstools fdisk
+  syslinux syslinux-common mtools dosfstools fdisk dropbear-bin
   # the keyword docs page is tested in a real headless browser
   chromium
 )

@@ -18,6 +18,7 @@ import {
 import { asKeywordFailure, callOf } from './keyword-support';
 import { integerFromText, robotArguments, robotBool } from './robot-values';
 import { headQemuKeywords } from './head-keywords';
+import { guestQemuKeywords } from './guest-keywords';
 import { SETTING_PARAMETERS, settingsFromArguments } from './settings-arguments';
 import { KeywordError, type BoundArguments, type KeywordContext, type KeywordDefinition, type ParameterDefinition } from '../remote/library';
 
@@ -377,6 +378,7 @@ Example:
       },
     ),
     ...headQemuKeywords(uses),
+    ...guestQemuKeywords(uses),
     noArgs(
       'qemu_start',
       ['lifecycle'],

@@ -39,3 +39,6 @@ export class QemuRunstateError extends QemuStateError {
     super(message);
   }
 }
+
+/** A command in the guest could not be run or did not end: no guest agent or sshd answered, or it timed out. */
+export class QemuGuestCommandError extends QemuError {}

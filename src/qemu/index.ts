@@ -29,4 +29,5 @@ export * from './placement';
 export { SerialLogScanner, waitForKernelvmBoot, waitForNestedvmBoot, processGoneCommand } from './boot';
 export { probeKvm, resolveAccelerator, kvmProbeCommand } from './accelerator';
 export * from './qemu-utils';
+export * from './guest';
 export type { JsonObject, JsonValue } from './monitor';

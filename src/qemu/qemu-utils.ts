@@ -13,6 +13,7 @@ import { shellQuote } from '../node/quote';
 import { buildQemu, type BuildQemuOptions } from './build';
 import { NO_CALL_CONTEXT, type CallContext } from './call';
 import { GuestConfig } from './guest-config';
+import { checkGuestExecOptions, guestExec, type GuestCommandResult, type GuestExecOptions } from './guest';
 import { HostProfileCache } from './host-profile';
 import type { JsonObject, JsonValue } from './monitor';
 import { findKernelvmBootFiles } from './head-boot';
@@ -311,6 +312,16 @@ export class QemuUtils {
    */
   qemuQmpExec(command: string, args?: JsonObject | null, call: CallContext = NO_CALL_CONTEXT): Promise<{ return: JsonValue }> {
     return this.pinning.qemuQmpExec(command, args, call);
+  }
+
+  /**
+   * A command inside the running VM (`/bin/sh -c`), through its guest agent (nestedvm's default) or over SSH
+   * to the guest's sshd with the VM dict's credentials: rc, stdout and stderr, bounded, also in the log.
+   */
+  async qemuGuestExec(command: string, options: GuestExecOptions, call: CallContext = NO_CALL_CONTEXT): Promise<GuestCommandResult> {
+    checkGuestExecOptions(command, options);
+    await this.lifecycle.requirePid('Qemu Guest Exec', call);
+    return guestExec({ node: this.node, layout: this.identity.layout, vmType: this.vmType, vmInfo: this.identity.vmInfo }, command, options, call);
   }
 
   // ---- version, build ----------------------------------------------------------------------------------

@@ -51,6 +51,8 @@ export interface VmInfo {
   host_port?: number;
   host_username?: string;
   host_password?: string;
+  /** Only for a dry-run DUT: its VMs are dry-run nodes too (commands into the guest are recorded, not run). */
+  transport?: 'dry-run';
 }
 
 export interface VmIdentity {
@@ -128,6 +130,7 @@ export function vmIdentity(node: Node, args: QemuInitArgs, contract: Contract = 
   // HEAD's guest user since `44dcb31`; 2019's was cisco/cisco.
   const [username, password] = contract === 'head' ? ['testuser', 'Csit1234'] : ['cisco', 'cisco'];
   const vmInfo: VmInfo = { host: node.host, type: 'VM', port: 10021 + qemuId, serial: 4555 + qemuId, username, password, interfaces: {} };
+  if (node.transport === 'dry-run') vmInfo.transport = 'dry-run';
   if (node.port !== 22) {
     vmInfo.host_port = node.port;
     vmInfo.host_username = node.username;

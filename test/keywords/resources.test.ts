@@ -13,7 +13,8 @@ import { closeAllTransports, dryRunTransport, parseNode } from '../../src/node';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { startRemoteServer, type RemoteServer } from '../../src/remote';
 import { assertRobotAvailable } from '../support/libdoc';
-import { bootableKernelVm, HUGEPAGES_OK } from '../support/dry-run-node';
+import { bootableKernelVm, exactly, HUGEPAGES_OK } from '../support/dry-run-node';
+import { serveDryRunAgent } from '../support/dry-run-agent';
 
 const execFileAsync = promisify(execFile);
 const SUITE = join(__dirname, 'resources.robot');
@@ -34,6 +35,9 @@ beforeAll(async () => {
   await assertRobotAvailable();
   server = await startRemoteServer(createQemuLibrary({ accel: 'tcg', qemu_version: '7.2.0' }), { port: 0, log: winston.createLogger({ silent: true }) });
   workDir = mkdtempSync(join(tmpdir(), 'qur-keywords-'));
+  // The testpmd VMs are nested VMs (CSIT 2019): their boot wait asks the guest agent.
+  const dut = parseNode(DUT1);
+  for (const id of [11, 12, 21]) serveDryRunAgent(dut, `/var/run/qga_${id}.sock`, [`52:54:00:00:${id.toString(16).padStart(2, '0')}:01`]);
 });
 
 afterAll(async () => {
@@ -61,7 +65,9 @@ describe('keywords/*.resource under Robot Framework', () => {
 
     const lines = dryRunTransport(parseNode(DUT1)).commandLines();
     const startOf = (id: number) => lines.findIndex((line) => line.includes(`-pidfile /var/run/qemu_${id}.pid`) && line.includes('-daemonize'));
-    const cleanupOf = (id: number) => lines.findIndex((line) => line.startsWith('sudo -S sh -c') && new RegExp(`\\nrm -f -- /etc/vm_init_${id}\\.conf[ '\\n]`).test(line));
+    // Kernel VMs' clean-up removes their init script; nested VMs (the testpmd VMs, 11 and 12) have none.
+    const cleanupOf = (id: number) =>
+      lines.findIndex((line) => line.startsWith('sudo -S sh -c') && new RegExp(`\\nrm -f -- (/etc/vm_init_${id}\\.conf|/var/run/qemu_${id}\\.pid)[ '\\n]`).test(line));
     // The testpmd VMs and the manager's chain were started, pinned, set to SCHED_RR, and ended by their teardowns.
     // CPUs: given per VM (11, 12); derived by the manager from host_cpus 0-7 past 3 skipped ones (21, 22).
     const cpusOf: Record<number, [number, number]> = { 11: [0, 1], 12: [1, 0], 21: [3, 4], 22: [3, 5] };
@@ -70,6 +76,14 @@ describe('keywords/*.resource under Robot Framework', () => {
       expect([id, cleanupOf(id) > startOf(id)]).toEqual([id, true]);
       const threads = [9000 + 10 * id, 9001 + 10 * id];
       expect(lines).toEqual(expect.arrayContaining([`sudo -S taskset -pc ${cpu0} ${threads[0]}`, `sudo -S taskset -pc ${cpu1} ${threads[1]}`, `sudo -S chrt -r -p 1 ${threads[0]}`]));
+    }
+    // testpmd was started in each testpmd VM over SSH to its VM dict (a dry-run node too), as CSIT did, and stopped.
+    for (const id of [11, 12]) {
+      const guest = dryRunTransport(parseNode({ host: DUT1.host, port: 10021 + id, username: 'cisco', type: 'VM', transport: 'dry-run' })).commandLines();
+      expect(guest).toEqual([
+        'sudo -S /start-testpmd.sh -v -l 0,1 --master-lcore 0 -d /usr/lib/librte_pmd_virtio.so  -- --forward-mode=io --burst=64 --txd=1024 --rxd=1024 --txq=1 --rxq=1 --txqflags=0xf00  --disable-hw-vlan    ',
+        'sudo -S /stop-testpmd.sh',
+      ]);
     }
     // The chain's NFs were given each other as peers (testpmd_mac) and the TG MACs at its ends.
     const initOf22 = dryRunTransport(parseNode(DUT1)).records.find((record) => record.kind === 'writeFile' && record.path === '/etc/vm_init_22.conf');

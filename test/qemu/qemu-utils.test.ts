@@ -194,6 +194,8 @@ describe('Qemu Start, Qemu Kill on a dry-run node', () => {
         vhost1: { mac_address: '52:54:00:00:01:01', socket: '/run/vpp/sock-1-1' },
         vhost2: { mac_address: '52:54:00:00:01:02', socket: '/run/vpp/sock-1-2' },
       },
+      // A dry-run DUT's VM is a dry-run node too.
+      transport: 'dry-run',
     });
     const lines = commandLines(node);
     // First, whether a VM left by a previous server run holds the pid file.
