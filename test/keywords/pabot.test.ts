@@ -82,7 +82,8 @@ describeSsh('pabot: two workers, one server, one DUT', () => {
     expect(new Set(vms.map((vm) => vm.session)).size).toBe(2);
     for (const vm of vms) expect(vm.session).toMatch(/^\/pabot\d+\/vm$/);
     for (const vm of vms) {
-      expect(existsSync(`/proc/${vm.pid}`)).toBe(false);
+      // No QEMU of that pid file any more (a reaped-late zombie has no command line, so it does not count).
+      expect(spawnSync('pgrep', ['-f', '--', `-pidfile /var/run/qemu_${vm.id}.pid`]).status).toBe(1);
       expect(existsSync(`/var/run/qemu_${vm.id}.pid`)).toBe(false);
       expect(existsSync(`/var/run/qemu_${vm.id}.owner`)).toBe(false);
     }
