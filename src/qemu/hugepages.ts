@@ -1,7 +1,8 @@
 /**
  * CSIT's `DUTSetup.check_huge_page`: enough free huge pages of the default size for the VM's memory, and
  * hugetlbfs mounted where QEMU's memory backend looks. Optionally raises `vm.nr_hugepages`.
- * With a page size (CSIT HEAD's `page_size`, 2M or 1G) the check reads that size's own pool instead.
+ * With a page size (CSIT HEAD's `page_size`, 2M or 1G) the check reads that size's own pool instead
+ * (`hugepage-pools.ts`). Both count the starts under way on the node (`hugepage-reservations.ts`).
  */
 import { execCmd, execCmdNoError, type Node } from '../node';
 import { shellQuote } from '../node/quote';
@@ -47,7 +48,7 @@ export interface HugePageCheckOptions {
   allocate?: boolean;
   /**
    * The VM's page size (`2M`, `1G`): check that size's pool (checkHugePagePool) instead of the default size's.
-   * Absent: the 2019 check, unchanged.
+   * Absent: the 2019 check (with `resv` subtracted and the mount's size= limit read: docs/deviations.md 6.8, 6.10).
    */
   pageSize?: string;
 }
