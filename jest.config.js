@@ -21,6 +21,7 @@ const UNIT = [
   'qemu/generators',
   'qemu/head-contract',
   'qemu/head-wiring',
+  'qemu/hugepage-reservations',
   'qemu/hugepages-pools',
   'qemu/manager',
   'qemu/manager-head',

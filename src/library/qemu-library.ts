@@ -6,6 +6,7 @@ import { nodeLabel } from '../node';
 import { QemuManager } from '../qemu/manager';
 import { packageIdentity } from '../remote/docs/endpoint';
 import type { KeywordDefinition, RemoteLibrary } from '../remote/library';
+import { printableName } from '../remote/robot/names';
 import { runAsVmOwner, VmOwnership, type VmOwner } from '../qemu/vm-ownership';
 import { LIBRARY_INIT_DOC, LIBRARY_INTRO } from './docs';
 import { qemuKeywords } from './keywords';
@@ -58,6 +59,29 @@ function asSessionOwner(keyword: KeywordDefinition<QemuSession>, ownership: VmOw
   };
 }
 
+/** The running VMs an instance holds: `VM 1 on root@dut1:22`. */
+function runningVms(instance: QemuSession): string[] {
+  const vms = instance instanceof QemuManager ? instance.vms.map((managed) => managed.vm) : [instance];
+  return vms.filter((vm) => vm.running).map((vm) => `VM ${vm.qemuId} on ${nodeLabel(vm.node)}`);
+}
+
+/**
+ * A creating keyword (Qemu Init, Qemu Manager Init) in a session whose VM runs is refused rather than
+ * killing it: the likely caller is a second Robot import of the same URL under another alias (`WITH NAME
+ * vm2`), which shares the session, and the VM belongs to the first. A re-init in the same alias only has
+ * to kill its VM first, as CSIT's tests do in their teardowns (docs/robot-suites.md, "Ownership").
+ */
+function replaceRefusal(instance: QemuSession, session: string, keyword: string): string | undefined {
+  const running = runningVms(instance);
+  if (running.length === 0) return undefined;
+  const path = holderOf(session);
+  return (
+    `${printableName(keyword)} in session ${path}: ${running.join(', ')} of this session still ${running.length === 1 ? 'runs' : 'run'}, and ` +
+    `${printableName(keyword)} would kill ${running.length === 1 ? 'it' : 'them'}. Two Robot imports of one URL (WITH NAME vm1, vm2) share session ${path}: ` +
+    `give each import its own session path (http://<server>:<port>/vm2), or run Qemu Kill or Qemu Close in session ${path} first.`
+  );
+}
+
 /**
  * Builds the QemuUtils remote library. `options` are the server-wide `--qemu-option key=value` settings
  * (see `SETTING_DESCRIPTORS`); an unknown key or a bad value throws a QemuConfigError naming it. Each
@@ -80,6 +104,7 @@ export function createQemuLibrary(options: Record<string, string> = {}, ownershi
       }
       return `VM ${instance.qemuId} on ${nodeLabel(instance.node)} (${instance.running ? 'running' : 'not running'})`;
     },
+    replaceRefusal,
     async disposeInstance(instance, log, session) {
       const holder = holderOf(session);
       try {

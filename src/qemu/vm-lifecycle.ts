@@ -10,7 +10,8 @@ import { tailLines } from './checks';
 import { leftoverProbeCommand, parseVmCleanupOutput, vmCleanupCommand, type LeftoverVm, type VmCleanupReport } from './cleanup';
 import { QemuStartError, QemuStateError } from './errors';
 import { headMemPath } from './head-params';
-import { checkHugePages } from './hugepages';
+import type { Reservation } from './hugepage-reservations';
+import { reserveHugePages } from './hugepages';
 import { onNodeStep } from './node-step';
 import type { HeadBootMarker } from './payloads';
 import { startFailureHint } from './start-hints';
@@ -19,7 +20,7 @@ import type { QemuSettings } from './settings';
 import type { VmLayout, VmType } from './params';
 import type { FileKind, VmFiles } from './vm-files';
 import { copyVmInfo, filesOfId, type VmIdentity, type VmInfo } from './vm-identity';
-import { claimVm, leftoverOrigin, ownerMarker, ownerMarkerPath, releaseVm } from './vm-ownership';
+import { claimVm, currentVmOwner, leftoverOrigin, ownerMarker, ownerMarkerPath, releaseVm } from './vm-ownership';
 import { VmRunstate, type Runstate } from './vm-runstate';
 
 /** The original's boot budgets: kernelvm 60 tries of about 1 s, nestedvm 12 + 12 tries of 5 s. */
@@ -92,8 +93,9 @@ export class VmLifecycle {
     if (this.runstate.mayHoldLeftover) await this.refuseLeftover(call);
     const { host, command } = await this.startCommand(call);
     const started = performance.now();
+    let pages: Reservation | undefined;
     try {
-      await this.step(call, 'checking huge pages', () => this.checkHugePages(call));
+      pages = await this.step(call, 'checking huge pages', () => this.reserveHugePages(call));
       this.runstate.move({ runstate: 'starting' }, ['idle', 'starting']);
       this.files.noteStartFiles();
       await this.writeOwnerMarker(call);
@@ -102,6 +104,8 @@ export class VmLifecycle {
       const result = await this.step(call, `starting QEMU (VM ${this.layout.qemuId})`, () =>
         execCmd(this.node, command, { sudo: true, timeout: this.settings.startTimeout, signal: call.signal }),
       );
+      // QEMU has daemonized with its memory mapped (the kernel counts it now), or it failed.
+      pages.release();
       if (result.rc !== 0) {
         // QEMU refused (or died before daemonizing): what it said, and whatever the guest printed, in one round trip.
         const report = await this.cleanUpFailedStart(call);
@@ -126,6 +130,7 @@ export class VmLifecycle {
           `boot_timeout ${timeoutSeconds} s, ${host.accelerator}${headBoot ? `; ${headBoot.family} marker, CSIT HEAD's ${headBoot.source}` : ''})`,
       );
     } catch (error) {
+      pages?.release();
       if (this.runstate.started) await this.cleanUpFailedStart(call);
       throw error;
     }
@@ -134,13 +139,15 @@ export class VmLifecycle {
 
   /**
    * 2019's check against the default page size, or (`page_size`, contract=head) against the pool of the VM's
-   * own page size at HEAD's mount for it.
+   * own page size at HEAD's mount for it; the pages stay reserved until QEMU has mapped them.
    */
-  private checkHugePages(call: CallContext): Promise<unknown> {
+  private async reserveHugePages(call: CallContext): Promise<Reservation> {
     const { pageSize, mem } = this.layout;
     const allocate = this.settings.allocateHugepages;
-    if (pageSize === undefined) return checkHugePages(this.node, this.settings.hugepageMount, mem, { allocate }, call);
-    return checkHugePages(this.node, headMemPath(pageSize, this.settings), mem, { allocate, pageSize }, call);
+    const holder = currentVmOwner()?.holder;
+    const reserve = { vm: `VM ${this.layout.qemuId}${holder === undefined ? '' : ` (session ${holder})`}`, signal: call.signal };
+    const mountPoint = pageSize === undefined ? this.settings.hugepageMount : headMemPath(pageSize, this.settings);
+    return (await reserveHugePages(this.node, mountPoint, mem, pageSize === undefined ? { allocate } : { allocate, pageSize }, call, reserve)).reservation;
   }
 
   /**

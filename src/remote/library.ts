@@ -105,6 +105,12 @@ export interface RemoteLibrary<I> {
   disposeInstance(instance: I, log: KeywordLogger, session: string): Promise<void>;
   /** What an instance holds, in a few words, for the server log (`VM 1 on u@dut1:22`). */
   describeInstance?(instance: I): string;
+  /**
+   * Asked before a `creates` keyword disposes the session's instance: a message refuses the keyword and
+   * keeps the instance (one URL imported twice under two aliases shares one session, and the second
+   * alias's creation would silently end what the first still uses). `session` as in `disposeInstance`.
+   */
+  replaceRefusal?(previous: I, session: string, keyword: string): string | undefined;
 }
 
 // Part of the contract: keywords throw it to steer how Robot reports a failure.

@@ -158,6 +158,8 @@ export async function runWithInstance<I>(
       return run(session.instance);
     case 'creates': {
       const previous = session.instance;
+      const refusal = previous === undefined ? undefined : library.replaceRefusal?.(previous, session.name, keyword.name);
+      if (refusal !== undefined) throw withoutTraceback(new KeywordError(refusal));
       if (previous !== undefined) {
         session.instance = undefined;
         try {

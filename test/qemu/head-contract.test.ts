@@ -156,7 +156,7 @@ describe('contract=head: who the VM is', () => {
         exactly(bootFilesCommand(BOOT), { stdout: bootListing(['/opt/boot/vmlinuz-6.8.0-90-generic'], ['/opt/boot/initrd.img-6.8.0-90-generic']) }),
         { match: 'qemu-system-x86_64 --version', stdout: 'QEMU emulator version 8.2.2\n' },
         // page_size 2M: the 2M pool itself, not the default size's status.
-        exactly(hugePagePoolCommand(2048), { stdout: 'free_hugepages:2048\nnr_hugepages:2048\nnr_overcommit_hugepages:0\nresv_hugepages:0\nsurplus_hugepages:0\n@@qemu-utils-remote mounts\nhugetlbfs /dev/hugepages hugetlbfs rw,pagesize=2M 0 0\n' }),
+        exactly(hugePagePoolCommand(2048, '/dev/hugepages'), { stdout: 'free_hugepages:2048\nnr_hugepages:2048\nnr_overcommit_hugepages:0\nresv_hugepages:0\nsurplus_hugepages:0\n@@qemu-utils-remote mounts\nhugetlbfs /dev/hugepages hugetlbfs rw,pagesize=2M 0 0\n' }),
         exactly('sudo -S cat /run/qemu_1.pid', { stdout: `${pid}\n` }),
         { match: 'tail -c +1 -F', stdout: 'Linux version 6.8\nEAL: Detected 3 lcores\nPress enter to exit\n' },
         { match: `pid=${pid}\n`, stdout: `@@qemu-utils-remote killed ${pid}\n` },

@@ -26,9 +26,9 @@ const MOUNTS = 'hugetlbfs /dev/hugepages hugetlbfs rw,relatime,pagesize=2M 0 0\n
 const VPP_BANNER = 'vpp v24.10-release built by root on csit-build at 2026-01-01T00:00:00';
 const VPP_KWARGS = { mac1: '52:54:00:00:01:01', mac2: '52:54:00:00:01:02', vif1_mac: '02:fe:00:00:00:01', vif2_mac: '02:fe:00:00:00:02', queues: 1, jumbo: false };
 
-/** What `hugePagePoolCommand` prints for a pool with `free` pages of `nr`. */
+/** What `hugePagePoolCommand` prints for a pool with `free` pages of `nr`, read with HEAD's mount for the size. */
 function pool(sizeKb: number, free: number, nr = free): DryRunResponse {
-  return exactly(hugePagePoolCommand(sizeKb), {
+  return exactly(hugePagePoolCommand(sizeKb, sizeKb === 2048 ? '/dev/hugepages' : '/dev/hugepages1G'), {
     stdout: `free_hugepages:${free}\nnr_hugepages:${nr}\nnr_overcommit_hugepages:0\nresv_hugepages:0\nsurplus_hugepages:0\n@@qemu-utils-remote mounts\n${MOUNTS}`,
   });
 }
@@ -102,7 +102,7 @@ describe('contract=head: Qemu Start', () => {
     await vm.configureKernelvmVnf(VPP_KWARGS);
     const { call, info } = recording();
     await vm.qemuStart(call);
-    expect(commandLines(node)).toContain(hugePagePoolCommand(1048576));
+    expect(commandLines(node)).toContain(hugePagePoolCommand(1048576, '/dev/hugepages1G'));
     expect(commandLines(node).join('\n')).toContain('hugepages-1048576kB');
     expect(commandLines(node)).not.toContain(HUGEPAGE_STATUS_COMMAND);
     // 'Press enter to exit' came first but is testpmd's: the vpp payload waits for its own marker.
@@ -126,7 +126,7 @@ describe('contract=head: Qemu Start', () => {
     await vm.configureKernelvmVnf({ queues: 2, jumbo: false });
     const { call, info } = recording();
     await vm.qemuStart(call);
-    expect(commandLines(node)).toContain(hugePagePoolCommand(2048));
+    expect(commandLines(node)).toContain(hugePagePoolCommand(2048, '/dev/hugepages'));
     expect(info.find((message) => message.includes(' booted on '))).toMatch(/boot detected by 'Press enter to exit' in \/tmp\/serial_1\.log; .*boot_timeout 45 s, kvm; testpmd_io marker/);
     await vm.qemuKill();
   });

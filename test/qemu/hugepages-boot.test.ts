@@ -17,7 +17,7 @@ describe('checkHugePages (DUTSetup.check_huge_page)', () => {
     const output = spawnSync('sh', ['-c', HUGEPAGE_STATUS_COMMAND], { encoding: 'utf8' }).stdout;
     const meminfo = readFileSync('/proc/meminfo', 'utf8');
     const size = /^Hugepagesize:\s+(\d+) kB$/m.exec(meminfo)?.[1];
-    expect(output).toMatch(new RegExp(`^Hugepagesize: ${size}\nfree_hugepages: \\d+\nnr_hugepages: \\d+\n@@qemu-utils-remote mounts\n`));
+    expect(output).toMatch(new RegExp(`^Hugepagesize: ${size}\nfree_hugepages: \\d+\nnr_hugepages: \\d+\nresv_hugepages: \\d+\nmount_limit: \\d+ \\d+ \\d+\n@@qemu-utils-remote mounts\n`));
     const total = readFileSync(`/sys/kernel/mm/hugepages/hugepages-${size}kB/nr_hugepages`, 'utf8').trim();
     expect(output).toContain(`\nnr_hugepages: ${total}\n`);
     expect(output).toContain(readFileSync('/proc/mounts', 'utf8').split('\n')[0]);
@@ -49,6 +49,26 @@ describe('checkHugePages (DUTSetup.check_huge_page)', () => {
     await expect(checkHugePages(node, '/dev/hugepages', 512)).rejects.toThrow(
       new HugePageError(`Not enough free huge pages: 128, 256 MB free of 128 pages of 2048 kB, 512 MB needed on ${node.host}. Raise vm.nr_hugepages, or set allocate_hugepages=True.`),
     );
+    // Pages a running QEMU mapped but has not touched are free to the kernel's count, not to another VM.
+    const reserved = dryRunNode([hugepageStatus({ free: 1984, total: 2048, resv: 1024 })]);
+    await expect(checkHugePages(reserved, '/dev/hugepages', 2048)).rejects.toThrow(
+      new HugePageError(
+        `Not enough free huge pages: 960 (1984 free less 1024 reserved by running VMs), 1920 MB free of 2048 pages of 2048 kB, 2048 MB needed on ${reserved.host}. ` +
+          'Raise vm.nr_hugepages, or set allocate_hugepages=True.',
+      ),
+    );
+    // A hugetlbfs mounted with size= refuses mappings beyond it, whatever the pool has.
+    const limited = dryRunNode([hugepageStatus({ free: 4096, total: 4096, mountLimit: '3 1 2097152', mounts: 'none /mnt/small hugetlbfs rw,pagesize=2M,size=6291456 0 0\n' })]);
+    await expect(checkHugePages(limited, '/mnt/small', 4)).rejects.toThrow(
+      new HugePageError(
+        `Not enough free huge pages in the hugetlbfs at /mnt/small on ${limited.host}: its size= limit is 3 pages of 2048 kB, 1 of them neither used nor reserved, ` +
+          '2 needed for 4 MB. Give the VM another hugepage_mount, or remount it with a larger size=.',
+      ),
+    );
+    // statfs of a mount without size= says 0 blocks; of a directory that is no hugetlbfs, nothing counts.
+    for (const unlimited of [hugepageStatus({ free: 4096, total: 4096, mountLimit: '0 0 2097152' }), hugepageStatus({ free: 4096, total: 4096, mountLimit: '3 1 4096', mounts: 'tmpfs /mnt/small tmpfs rw 0 0\n' })]) {
+      await expect(checkHugePages(dryRunNode([unlimited, { match: 'mount -t', stdout: '' }, { match: 'mkdir', stdout: '' }]), '/mnt/small', 4)).resolves.toMatchObject({ free: 4096 });
+    }
     const broken = dryRunNode([{ match: 'free_hugepages', rc: 1, stdout: 'Hugepagesize: \n', stderr: 'sed: /proc/meminfo: No such file' }]);
     await expect(checkHugePages(broken, '/dev/hugepages', 512)).rejects.toThrow(/Getting huge page size information failed\. .*No such file/);
   });

@@ -86,6 +86,20 @@ describe('session registry', () => {
 });
 
 describe('instance lifecycle', () => {
+  test("a creating keyword the library refuses keeps the session's instance and never runs", async () => {
+    const disposed: number[] = [];
+    const library: RemoteLibrary<Thing> = {
+      ...lifecycleLibrary(disposed),
+      replaceRefusal: (thing, session, keyword) => (thing.id === 1 ? `${keyword} in /${session}: thing 1 is busy` : undefined),
+    };
+    const session = new Session<Thing>('s');
+    let runs = 0;
+    const create = (id: number): KeywordDefinition<Thing> => kw('creates', async () => ({ instance: { id }, result: `made ${(runs += 1)}` }));
+    await runWithInstance(library, session, create(1), {}, context());
+    await expect(runWithInstance(library, session, create(2), {}, context())).rejects.toThrow(new KeywordError('k_creates in /s: thing 1 is busy'));
+    expect([session.instance, disposed, runs]).toEqual([{ id: 1 }, [], 1]);
+  });
+
   test('creates keeps the instance, replaces and disposes an earlier one; uses sees it; ends disposes it', async () => {
     const disposed: number[] = [];
     const library = lifecycleLibrary(disposed);

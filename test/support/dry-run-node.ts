@@ -37,8 +37,11 @@ export function clearRecords(node: Node): void {
 const HUGETLBFS_MOUNTED = 'sysfs /sys sysfs rw 0 0\nhugetlbfs /dev/hugepages hugetlbfs rw,relatime,pagesize=2M 0 0\n';
 
 /** What the node prints for the one huge page status command (`HUGEPAGE_STATUS_COMMAND`). */
-export function hugepageStatusOutput(status: { sizeKb?: number; free: number; total: number; mounts?: string }): string {
-  return `Hugepagesize: ${status.sizeKb ?? 2048}\nfree_hugepages: ${status.free}\nnr_hugepages: ${status.total}\n@@qemu-utils-remote mounts\n${status.mounts ?? HUGETLBFS_MOUNTED}`;
+export function hugepageStatusOutput(status: { sizeKb?: number; free: number; total: number; resv?: number; mountLimit?: string; mounts?: string }): string {
+  return (
+    `Hugepagesize: ${status.sizeKb ?? 2048}\nfree_hugepages: ${status.free}\nnr_hugepages: ${status.total}\nresv_hugepages: ${status.resv ?? 0}\n` +
+    `mount_limit: ${status.mountLimit ?? '0 0 2097152'}\n@@qemu-utils-remote mounts\n${status.mounts ?? HUGETLBFS_MOUNTED}`
+  );
 }
 
 /** A canned answer for the huge page status command. */
