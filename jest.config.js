@@ -22,6 +22,7 @@ const UNIT = [
   'qemu/hugepages-pools',
   'qemu/manager',
   'qemu/manager-head',
+  'qemu/monitor/event-buffer',
   'qemu/monitor/interfaces',
   'qemu/monitor/json-lines',
   'qemu/node-step',
