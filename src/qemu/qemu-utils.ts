@@ -100,7 +100,7 @@ export class QemuUtils {
     });
     this.guest = new GuestConfig(this.identity, this.files, settings);
     this.lifecycle.headBootMarker = () => this.guest.bootMarker;
-    this.monitor = new VmMonitor(this.identity, serverLog, () => this.params.has('qmp'));
+    this.monitor = new VmMonitor(this.identity, serverLog, () => this.params.has('qmp'), () => this.lifecycle.runstate.started);
     this.pinning = new VmPinning(this.identity, this.lifecycle, this.monitor);
     // CSIT HEAD has no automatic parameters: its callers add them (ce12c26).
     if (settings.contract === '2019') this.addParams();

@@ -51,6 +51,8 @@ export class VmMonitor {
     private readonly serverLog: ServerEventLog,
     /** Whether the VM's command line has a QMP socket (CSIT HEAD's kernelvm has none). */
     private readonly hasQmp: () => boolean,
+    /** Whether this instance's VM may still run: a VM killed behind the monitor's back (a failed pinning) is not reconnected to. */
+    private readonly vmRuns: () => boolean = () => true,
   ) {}
 
   private get label(): string {
@@ -183,11 +185,17 @@ export class VmMonitor {
     if (this.client !== client) return;
     this.client = undefined;
     if (!this.active) return;
+    if (!this.vmRuns()) {
+      this.active = false;
+      this.serverLog.debug(`QMP connection of ${this.label} closed; the VM is not running, so no reconnect`);
+      return;
+    }
     this.serverLog.debug(`QMP connection of ${this.label} closed; reconnecting`);
     this.scheduleReconnect(1);
   }
 
   private scheduleReconnect(attempt: number): void {
+    if (this.active && !this.vmRuns()) this.active = false;
     if (!this.active || attempt > RECONNECT_ATTEMPTS) {
       if (this.active) this.serverLog.warn(`QMP of ${this.label} unreachable after ${RECONNECT_ATTEMPTS} attempts: its events are not read until QMP is used again`);
       return;

@@ -147,6 +147,22 @@ describe('VmMonitor', () => {
     expect(bed.serverLog.lines).toContainEqual(expect.stringMatching(/^info QMP of VM 80 .* reconnected; events in between were not seen$/));
   });
 
+  it('does not reconnect once the VM is no longer running (killed behind its back)', async () => {
+    const bed = await start();
+    let runs = true;
+    const vm = new VmMonitor(bed.identity, bed.serverLog, () => true, () => runs);
+    try {
+      await vm.open(call());
+      runs = false;
+      bed.relays[0].destroy();
+      while (!bed.serverLog.lines.some((line) => line.includes('closed;'))) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(bed.serverLog.lines).toContainEqual(expect.stringMatching(/^debug QMP connection of VM 80 .* closed; the VM is not running, so no reconnect$/));
+      expect(connects(bed.node)).toBe(1);
+    } finally {
+      await vm.close();
+    }
+  });
+
   it('Qemu Set Link runs set_link on the NIC the VM dict names and logs its own event; an unknown NIC is named', async () => {
     const bed = await start();
     const vm = monitor as VmMonitor;
