@@ -26,6 +26,7 @@ const UNIT = [
   'qemu/manager',
   'qemu/manager-head',
   'qemu/manager-head-2vfpt',
+  'qemu/monitor/event-buffer',
   'qemu/monitor/interfaces',
   'qemu/monitor/json-lines',
   'qemu/node-step',

@@ -8,6 +8,7 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type winston from 'winston';
 import { createQemuLibrary } from './library/qemu-library';
 import { isLoopbackHost, loadCredentials } from './remote/auth';
 import type { RemoteLibrary } from './remote/library';
@@ -68,11 +69,11 @@ class UsageError extends Error {
 }
 
 /** The libraries a command can serve, by `--library` name; each is made from the `--qemu-option` settings. */
-export type LibraryTable = Readonly<Record<string, (settings: Record<string, string>) => RemoteLibrary<unknown>>>;
+export type LibraryTable = Readonly<Record<string, (settings: Record<string, string>, log: winston.Logger) => RemoteLibrary<unknown>>>;
 
-/** What the product serves. */
+/** What the product serves; the server's log also gets each VM's QMP events. */
 export const PRODUCT_LIBRARIES: LibraryTable = {
-  qemu: (settings) => createQemuLibrary(settings) as RemoteLibrary<unknown>,
+  qemu: (settings, log) => createQemuLibrary(settings, undefined, log) as RemoteLibrary<unknown>,
 };
 
 interface CliOptions {
@@ -220,7 +221,7 @@ export async function main(
       warn: (message) => log.warn(message),
       ...(options.credentialsFile ? { file: options.credentialsFile } : {}),
     });
-    server = await startRemoteServer(options.makeLibrary(options.qemuOptions), {
+    server = await startRemoteServer(options.makeLibrary(options.qemuOptions, log), {
       host: options.host,
       port: options.port,
       allowStop: options.allowStop,

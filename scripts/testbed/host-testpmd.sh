@@ -1,14 +1,17 @@
 #!/bin/bash
-# Host-side vhost-user peer: dpdk-testpmd as the vhost-user CLIENT of QEMU's server sockets.
-#   host-testpmd.sh start <name> <socket-path>...   start it (before QEMU or after; it reconnects every second)
+# Host-side vhost-user peer: dpdk-testpmd as the vhost-user CLIENT of QEMU's server sockets, or with
+# QUR_TESTPMD_VHOST=server as the SERVER of QEMU's client sockets (it creates them; QEMU connects, and with
+# reconnect=N on QEMU's chardev comes back after this testpmd restarts).
+#   host-testpmd.sh start <name> <socket-path>...   start it (client: before QEMU or after; it reconnects every second)
 #   host-testpmd.sh stop <name>                     stop it and remove everything start created; prints
 #                                                   testpmd's closing forward statistics (RX-packets per port)
 #   host-testpmd.sh status <name>                   exit 0 when running; prints pid and log path
 # Files live in $QUR_STATE_DIR/testpmd/<name>/ (pid, log). Environment: QUR_TESTPMD_LCORES (default "0,1",
 # "0" on a 1-CPU host), QUR_TESTPMD_SOCKET_MEM (MiB, default 128), QUR_TESTPMD_FORWARD=0 (ports up, no
-# forwarding, so it does not busy-poll a core), QUR_TESTPMD_FORWARD_MODE (default io; flowgen sends on every
-# port and counts what comes back), QUR_TESTPMD_EXTRA (more testpmd options, e.g. --txpkts=9000
-# --mbuf-size=10240 --max-pkt-len=9200 for jumbo frames), QUR_TESTPMD_START_TIMEOUT (s, default 30).
+# forwarding, so it does not busy-poll a core), QUR_TESTPMD_START_TIMEOUT (s, default 30),
+# QUR_TESTPMD_VHOST (client|server, default client), QUR_TESTPMD_FORWARD_MODE (default io; flowgen sends
+# packets of its own and counts what comes back), QUR_TESTPMD_STATS_PERIOD (s: port statistics in the log),
+# QUR_TESTPMD_EXTRA (more testpmd options, e.g. --txpkts=9000 --mbuf-size=10240 --max-pkt-len=9200 for jumbo).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -43,22 +46,30 @@ start() {
   if [ -z "$lcores" ]; then
     if [ "$(nproc)" -ge 2 ]; then lcores=0,1; else lcores=0; fi
   fi
+  local client
+  case "${QUR_TESTPMD_VHOST:-client}" in client) client=1 ;; server) client=0 ;; *) die "QUR_TESTPMD_VHOST must be client or server" ;; esac
+  local mode="${QUR_TESTPMD_FORWARD_MODE:-io}"
+  [[ "$mode" =~ ^(io|mac|flowgen|rxonly|txonly)$ ]] || die "QUR_TESTPMD_FORWARD_MODE '$mode' must be io, mac, flowgen, rxonly or txonly"
   local vdevs=() i=0 sock
   for sock in "$@"; do
     case "$sock" in /*) ;; *) die "socket path '$sock' must be absolute" ;; esac
     case "$sock" in *,*) die "socket path '$sock' must not contain a comma (DPDK devargs separator)" ;; esac
-    vdevs+=(--vdev "net_vhost$i,iface=$sock,client=1,queues=1")
+    vdevs+=(--vdev "net_vhost$i,iface=$sock,client=$client,queues=1")
     i=$((i + 1))
   done
-  local mode="${QUR_TESTPMD_FORWARD_MODE:-io}"
-  [[ "$mode" =~ ^[a-z-]+$ ]] || die "QUR_TESTPMD_FORWARD_MODE '$mode' is not a testpmd forwarding mode"
   local fwd=(--forward-mode="$mode" --auto-start --nb-cores=1)
-  [ "${QUR_TESTPMD_FORWARD:-1}" = 0 ] && fwd=(--forward-mode=io)
-  [ "$lcores" = 0 ] && fwd=(--forward-mode=io)
+  [ "${QUR_TESTPMD_FORWARD:-1}" = 0 ] && fwd=(--forward-mode="$mode")
+  [ "$lcores" = 0 ] && fwd=(--forward-mode="$mode")
+  if [ -n "${QUR_TESTPMD_STATS_PERIOD:-}" ]; then
+    [[ "$QUR_TESTPMD_STATS_PERIOD" =~ ^[1-9][0-9]*$ ]] || die "QUR_TESTPMD_STATS_PERIOD must be a number of seconds"
+    fwd+=(--stats-period "$QUR_TESTPMD_STATS_PERIOD")
+  fi
   local extra=()
   read -r -a extra <<<"${QUR_TESTPMD_EXTRA:-}"
 
   rm -rf "$dir" "$runtime_dir"; mkdir -p "$dir"
+  # A server's sockets are its own: removed with it (DPDK unlinks them too, unless it is killed).
+  [ "$client" = 0 ] && printf '%s\n' "$@" >"$dir/sockets"
   # --in-memory leaves no hugepage files behind; its own --file-prefix keeps instances apart;
   # --total-num-mbufs avoids the default ~340 MB pool. testpmd exits at EOF on stdin ("Press enter to exit"),
   # so stdin is a pipe from a sleep that lives as long as the process group. stdbuf: testpmd's stdout is a
@@ -70,7 +81,8 @@ start() {
     >"$log_file" 2>&1 </dev/null &
   local deadline=$(( $(date +%s) + ${QUR_TESTPMD_START_TIMEOUT:-30} ))
   while :; do
-    if grep -q 'Press enter to exit' "$log_file" 2>/dev/null; then break; fi
+    # With --stats-period testpmd prints statistics until SIGTERM instead of waiting for enter.
+    if grep -qE 'Press enter to exit|^Port statistics ====' "$log_file" 2>/dev/null; then break; fi
     if [ -s "$pid_file" ] && ! kill -0 "$(cat "$pid_file")" 2>/dev/null; then
       tail -n 20 "$log_file" >&2
       cleanup_files
@@ -80,7 +92,7 @@ start() {
       tail -n 20 "$log_file" >&2
       stop_process
       cleanup_files
-      die "dpdk-testpmd '$name' did not reach 'Press enter to exit' within ${QUR_TESTPMD_START_TIMEOUT:-30} s (log above)"
+      die "dpdk-testpmd '$name' did not reach 'Press enter to exit' (or its first statistics) within ${QUR_TESTPMD_START_TIMEOUT:-30} s (log above)"
     fi
     sleep 0.1
   done
@@ -108,6 +120,10 @@ stop_process() {
 }
 
 cleanup_files() {
+  if [ -s "$dir/sockets" ]; then
+    local sock
+    while IFS= read -r sock; do rm -f -- "$sock"; done <"$dir/sockets"
+  fi
   rm -rf "$runtime_dir" "$dir"
   rmdir "$QUR_STATE_DIR/testpmd" 2>/dev/null || true
 }

@@ -13,12 +13,14 @@ import {
   type CallContext,
   type JsonObject,
   type QemuSettings,
+  type ServerEventLog,
   type VmType,
 } from '../qemu';
 import { asKeywordFailure, callOf } from './keyword-support';
 import { integerFromText, robotArguments, robotBool } from './robot-values';
 import { headQemuKeywords } from './head-keywords';
 import { guestQemuKeywords } from './guest-keywords';
+import { eventKeywords } from './event-keywords';
 import { SETTING_PARAMETERS, settingsFromArguments } from './settings-arguments';
 import { KeywordError, type BoundArguments, type KeywordContext, type KeywordDefinition, type ParameterDefinition } from '../remote/library';
 
@@ -43,6 +45,7 @@ interface VhostUserIfArguments {
   jumbo_frames?: boolean | null;
   queue_size?: number | null;
   queues?: number | null;
+  reconnect?: number | null;
 }
 
 interface BuildQemuArguments {
@@ -68,10 +71,14 @@ export function uses(
     ...definition,
     instance: 'uses',
     async run(context, args) {
+      const vm = instanceOf(context);
       try {
-        return await body(instanceOf(context), args, callOf(context, definition.name));
+        return await body(vm, args, callOf(context, definition.name));
       } catch (error) {
         throw asKeywordFailure(error);
+      } finally {
+        // The VM's QMP events since the session's previous keyword, in this keyword's log.
+        vm.reportEvents(context.log);
       }
     },
   };
@@ -107,7 +114,8 @@ rules, so \`jumbo_frames=False\` is false), \`queues\` (testpmd), \`vif1_mac\` a
 VPP templates), \`mac1\` and \`mac2\` (VPP templates). Values fill \`$name\` / \`\${name}\` placeholders of the VNF's
 template as Python's \`string.Template.safe_substitute\` does.`;
 
-export function qemuKeywords(serverSettings: Partial<QemuSettings>): QemuKeyword[] {
+/** `serverLog`: the server's own log, where each VM's QMP events are written as they come. */
+export function qemuKeywords(serverSettings: Partial<QemuSettings>, serverLog?: ServerEventLog): QemuKeyword[] {
   const qemuInit: QemuKeyword = {
     name: 'qemu_init',
     instance: 'creates',
@@ -154,7 +162,7 @@ Example:
       try {
         const a = robotArguments<InitArguments>(args);
         const vmArgs = { qemuId: a.qemu_id, smp: a.smp, mem: a.mem, vnf: a.vnf, img: a.img, binPath: a.bin_path, vmType: a.vm_type, pageSize: a.page_size };
-        const instance = new QemuUtils(a.node, vmArgs, mergeSettings(serverSettings, settingsFromArguments(args, 'Qemu Init')));
+        const instance = new QemuUtils(a.node, vmArgs, mergeSettings(serverSettings, settingsFromArguments(args, 'Qemu Init')), serverLog);
         context.log.debug(`QemuUtils instance for VM ${instance.qemuId} (${instance.vmType}) on ${instance.node.host}`);
         return { instance };
       } catch (error) {
@@ -361,6 +369,7 @@ Example:
           { name: 'jumbo_frames', default: VHOST_USER_IF_DEFAULTS.jumboFrames, type: 'bool' },
           { name: 'queue_size', default: VHOST_USER_IF_DEFAULTS.queueSize, type: 'int | None' },
           { name: 'queues', default: VHOST_USER_IF_DEFAULTS.queues, type: 'int' },
+          { name: 'reconnect', default: VHOST_USER_IF_DEFAULTS.reconnect, type: 'int | None' },
         ],
         doc: `Adds a vhost-user NIC on the unix socket \`socket\`: QEMU listens on it when \`server\` is true
 (QEMU's start then waits until the peer, e.g. VPP, connects), else connects to it. NIC n gets MAC
@@ -368,17 +377,23 @@ Example:
 MTU 9200, \`queue_size\` sets the rx/tx ring sizes, \`queues\` the queue pairs. The NIC is recorded as
 \`vhost<n>\` in the VM dict's \`interfaces\`.
 
+\`reconnect\` (not in the original nor in CSIT HEAD; needs \`server=False\`) makes QEMU reconnect every
+\`reconnect\` seconds after the peer went away (\`,reconnect=N\` on the chardev), so a restarted host vhost-user
+server (VPP, testpmd) gets the VM's NIC back without a VM restart. None (the default) adds nothing.
+
 Example:
 | Qemu Add Vhost User If | /run/vpp/sock-1-1 |
-| Qemu Add Vhost User If | /run/vpp/sock-1-2 | jumbo_frames=\${False} | queue_size=\${1024} | queues=\${1} |`,
+| Qemu Add Vhost User If | /run/vpp/sock-1-2 | jumbo_frames=\${False} | queue_size=\${1024} | queues=\${1} |
+| Qemu Add Vhost User If | /run/vpp/sock-1-1 | server=\${False} | reconnect=\${1} |`,
       },
       (vm, args) => {
         const a = robotArguments<VhostUserIfArguments>(args);
-        vm.qemuAddVhostUserIf(a.socket, { server: a.server, jumboFrames: a.jumbo_frames, queueSize: a.queue_size, queues: a.queues });
+        vm.qemuAddVhostUserIf(a.socket, { server: a.server, jumboFrames: a.jumbo_frames, queueSize: a.queue_size, queues: a.queues, reconnect: a.reconnect });
       },
     ),
     ...headQemuKeywords(uses),
     ...guestQemuKeywords(uses),
+    ...eventKeywords(uses),
     noArgs(
       'qemu_start',
       ['lifecycle'],

@@ -5,6 +5,7 @@
 import { nodeLabel } from '../node';
 import { QemuManager } from '../qemu/manager';
 import { packageIdentity } from '../remote/docs/endpoint';
+import type { ServerEventLog } from '../qemu';
 import type { KeywordDefinition, RemoteLibrary } from '../remote/library';
 import { printableName } from '../remote/robot/names';
 import { runAsVmOwner, VmOwnership, type VmOwner } from '../qemu/vm-ownership';
@@ -85,11 +86,16 @@ function replaceRefusal(instance: QemuSession, session: string, keyword: string)
 /**
  * Builds the QemuUtils remote library. `options` are the server-wide `--qemu-option key=value` settings
  * (see `SETTING_DESCRIPTORS`); an unknown key or a bad value throws a QemuConfigError naming it. Each
- * library has its own VM ownership: the (node, qemu_id) pairs its sessions hold.
+ * library has its own VM ownership: the (node, qemu_id) pairs its sessions hold. `serverLog` (the server's
+ * log) gets each VM's QMP events as they come.
  */
-export function createQemuLibrary(options: Record<string, string> = {}, ownership: VmOwnership = new VmOwnership()): RemoteLibrary<QemuSession> {
+export function createQemuLibrary(
+  options: Record<string, string> = {},
+  ownership: VmOwnership = new VmOwnership(),
+  serverLog?: ServerEventLog,
+): RemoteLibrary<QemuSession> {
   const serverSettings = settingsFromText(options, '--qemu-option');
-  const keywords = [...forVmSessions(qemuKeywords(serverSettings)), ...managerKeywords(serverSettings), getLibraryVersion];
+  const keywords = [...forVmSessions(qemuKeywords(serverSettings, serverLog)), ...managerKeywords(serverSettings), getLibraryVersion];
   return {
     name: LIBRARY_NAME,
     version: LIBRARY_VERSION,

@@ -31,3 +31,4 @@ export { probeKvm, resolveAccelerator, kvmProbeCommand } from './accelerator';
 export * from './qemu-utils';
 export * from './guest';
 export type { JsonObject, JsonValue } from './monitor';
+export { NO_SERVER_LOG, SET_LINK_EVENT, WAIT_FOR_EVENT_DEFAULT_TIMEOUT, type EventReply, type ServerEventLog } from './vm-monitor';

@@ -74,6 +74,11 @@ export class QemuOptions {
     return this.entries.length;
   }
 
+  /** Whether a `-name` option was added (whatever its value). */
+  has(name: string): boolean {
+    return this.entries.some((entry) => entry.name === name);
+  }
+
   /** The options as shell words (`-name`, quoted value), in order. */
   words(host: HostProfile): string[] {
     const words: string[] = [];

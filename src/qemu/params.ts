@@ -153,6 +153,8 @@ export interface VhostUserIfArgs {
   jumboFrames: boolean;
   queueSize?: number;
   queues: number;
+  /** Client mode: seconds between QEMU's reconnect attempts once the peer went away (`reconnect=N`). */
+  reconnect?: number;
 }
 
 export interface VhostUserIf {
@@ -172,6 +174,14 @@ export function addVhostUserIfParams(options: QemuOptions, layout: VmLayout, ind
   if (args.queueSize !== undefined && (!Number.isInteger(args.queueSize) || args.queueSize < 1)) {
     throw new QemuConfigError(`QEMU: queue_size must be a positive integer or None, got ${args.queueSize}`);
   }
+  if (args.reconnect !== undefined) {
+    if (!Number.isInteger(args.reconnect) || args.reconnect < 1) {
+      throw new QemuConfigError(`QEMU: reconnect must be a whole number of seconds >= 1, or None for no reconnect, got ${args.reconnect}`);
+    }
+    if (args.server) {
+      throw new QemuConfigError(`QEMU: reconnect=${args.reconnect} needs server=False (QEMU as the vhost-user client); a server socket waits for its peer instead`);
+    }
+  }
   const pciSlot = index + FIRST_VHOST_SLOT_OFFSET;
   if (pciSlot > LAST_PCI_SLOT) {
     throw new QemuConfigError(
@@ -182,7 +192,9 @@ export function addVhostUserIfParams(options: QemuOptions, layout: VmLayout, ind
   const mac = guestMac(layout.qemuId, index);
   options.add('chardev', (host) => {
     const server = args.server ? (wantsExplicitBooleans(host.features) ? ',server=on' : ',server') : '';
-    return `socket,id=char${index},path=${qemuOptText(args.socket)}${server}`;
+    // Not in 2019 or CSIT HEAD: a client socket that survives its peer's restart.
+    const reconnect = args.reconnect === undefined ? '' : `,reconnect=${args.reconnect}`;
+    return `socket,id=char${index},path=${qemuOptText(args.socket)}${server}${reconnect}`;
   });
   options.add('netdev', `vhost-user,id=vhost${index},chardev=char${index},queues=${args.queues}`);
   const device = [

@@ -3,14 +3,15 @@
  * and QMP commands on its monitor. A failed pinning step kills this VM (only).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connectUnixSocket, execCmdNoError } from '../node';
+import { execCmdNoError } from '../node';
 import { shellQuote } from '../node/quote';
 import type { CallContext } from './call';
 import { QemuConfigError, QemuStateError } from './errors';
-import { QmpClient, type JsonObject, type JsonValue } from './monitor';
+import type { JsonObject, JsonValue } from './monitor';
 import { onNodeStep } from './node-step';
 import type { VmIdentity } from './vm-identity';
 import type { VmLifecycle } from './vm-lifecycle';
+import type { VmMonitor } from './vm-monitor';
 
 /** Thread ids of `CPU <n>/...` threads from `grep -H . /proc/<pid>/task/<tid>/comm` output, by n. */
 export function parseVcpuThreads(grepOutput: string): string[] {
@@ -26,6 +27,7 @@ export class VmPinning {
   constructor(
     private readonly identity: VmIdentity,
     private readonly lifecycle: VmLifecycle,
+    private readonly monitor: VmMonitor,
   ) {}
 
   private step<T>(call: CallContext, step: string, run: () => Promise<T>): Promise<T> {
@@ -49,13 +51,8 @@ export class VmPinning {
 
   private async vcpuThreads(pid: number, call: CallContext): Promise<string[]> {
     try {
-      const client = await this.connectQmp(call);
-      try {
-        const threads = await client.queryCpusFast({ signal: call.signal });
-        return [...threads].sort((a, b) => a.cpuIndex - b.cpuIndex).map((thread) => String(thread.threadId));
-      } finally {
-        await client.close();
-      }
+      const threads = await this.monitor.withClient(call, (client) => client.queryCpusFast({ signal: call.signal }));
+      return [...threads].sort((a, b) => a.cpuIndex - b.cpuIndex).map((thread) => String(thread.threadId));
     } catch (error) {
       if (call.signal?.aborted) throw error;
       call.log.debug(`QMP query-cpus-fast failed (${(error as Error).message}); reading vCPU threads from /proc/${pid}/task`);
@@ -136,14 +133,6 @@ export class VmPinning {
     }
   }
 
-  private async connectQmp(call: CallContext): Promise<QmpClient> {
-    const { node, layout } = this.identity;
-    const logger = { debug: (message: string) => call.log.debug(message), warn: (message: string) => call.log.warn(message) };
-    return this.step(call, `connecting to QMP on ${layout.qmp}`, () =>
-      QmpClient.connect(() => connectUnixSocket(node, layout.qmp, { sudo: true }), { logger, signal: call.signal }),
-    );
-  }
-
   /**
    * `_qemu_qmp_exec`, made public: runs a QMP command on the VM's monitor and returns `{"return": ...}`.
    * A QMP error reply fails with its class and description.
@@ -154,11 +143,8 @@ export class VmPinning {
     }
     const keyword = 'Qemu Qmp Exec';
     await this.lifecycle.requirePid(keyword, call);
-    const client = await this.connectQmp(this.named(call, keyword));
-    try {
-      return { return: await client.execute(command, args ?? undefined, { signal: call.signal }) };
-    } finally {
-      await client.close();
-    }
+    // The VM's held connection (vm-monitor.ts): QMP serves one client at a time.
+    const value = await this.monitor.withClient(this.named(call, keyword), (client) => client.execute(command, args ?? undefined, { signal: call.signal }));
+    return { return: value };
   }
 }

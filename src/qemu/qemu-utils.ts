@@ -11,7 +11,7 @@
 import { type Node } from '../node';
 import { shellQuote } from '../node/quote';
 import { buildQemu, type BuildQemuOptions } from './build';
-import { NO_CALL_CONTEXT, type CallContext } from './call';
+import { NO_CALL_CONTEXT, type CallContext, type QemuLog } from './call';
 import { GuestConfig } from './guest-config';
 import { checkGuestExecOptions, guestExec, type GuestCommandResult, type GuestExecOptions } from './guest';
 import { HostProfileCache } from './host-profile';
@@ -27,6 +27,7 @@ import { DEFAULT_SETTINGS, type QemuSettings } from './settings';
 import { VmFiles } from './vm-files';
 import { nodeOf, qemuBinary, vmIdentity, type QemuInitArgs, type VmIdentity, type VmInfo, type VmInterfaceInfo } from './vm-identity';
 import { VmLifecycle } from './vm-lifecycle';
+import { NO_SERVER_LOG, VmMonitor, type EventReply, type ServerEventLog } from './vm-monitor';
 import type { Runstate } from './vm-runstate';
 import type { VnfKwargs } from './vnf-args';
 
@@ -43,10 +44,15 @@ export interface VhostUserIfOptions {
   jumboFrames?: boolean | null;
   queueSize?: number | null;
   queues?: number | null;
+  /** Client mode only: QEMU reconnects every N seconds after the peer went away. Not in the original. */
+  reconnect?: number | null;
 }
 
-/** `qemu_add_vhost_user_if`'s defaults, the original's, which the published keyword signature shows too. */
-export const VHOST_USER_IF_DEFAULTS = Object.freeze({ server: true, jumboFrames: false, queueSize: null, queues: 1 });
+/**
+ * `qemu_add_vhost_user_if`'s defaults, the original's, which the published keyword signature shows too;
+ * `reconnect` is ours (neither 2019 nor CSIT HEAD has it), None adds nothing to the line.
+ */
+export const VHOST_USER_IF_DEFAULTS = Object.freeze({ server: true, jumboFrames: false, queueSize: null, queues: 1, reconnect: null });
 
 /** CSIT HEAD's `add_vhost_user_if` options. */
 export interface HeadVhostUserIfOptions {
@@ -70,6 +76,7 @@ export class QemuUtils {
   private readonly lifecycle: VmLifecycle;
   private readonly guest: GuestConfig;
   private readonly pinning: VmPinning;
+  private readonly monitor: VmMonitor;
   private params = new QemuOptions();
   /** HEAD's `_nic_id` (2019's vhost count): vhost-user and vfio-pci NICs share it, and so their slots. */
   private nicId = 0;
@@ -80,7 +87,8 @@ export class QemuUtils {
   /** The host PCI functions of `Add Vfio Pci If`, checked on the node before the start. */
   private readonly vfioDevices: string[] = [];
 
-  constructor(node: Node | Record<string, unknown>, args: QemuInitArgs = {}, settings: QemuSettings = { ...DEFAULT_SETTINGS }) {
+  /** `serverLog`: where the VM's QMP events are written as they come (the server's log). */
+  constructor(node: Node | Record<string, unknown>, args: QemuInitArgs = {}, settings: QemuSettings = { ...DEFAULT_SETTINGS }, serverLog: ServerEventLog = NO_SERVER_LOG) {
     this.node = nodeOf(node);
     this.settings = settings;
     this.identity = vmIdentity(this.node, args, settings.contract);
@@ -96,7 +104,8 @@ export class QemuUtils {
     });
     this.guest = new GuestConfig(this.identity, this.files, settings);
     this.lifecycle.headBootMarker = () => this.guest.bootMarker;
-    this.pinning = new VmPinning(this.identity, this.lifecycle);
+    this.monitor = new VmMonitor(this.identity, serverLog, () => this.params.has('qmp'), () => this.lifecycle.runstate.started);
+    this.pinning = new VmPinning(this.identity, this.lifecycle, this.monitor);
     // CSIT HEAD has no automatic parameters: its callers add them (ce12c26).
     if (settings.contract === '2019') this.addParams();
   }
@@ -202,6 +211,7 @@ export class QemuUtils {
       jumboFrames: options.jumboFrames ?? VHOST_USER_IF_DEFAULTS.jumboFrames,
       queueSize: options.queueSize ?? undefined,
       queues: options.queues ?? VHOST_USER_IF_DEFAULTS.queues,
+      ...(options.reconnect === null || options.reconnect === undefined ? {} : { reconnect: options.reconnect }),
     });
     return this.recordVhostNic(index, added, socket, server);
   }
@@ -267,13 +277,22 @@ export class QemuUtils {
   // ---- start, boot, kill -------------------------------------------------------------------------------
 
   /** `qemu_start`: huge page check, start QEMU, wait for the guest; returns the VM node dict. */
-  qemuStart(call: CallContext = NO_CALL_CONTEXT): Promise<VmInfo> {
-    return this.lifecycle.qemuStart(call);
+  async qemuStart(call: CallContext = NO_CALL_CONTEXT): Promise<VmInfo> {
+    const info = await this.lifecycle.qemuStart(call);
+    await this.monitor.open(call);
+    return info;
   }
 
   /** `qemu_kill`: kills this instance's VM (by its pid file) and removes only the files this instance created. */
   qemuKill(call: CallContext = NO_CALL_CONTEXT): Promise<void> {
-    return this.lifecycle.qemuKill(call);
+    return this.releasingMonitor(call, () => this.lifecycle.qemuKill(call));
+  }
+
+  /** The monitor is let go before the kill (no reconnects to a dying QEMU); what it saw reaches the log. */
+  private async releasingMonitor(call: CallContext, kill: () => Promise<void>): Promise<void> {
+    await this.monitor.close();
+    this.monitor.report(call.log);
+    await kill();
   }
 
   /**
@@ -281,12 +300,30 @@ export class QemuUtils {
    * contains "qemu" (other sessions' and other users' VMs, qemu-ga, qemu-nbd). Then removes this instance's files.
    */
   qemuKillAll(call: CallContext = NO_CALL_CONTEXT): Promise<void> {
-    return this.lifecycle.qemuKillAll(call);
+    return this.releasingMonitor(call, () => this.lifecycle.qemuKillAll(call));
   }
 
   /** Ends the instance: kills its VM if still running and removes its files. Safe to call more than once. */
   close(call: CallContext = NO_CALL_CONTEXT): Promise<void> {
-    return this.lifecycle.close(call);
+    return this.releasingMonitor(call, () => this.lifecycle.close(call));
+  }
+
+  // ---- QMP events, link ------------------------------------------------------------------------------
+
+  /** The VM's QMP events not yet logged, into `log` (each keyword of the session calls this). */
+  reportEvents(log: QemuLog): void {
+    this.monitor.report(log);
+  }
+
+  /** `wait_for_qemu_event`: the first `name` event (data holding `data`) after the previous wait's. */
+  waitForQemuEvent(name: string, data: Record<string, unknown> | undefined, timeoutSeconds: number, call: CallContext = NO_CALL_CONTEXT): Promise<EventReply> {
+    return this.monitor.waitForEvent(name, data, timeoutSeconds, call);
+  }
+
+  /** `qemu_set_link`: QMP `set_link` on a vhost-user NIC (VM dict key, guest name or number); returns its netdev id. */
+  async qemuSetLink(nic: string | number, up: boolean, call: CallContext = NO_CALL_CONTEXT): Promise<string> {
+    await this.lifecycle.requirePid('Qemu Set Link', call);
+    return this.monitor.setLink(nic, up, call);
   }
 
   // ---- pinning, QMP ----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import { closeAllTransports, dryRunTransport, parseNode } from '../../src/node';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { startRemoteServer, type RemoteServer } from '../../src/remote';
 import { assertRobotAvailable } from '../support/libdoc';
-import { bootableKernelVm, exactly, HUGEPAGES_OK } from '../support/dry-run-node';
+import { bootableKernelVm, HUGEPAGES_OK } from '../support/dry-run-node';
 import { serveDryRunAgent } from '../support/dry-run-agent';
 
 const execFileAsync = promisify(execFile);

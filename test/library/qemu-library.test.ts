@@ -61,7 +61,7 @@ describe('createQemuLibrary', () => {
   it('publishes every public method of the original, plus init, close, command line and QMP', () => {
     // The VM manager's keywords (tag `manager`, and diagnostics) are tested in manager-keywords.test.ts.
     const vmKeywords = library.keywords.filter((keyword) => !keyword.tags?.includes('manager') && keyword.name !== 'qemu_log_diagnostics').map((keyword) => keyword.name);
-    expect(vmKeywords.sort()).toEqual([...ORIGINAL_METHODS, ...HEAD_METHODS, 'qemu_init', 'qemu_close', 'qemu_get_command_line', 'qemu_qmp_exec', 'get_library_version'].sort());
+    expect(vmKeywords.sort()).toEqual([...ORIGINAL_METHODS, ...HEAD_METHODS, 'qemu_init', 'qemu_close', 'qemu_get_command_line', 'qemu_qmp_exec', 'get_library_version', 'wait_for_qemu_event', 'qemu_set_link'].sort());
   });
 
   it("publishes CSIT HEAD's own names with HEAD's argument names and defaults, and page_size and contract on Qemu Init", () => {
@@ -93,8 +93,13 @@ describe('createQemuLibrary', () => {
     ]);
     expect(init?.published.args).toContain('accel=None');
     expect(init?.published.types).toMatchObject({ node: 'dict', qemu_id: 'int', smp: 'int', mem: 'int', accel: 'str | None', boot_timeout: 'int | None' });
-    expect(compiled.keywords.get('qemu_add_vhost_user_if')?.published.args).toEqual(['socket', ['server', true], ['jumbo_frames', false], 'queue_size=None', ['queues', 1]]);
+    expect(compiled.keywords.get('qemu_add_vhost_user_if')?.published.args).toEqual(['socket', ['server', true], ['jumbo_frames', false], 'queue_size=None', ['queues', 1], 'reconnect=None']);
     expect(compiled.keywords.get('qemu_add_vhost_user_if')?.published.types).toMatchObject({ server: 'bool', jumbo_frames: 'bool', queue_size: 'int | None', queues: 'int' });
+    expect(compiled.keywords.get('qemu_add_vhost_user_if')?.published.types).toMatchObject({ reconnect: 'int | None' });
+    expect(compiled.keywords.get('wait_for_qemu_event')?.published.args).toEqual(['event', 'data=None', ['timeout', 30]]);
+    expect(compiled.keywords.get('wait_for_qemu_event')?.published.types).toMatchObject({ event: 'str', data: 'dict | None', timeout: 'float' });
+    expect(compiled.keywords.get('qemu_set_link')?.published.args).toEqual(['interface', 'up']);
+    expect(compiled.keywords.get('qemu_set_link')?.published.types).toMatchObject({ interface: 'str', up: 'bool' });
     expect(compiled.keywords.get('build_qemu')?.published.types).toMatchObject({ force_install: 'bool', apply_patch: 'bool' });
     expect(compiled.keywords.get('configure_kernelvm_vnf')?.published.args).toEqual(['**kwargs']);
     expect(compiled.keywords.get('qemu_set_affinity')?.published.args).toEqual(['*host_cpus']);

@@ -144,7 +144,7 @@ result = [
       const names = spec.keywords.map((keyword) => keyword.name);
       expect(names).toEqual(expect.arrayContaining(['Qemu Init', 'Qemu Add Vhost User If', 'Configure Kernelvm Vnf', 'Qemu Start', 'Qemu Kill All', 'Build Qemu', 'Qemu Qmp Exec', 'Qemu Close']));
       const vhost = spec.keywords.find((keyword) => keyword.name === 'Qemu Add Vhost User If');
-      expect(vhost?.args.map((arg) => arg.repr)).toEqual(['socket: str', 'server: bool = True', 'jumbo_frames: bool = False', 'queue_size: int | None = None', 'queues: int = 1']);
+      expect(vhost?.args.map((arg) => arg.repr)).toEqual(['socket: str', 'server: bool = True', 'jumbo_frames: bool = False', 'queue_size: int | None = None', 'queues: int = 1', 'reconnect: int | None = None']);
       expect(vhost?.tags).toEqual(['command line', 'vhost-user']);
       const init = spec.keywords.find((keyword) => keyword.name === 'Qemu Init');
       expect(init?.args.slice(0, 4).map((arg) => arg.repr)).toEqual(['node: dict', 'qemu_id: int = 1', 'smp: int = 1', 'mem: int = 512']);

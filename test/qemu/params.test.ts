@@ -201,6 +201,18 @@ describe('Qemu Add Vhost User If parameters', () => {
     expect(() => vhost(1, { queueSize: -1 })).toThrow(/queue_size must be a positive integer/);
     expect(() => vhost(1, { socket: '' })).toThrow(/socket must be a non-empty path/);
   });
+
+  it('adds reconnect=N to a client socket only when given; the 2019 chardev stays as it was without it', () => {
+    expect(vhost(1, { server: false })).toContain('-chardev socket,id=char1,path=/run/vpp/sock-2-1 -netdev');
+    expect(vhost(1, { server: false, reconnect: 1 })).toContain('-chardev socket,id=char1,path=/run/vpp/sock-2-1,reconnect=1 -netdev');
+    expect(vhost(3, { server: false, reconnect: 10 }, QEMU_7_2)).toContain('-chardev socket,id=char3,path=/run/vpp/sock-2-1,reconnect=10 -netdev');
+  });
+
+  it('refuses reconnect on a server socket and reconnect values QEMU cannot take', () => {
+    expect(() => vhost(1, { server: true, reconnect: 1 })).toThrow(/reconnect=1 needs server=False \(QEMU as the vhost-user client\)/);
+    expect(() => vhost(1, { server: false, reconnect: 0 })).toThrow(/reconnect must be a whole number of seconds >= 1, or None/);
+    expect(() => vhost(1, { server: false, reconnect: 1.5 })).toThrow(QemuConfigError);
+  });
 });
 
 describe('guest MAC addresses', () => {

@@ -1,8 +1,9 @@
 /**
  * host-testpmd.sh runs dpdk-testpmd as the vhost-user client of a QEMU vhost-user server socket, so QEMU
- * (which waits for its peer before it starts) comes up; stop removes everything start created.
+ * (which waits for its peer before it starts) comes up; stop removes everything start created. With
+ * QUR_TESTPMD_VHOST=server it is the server of QEMU's client sockets instead: it creates them, stop removes them.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeWithTestbed, qemuAccelArgs, TestbedInfo, testbedStateDir } from '../support/testbed';
 import {
@@ -110,5 +111,38 @@ describeWithTestbed('host testpmd as vhost-user peer', (testbed) => {
     expect(result.stderr).toMatch(/EAL/);
     expect(existsSync(join(bed.stateDir, 'testpmd', name))).toBe(false);
     expect(existsSync(`/var/run/dpdk/qur-${name}`)).toBe(false);
+  });
+
+  test('as vhost-user server it creates the sockets, and stop removes them with everything else', async () => {
+    const bed = testbed();
+    const server = `qmp-selftest-${process.pid}`;
+    const sockets = [join(workDir, 'server1.sock'), join(workDir, 'server2.sock')];
+    const started = await runCommand('bash', [bed.hostTestpmdScript, 'start', server, ...sockets], {
+      QUR_TESTPMD_VHOST: 'server',
+      QUR_TESTPMD_FORWARD: '0',
+      QUR_TESTPMD_STATS_PERIOD: '1',
+    });
+    try {
+      expect([started.code, started.stderr]).toEqual([0, '']);
+      for (const socket of sockets) expect(statSync(socket).isSocket()).toBe(true);
+      expect((await script(bed, 'status', server)).code).toBe(0);
+    } finally {
+      const stopped = await script(bed, 'stop', server);
+      expect(stopped.stdout).toContain(`testpmd '${server}' stopped`);
+    }
+    for (const socket of sockets) expect(existsSync(socket)).toBe(false);
+    expect(existsSync(join(bed.stateDir, 'testpmd', server))).toBe(false);
+    expect(existsSync(`/var/run/dpdk/qur-${server}`)).toBe(false);
+  });
+
+  test('start refuses an unknown vhost role or forwarding mode and leaves nothing behind', async () => {
+    const bed = testbed();
+    const role = await runCommand('bash', [bed.hostTestpmdScript, 'start', name, join(workDir, 'x.sock')], { QUR_TESTPMD_VHOST: 'both' });
+    expect(role.code).not.toBe(0);
+    expect(role.stderr).toContain('QUR_TESTPMD_VHOST must be client or server');
+    const mode = await runCommand('bash', [bed.hostTestpmdScript, 'start', name, join(workDir, 'x.sock')], { QUR_TESTPMD_FORWARD_MODE: 'csum;x' });
+    expect(mode.code).not.toBe(0);
+    expect(mode.stderr).toContain("QUR_TESTPMD_FORWARD_MODE 'csum;x' must be io, mac, flowgen, rxonly or txonly");
+    expect(existsSync(join(bed.stateDir, 'testpmd', name))).toBe(false);
   });
 });

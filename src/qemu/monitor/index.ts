@@ -6,3 +6,4 @@ export type { DecodedLine, JsonLineProblemKind, JsonObject, JsonValue } from './
 export type { DuplexSource, MonitorLogger } from './json-channel';
 export * from './qmp-client';
 export * from './qga-client';
+export * from './event-buffer';

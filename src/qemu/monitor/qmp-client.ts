@@ -2,7 +2,8 @@
  * QEMU Machine Protocol client: greeting, capabilities negotiation, commands matched to replies by id,
  * asynchronous events passed to a listener, per-command timeouts.
  *
- * The QMP chardev serves one client at a time, so a client should be short-lived: connect, ask, close.
+ * The QMP chardev serves one client at a time: whoever holds the connection must serve every other user
+ * of that VM's monitor too (`src/qemu/vm-monitor.ts` holds one per VM and reads its events).
  */
 import type { Duplex } from 'node:stream';
 import { JsonLineChannel, NO_LOGGER, openDuplex, type ChannelProblem, type DuplexSource, type MonitorLogger } from './json-channel';
@@ -109,6 +110,11 @@ export class QmpClient {
 
   get closed(): boolean {
     return this.channel.closed;
+  }
+
+  /** Resolves when the connection has ended: QEMU exited, the transport broke, or `close()`. */
+  whenClosed(): Promise<void> {
+    return this.channel.whenClosed();
   }
 
   /** Runs `command` and resolves with its `return` value; a QMP error reply becomes a `QmpError`. */
