@@ -21,7 +21,7 @@ if [ ! -c /dev/kvm ] || ! : 2>/dev/null <>/dev/kvm; then
 fi
 
 qemu_version="$(qemu-system-x86_64 --version | head -1)"
-key="$(cache_key "accel-probe-1 $(uname -r) $(cat /sys/module/kvm*/srcversion 2>/dev/null | tr '\n' ' ') $qemu_version" "$bzimage")"
+key="$(cache_key "accel-probe-1 $(uname -r) $( { cat /sys/module/kvm*/srcversion 2>/dev/null || true; } | tr '\n' ' ') $qemu_version" "$bzimage")"
 cached="$QUR_CACHE_DIR/accel/$key"
 if [ -s "$cached" ]; then
   cat "$cached"
