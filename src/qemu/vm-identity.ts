@@ -130,12 +130,13 @@ export function vmIdentity(node: Node, args: QemuInitArgs, contract: Contract = 
   // HEAD's guest user since `44dcb31`; 2019's was cisco/cisco.
   const [username, password] = contract === 'head' ? ['testuser', 'Csit1234'] : ['cisco', 'cisco'];
   const vmInfo: VmInfo = { host: node.host, type: 'VM', port: 10021 + qemuId, serial: 4555 + qemuId, username, password, interfaces: {} };
-  if (node.transport === 'dry-run') vmInfo.transport = 'dry-run';
   if (node.port !== 22) {
     vmInfo.host_port = node.port;
     vmInfo.host_username = node.username;
     if (node.password !== undefined) vmInfo.host_password = node.password;
   }
+  // Last, so the keys CSIT defines keep their order.
+  if (node.transport === 'dry-run') vmInfo.transport = 'dry-run';
   const layout: VmLayout = {
     qemuId,
     smp,

@@ -61,7 +61,7 @@ describe('createQemuLibrary', () => {
   it('publishes every public method of the original, plus init, close, command line and QMP', () => {
     // The VM manager's keywords (tag `manager`, and diagnostics) are tested in manager-keywords.test.ts.
     const vmKeywords = library.keywords.filter((keyword) => !keyword.tags?.includes('manager') && keyword.name !== 'qemu_log_diagnostics').map((keyword) => keyword.name);
-    expect(vmKeywords.sort()).toEqual([...ORIGINAL_METHODS, ...HEAD_METHODS, 'qemu_init', 'qemu_close', 'qemu_get_command_line', 'qemu_qmp_exec', 'get_library_version', 'wait_for_qemu_event', 'qemu_set_link'].sort());
+    expect(vmKeywords.sort()).toEqual([...ORIGINAL_METHODS, ...HEAD_METHODS, 'qemu_init', 'qemu_close', 'qemu_get_command_line', 'qemu_qmp_exec', 'get_library_version', 'wait_for_qemu_event', 'qemu_set_link', 'qemu_guest_exec', 'dpdk_testpmd_start', 'dpdk_testpmd_stop'].sort());
   });
 
   it("publishes CSIT HEAD's own names with HEAD's argument names and defaults, and page_size and contract on Qemu Init", () => {
@@ -112,7 +112,7 @@ describe('createQemuLibrary', () => {
     // Get Library Version answers in any session, before or without an instance.
     expect(byName.get('get_library_version')?.instance).toBe('none');
     for (const keyword of library.keywords) {
-      if (!['qemu_init', 'qemu_close', 'qemu_manager_init', 'qemu_manager_close', 'get_library_version'].includes(keyword.name)) expect([keyword.name, keyword.instance]).toEqual([keyword.name, 'uses']);
+      if (!['qemu_init', 'qemu_close', 'qemu_manager_init', 'qemu_manager_close', 'get_library_version', 'dpdk_testpmd_start', 'dpdk_testpmd_stop'].includes(keyword.name)) expect([keyword.name, keyword.instance]).toEqual([keyword.name, 'uses']);
     }
   });
 

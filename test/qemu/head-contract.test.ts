@@ -188,6 +188,8 @@ describe('contract=head: who the VM is', () => {
       ['host_port', 2222],
       ['host_username', 'testuser'],
       ['host_password', 'pw'],
+      // Not HEAD's: a dry-run DUT's VMs are dry-run nodes too.
+      ['transport', 'dry-run'],
     ]);
     await vm.qemuKill();
     expect(vm.running).toBe(false);

@@ -22,7 +22,7 @@ function node(serial = ''): ReturnType<typeof dryRunNode> {
   const responses: DryRunResponse[] = [
     exactly(bootFilesCommand(BOOT), { stdout: 'kernel /opt/boot/vmlinuz-6.8.0-90-generic\ninitrd /opt/boot/initrd.img-6.8.0-90-generic\n' }),
     { match: 'qemu-system-x86_64 --version', stdout: 'QEMU emulator version 8.2.2\n' },
-    exactly(hugePagePoolCommand(2048), { stdout: 'free_hugepages:4096\nnr_hugepages:4096\nnr_overcommit_hugepages:0\nresv_hugepages:0\nsurplus_hugepages:0\n@@qemu-utils-remote mounts\nhugetlbfs /dev/hugepages hugetlbfs rw,pagesize=2M 0 0\n' }),
+    exactly(hugePagePoolCommand(2048, '/dev/hugepages'), { stdout: 'free_hugepages:4096\nnr_hugepages:4096\nnr_overcommit_hugepages:0\nresv_hugepages:0\nsurplus_hugepages:0\n@@qemu-utils-remote mounts\nhugetlbfs /dev/hugepages hugetlbfs rw,pagesize=2M 0 0\n' }),
     exactly('sudo -S cat /run/qemu_1.pid', { stdout: `${PID}\n` }),
     { match: 'tail -c +1 -F', stdout: serial },
     { match: `pid=${PID}\n`, stdout: `@@qemu-utils-remote killed ${PID}\n` },
