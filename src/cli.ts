@@ -8,6 +8,7 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type winston from 'winston';
 import { createQemuLibrary } from './library/qemu-library';
 import { isLoopbackHost, loadCredentials } from './remote/auth';
 import type { RemoteLibrary } from './remote/library';
@@ -67,12 +68,15 @@ class UsageError extends Error {
   }
 }
 
-/** The libraries a command can serve, by `--library` name; each is made from the `--qemu-option` settings. */
-export type LibraryTable = Readonly<Record<string, (settings: Record<string, string>) => RemoteLibrary<unknown>>>;
+/**
+ * The libraries a command can serve, by `--library` name; each is made from the `--qemu-option` settings,
+ * and may write lines of its own to the server log.
+ */
+export type LibraryTable = Readonly<Record<string, (settings: Record<string, string>, serverLog: winston.Logger) => RemoteLibrary<unknown>>>;
 
 /** What the product serves. */
 export const PRODUCT_LIBRARIES: LibraryTable = {
-  qemu: (settings) => createQemuLibrary(settings) as RemoteLibrary<unknown>,
+  qemu: (settings, serverLog) => createQemuLibrary(settings, undefined, serverLog) as RemoteLibrary<unknown>,
 };
 
 interface CliOptions {
@@ -220,7 +224,7 @@ export async function main(
       warn: (message) => log.warn(message),
       ...(options.credentialsFile ? { file: options.credentialsFile } : {}),
     });
-    server = await startRemoteServer(options.makeLibrary(options.qemuOptions), {
+    server = await startRemoteServer(options.makeLibrary(options.qemuOptions, log), {
       host: options.host,
       port: options.port,
       allowStop: options.allowStop,

@@ -17,6 +17,7 @@ import {
 } from '../qemu';
 import { asKeywordFailure, callOf } from './keyword-support';
 import { integerFromText, robotArguments, robotBool } from './robot-values';
+import { artifactQemuKeywords } from './artifact-keywords';
 import { headQemuKeywords } from './head-keywords';
 import { SETTING_PARAMETERS, settingsFromArguments } from './settings-arguments';
 import { KeywordError, type BoundArguments, type KeywordContext, type KeywordDefinition, type ParameterDefinition } from '../remote/library';
@@ -377,6 +378,7 @@ Example:
       },
     ),
     ...headQemuKeywords(uses),
+    ...artifactQemuKeywords(uses),
     noArgs(
       'qemu_start',
       ['lifecycle'],

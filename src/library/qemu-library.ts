@@ -6,6 +6,7 @@ import { nodeLabel } from '../node';
 import { QemuManager } from '../qemu/manager';
 import type { KeywordDefinition, RemoteLibrary } from '../remote/library';
 import { runAsVmOwner, VmOwnership, type VmOwner } from '../qemu/vm-ownership';
+import { runWithServerReport, type ServerReport } from '../qemu/artifacts';
 import { LIBRARY_INIT_DOC, LIBRARY_INTRO } from './docs';
 import { qemuKeywords } from './keywords';
 import { settingsFromText } from './settings-arguments';
@@ -25,13 +26,13 @@ function holderOf(session: string): string {
  * Every keyword runs as its session, the owner of the VMs it makes and starts (`vm-ownership.ts`). A keyword
  * that creates the session's instance and fails leaves no claim behind: the session holds nothing then.
  */
-function asSessionOwner(keyword: KeywordDefinition<QemuSession>, ownership: VmOwnership): KeywordDefinition<QemuSession> {
+function asSessionOwner(keyword: KeywordDefinition<QemuSession>, ownership: VmOwnership, report?: ServerReport): KeywordDefinition<QemuSession> {
   return {
     ...keyword,
     async run(context, args) {
       const owner: VmOwner = { registry: ownership, holder: holderOf(context.session) };
       try {
-        return await runAsVmOwner(owner, () => keyword.run(context, args));
+        return await runWithServerReport(report, () => runAsVmOwner(owner, () => keyword.run(context, args)));
       } catch (error) {
         if (keyword.instance === 'creates') ownership.releaseHolder(owner.holder);
         throw error;
@@ -43,9 +44,10 @@ function asSessionOwner(keyword: KeywordDefinition<QemuSession>, ownership: VmOw
 /**
  * Builds the QemuUtils remote library. `options` are the server-wide `--qemu-option key=value` settings
  * (see `SETTING_DESCRIPTORS`); an unknown key or a bad value throws a QemuConfigError naming it. Each
- * library has its own VM ownership: the (node, qemu_id) pairs its sessions hold.
+ * library has its own VM ownership: the (node, qemu_id) pairs its sessions hold. `serverLog` (the server's
+ * winston logger) gets the lines the domain writes for operators: one per VM boot.
  */
-export function createQemuLibrary(options: Record<string, string> = {}, ownership: VmOwnership = new VmOwnership()): RemoteLibrary<QemuSession> {
+export function createQemuLibrary(options: Record<string, string> = {}, ownership: VmOwnership = new VmOwnership(), serverLog?: ServerReport): RemoteLibrary<QemuSession> {
   const serverSettings = settingsFromText(options, '--qemu-option');
   const keywords = [...forVmSessions(qemuKeywords(serverSettings)), ...managerKeywords(serverSettings)];
   return {
@@ -53,7 +55,7 @@ export function createQemuLibrary(options: Record<string, string> = {}, ownershi
     version: LIBRARY_VERSION,
     intro: `${LIBRARY_INTRO}\n${MANAGER_INTRO}`,
     initDoc: LIBRARY_INIT_DOC,
-    keywords: keywords.map((keyword) => asSessionOwner(keyword, ownership)),
+    keywords: keywords.map((keyword) => asSessionOwner(keyword, ownership, serverLog)),
     instanceMissingMessage: NO_INSTANCE_MESSAGE,
     describeInstance(instance) {
       if (instance instanceof QemuManager) {

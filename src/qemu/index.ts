@@ -29,4 +29,5 @@ export * from './placement';
 export { SerialLogScanner, waitForKernelvmBoot, waitForNestedvmBoot, processGoneCommand } from './boot';
 export { probeKvm, resolveAccelerator, kvmProbeCommand } from './accelerator';
 export * from './qemu-utils';
+export { artifactHtml, BootTimeline, CAPTURE_HEAD_BYTES, CAPTURE_TAIL_BYTES, runWithServerReport, type ServerReport, type VmArtifact } from './artifacts';
 export type { JsonObject, JsonValue } from './monitor';

@@ -1,0 +1,21 @@
+/**
+ * The server's own log, as the domain sees it: lines about what happened on the nodes (one per VM boot)
+ * that an operator reads without the Robot log. The library binds it to the keyword being run (an
+ * AsyncLocalStorage, like the VM owner); without one (tests, the domain used alone) nothing is written.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** What a winston logger provides. */
+export interface ServerReport {
+  info(message: string, fields?: Record<string, unknown>): unknown;
+}
+
+const scope = new AsyncLocalStorage<ServerReport>();
+
+export function runWithServerReport<T>(report: ServerReport | undefined, body: () => T): T {
+  return report === undefined ? body() : scope.run(report, body);
+}
+
+export function serverReport(): ServerReport | undefined {
+  return scope.getStore();
+}
