@@ -4,8 +4,11 @@
  * same into the Robot log by itself; these are for a test that fails later (a teardown's `Run Keyword If
  * Test Failed`) and for suites that check the console.
  */
-import { artifactHtml, type QemuUtils, type VmArtifact } from '../qemu';
+import { artifactHtml, QemuConfigError, type CallContext, type QemuUtils, type VmArtifact } from '../qemu';
+import type { QemuManager } from '../qemu/manager';
 import type { QemuKeyword, uses as usesKeyword } from './keywords';
+import type { managerKeyword as managerKeywordOf, QemuSession } from './manager-keywords';
+import type { KeywordDefinition } from '../remote/library';
 
 /** The artifact as a Robot dict (snake_case keys, as the VM dict has). */
 function artifactDict(artifact: VmArtifact): Record<string, unknown> {
@@ -24,10 +27,26 @@ function artifactDict(artifact: VmArtifact): Record<string, unknown> {
   };
 }
 
-async function artifactOf(vm: QemuUtils, keyword: string, call: Parameters<QemuUtils['qemuGetVmArtifact']>[1]): Promise<VmArtifact> {
+async function artifactOf(vm: QemuUtils, keyword: string, call: CallContext): Promise<VmArtifact> {
   const artifact = await vm.qemuGetVmArtifact(keyword, call);
-  call?.log.html?.(artifactHtml(artifact));
+  call.log.html?.(artifactHtml(artifact));
   return artifact;
+}
+
+/** The consoles of a manager's VMs, by name: one VM's (`name`), or every started one's. */
+async function managerConsoles(manager: QemuManager, name: string | null | undefined, call: CallContext): Promise<string | Record<string, string>> {
+  const keyword = 'Get VM Console Log';
+  if (name !== null && name !== undefined) {
+    const machine = manager.vms.find((vm) => vm.name === name);
+    if (machine === undefined) throw new QemuConfigError(`${keyword}: this manager has no VM ${name} (its VMs: ${manager.vms.map((vm) => vm.name).join(', ') || 'none'})`);
+    return (await artifactOf(machine.vm, keyword, call)).console?.text ?? '';
+  }
+  const consoles: Record<string, string> = {};
+  for (const machine of manager.vms) {
+    if (machine.vm.bootTimeline === undefined) continue;
+    consoles[machine.name] = (await artifactOf(machine.vm, keyword, call)).console?.text ?? '';
+  }
+  return consoles;
 }
 
 const BOUND_DOC = `The console is the kernelvm's serial log or the nestedvm's console (QEMU logs it to a file, kept after
@@ -76,6 +95,31 @@ Example:
 | Log | \${run}[guest_files] |`,
       },
       async (vm, _args, call) => artifactDict(await artifactOf(vm, 'Qemu Get Vm Artifact', call)),
+    ),
+  ];
+}
+
+/** The manager's keyword, built with manager-keywords.ts's `managerKeyword` (passed in, as above). */
+export function artifactManagerKeywords(managerKeyword: typeof managerKeywordOf): KeywordDefinition<QemuSession>[] {
+  return [
+    managerKeyword(
+      {
+        name: 'get_vm_console_log',
+        tags: ['diagnostics'],
+        parameters: [{ name: 'name', default: null, type: 'str | None' }],
+        returnType: 'str | dict',
+        doc: `Returns the guest console of the manager's VM \`name\` (\`DUT1_1\`), or with no name a dict of the
+consoles of every VM started since Construct VMs On All Nodes, by name; each is logged with its command
+line and guest files as collapsed blocks, as \`Qemu Get Console Log\` does for one VM: read now while the VM
+runs, else as its kill or failed start saved it.
+
+${BOUND_DOC}
+
+Example:
+| [Teardown] | Run Keyword If Test Failed | Get VM Console Log |
+| \${console}= | Get VM Console Log | DUT1_1 |`,
+      },
+      (manager, args, call) => managerConsoles(manager, args.name as string | null | undefined, call),
     ),
   ];
 }

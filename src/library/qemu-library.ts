@@ -10,7 +10,8 @@ import { runWithServerReport, type ServerReport } from '../qemu/artifacts';
 import { LIBRARY_INIT_DOC, LIBRARY_INTRO } from './docs';
 import { qemuKeywords } from './keywords';
 import { settingsFromText } from './settings-arguments';
-import { MANAGER_INTRO, NO_INSTANCE_MESSAGE, forVmSessions, managerKeywords, type QemuSession } from './manager-keywords';
+import { MANAGER_INTRO, NO_INSTANCE_MESSAGE, forVmSessions, managerKeyword, managerKeywords, type QemuSession } from './manager-keywords';
+import { artifactManagerKeywords } from './artifact-keywords';
 
 export type { QemuSession };
 
@@ -49,7 +50,7 @@ function asSessionOwner(keyword: KeywordDefinition<QemuSession>, ownership: VmOw
  */
 export function createQemuLibrary(options: Record<string, string> = {}, ownership: VmOwnership = new VmOwnership(), serverLog?: ServerReport): RemoteLibrary<QemuSession> {
   const serverSettings = settingsFromText(options, '--qemu-option');
-  const keywords = [...forVmSessions(qemuKeywords(serverSettings)), ...managerKeywords(serverSettings)];
+  const keywords = [...forVmSessions(qemuKeywords(serverSettings)), ...managerKeywords(serverSettings), ...artifactManagerKeywords(managerKeyword)];
   return {
     name: LIBRARY_NAME,
     version: LIBRARY_VERSION,
