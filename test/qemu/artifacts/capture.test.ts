@@ -1,8 +1,8 @@
 /** The bounded console capture (run by the real `sh` on real files), the artifact's HTML and the boot timeline. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   artifactHtml,
   BootTimeline,
@@ -86,6 +86,21 @@ describe('VmArtifacts', () => {
     artifacts.dispose();
     expect(() => statSync(directory)).toThrow();
     expect(artifacts.last).toBeUndefined();
+    // The server's root went with its last VM directory.
+    expect(existsSync(dirname(directory))).toBe(false);
+  });
+
+  it("removes what a server process that is gone left, on the first save of the next", () => {
+    const base = join(tmpdir(), `qemu-utils-remote-artifacts-${process.getuid?.() ?? 0}`);
+    const stale = join(base, '2147483646-dead');
+    mkdirSync(stale, { recursive: true, mode: 0o700 });
+    const artifacts = new VmArtifacts('VM 2 on dut1', () => new Map());
+    artifacts.starting('qemu-system-x86_64');
+    const directory = artifacts.save('Qemu Kill', undefined, SILENT_LOG).directory ?? '';
+    expect(existsSync(stale)).toBe(false);
+    expect(dirname(dirname(directory))).toBe(base);
+    expect(statSync(base).mode & 0o777).toBe(0o700);
+    artifacts.dispose();
   });
 });
 
