@@ -68,12 +68,15 @@ class UsageError extends Error {
   }
 }
 
-/** The libraries a command can serve, by `--library` name; each is made from the `--qemu-option` settings. */
-export type LibraryTable = Readonly<Record<string, (settings: Record<string, string>, log: winston.Logger) => RemoteLibrary<unknown>>>;
+/**
+ * The libraries a command can serve, by `--library` name; each is made from the `--qemu-option` settings,
+ * and may write lines of its own to the server log.
+ */
+export type LibraryTable = Readonly<Record<string, (settings: Record<string, string>, serverLog: winston.Logger) => RemoteLibrary<unknown>>>;
 
 /** What the product serves; the server's log also gets each VM's QMP events. */
 export const PRODUCT_LIBRARIES: LibraryTable = {
-  qemu: (settings, log) => createQemuLibrary(settings, undefined, log) as RemoteLibrary<unknown>,
+  qemu: (settings, serverLog) => createQemuLibrary(settings, undefined, serverLog) as RemoteLibrary<unknown>,
 };
 
 interface CliOptions {

@@ -18,6 +18,7 @@ import {
 } from '../qemu';
 import { asKeywordFailure, callOf } from './keyword-support';
 import { integerFromText, robotArguments, robotBool } from './robot-values';
+import { artifactQemuKeywords } from './artifact-keywords';
 import { headQemuKeywords } from './head-keywords';
 import { guestQemuKeywords } from './guest-keywords';
 import { eventKeywords } from './event-keywords';
@@ -394,6 +395,7 @@ Example:
     ...headQemuKeywords(uses),
     ...guestQemuKeywords(uses),
     ...eventKeywords(uses),
+    ...artifactQemuKeywords(uses),
     noArgs(
       'qemu_start',
       ['lifecycle'],

@@ -9,10 +9,12 @@ import type { ServerEventLog } from '../qemu';
 import type { KeywordDefinition, RemoteLibrary } from '../remote/library';
 import { printableName } from '../remote/robot/names';
 import { runAsVmOwner, VmOwnership, type VmOwner } from '../qemu/vm-ownership';
+import { runWithServerReport } from '../qemu/artifacts';
 import { LIBRARY_INIT_DOC, LIBRARY_INTRO } from './docs';
 import { qemuKeywords } from './keywords';
 import { settingsFromText } from './settings-arguments';
-import { MANAGER_INTRO, NO_INSTANCE_MESSAGE, forVmSessions, managerKeywords, type QemuSession } from './manager-keywords';
+import { MANAGER_INTRO, NO_INSTANCE_MESSAGE, forVmSessions, managerKeyword, managerKeywords, type QemuSession } from './manager-keywords';
+import { artifactManagerKeywords } from './artifact-keywords';
 
 export type { QemuSession };
 
@@ -45,13 +47,13 @@ function holderOf(session: string): string {
  * Every keyword runs as its session, the owner of the VMs it makes and starts (`vm-ownership.ts`). A keyword
  * that creates the session's instance and fails leaves no claim behind: the session holds nothing then.
  */
-function asSessionOwner(keyword: KeywordDefinition<QemuSession>, ownership: VmOwnership): KeywordDefinition<QemuSession> {
+function asSessionOwner(keyword: KeywordDefinition<QemuSession>, ownership: VmOwnership, report?: ServerEventLog): KeywordDefinition<QemuSession> {
   return {
     ...keyword,
     async run(context, args) {
       const owner: VmOwner = { registry: ownership, holder: holderOf(context.session) };
       try {
-        return await runAsVmOwner(owner, () => keyword.run(context, args));
+        return await runWithServerReport(report, () => runAsVmOwner(owner, () => keyword.run(context, args)));
       } catch (error) {
         if (keyword.instance === 'creates') ownership.releaseHolder(owner.holder);
         throw error;
@@ -87,7 +89,7 @@ function replaceRefusal(instance: QemuSession, session: string, keyword: string)
  * Builds the QemuUtils remote library. `options` are the server-wide `--qemu-option key=value` settings
  * (see `SETTING_DESCRIPTORS`); an unknown key or a bad value throws a QemuConfigError naming it. Each
  * library has its own VM ownership: the (node, qemu_id) pairs its sessions hold. `serverLog` (the server's
- * log) gets each VM's QMP events as they come.
+ * log) gets each VM's QMP events as they come, and one line per VM boot.
  */
 export function createQemuLibrary(
   options: Record<string, string> = {},
@@ -95,13 +97,13 @@ export function createQemuLibrary(
   serverLog?: ServerEventLog,
 ): RemoteLibrary<QemuSession> {
   const serverSettings = settingsFromText(options, '--qemu-option');
-  const keywords = [...forVmSessions(qemuKeywords(serverSettings, serverLog)), ...managerKeywords(serverSettings), getLibraryVersion];
+  const keywords = [...forVmSessions(qemuKeywords(serverSettings, serverLog)), ...managerKeywords(serverSettings), ...artifactManagerKeywords(managerKeyword), getLibraryVersion];
   return {
     name: LIBRARY_NAME,
     version: LIBRARY_VERSION,
     intro: `Version ${LIBRARY_VERSION} (\`Get Library Version\` returns it to a test).\n\n${LIBRARY_INTRO}\n${MANAGER_INTRO}`,
     initDoc: LIBRARY_INIT_DOC,
-    keywords: keywords.map((keyword) => asSessionOwner(keyword, ownership)),
+    keywords: keywords.map((keyword) => asSessionOwner(keyword, ownership, serverLog)),
     instanceMissingMessage: NO_INSTANCE_MESSAGE,
     describeInstance(instance) {
       if (instance instanceof QemuManager) {

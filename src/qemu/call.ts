@@ -7,6 +7,8 @@ export interface QemuLog {
   debug(message: string): void;
   info(message: string): void;
   warn(message: string): void;
+  /** HTML for the Robot log (Robot's `*HTML*`): boot timelines, saved consoles. A logger without it drops them. */
+  html?(message: string): void;
 }
 
 export interface CallContext {

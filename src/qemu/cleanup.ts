@@ -6,6 +6,7 @@
  * within a second.
  */
 import { shellJoin, shellQuote } from '../node/quote';
+import { captureLines, splitCaptures, type CapturedFile } from './artifacts/capture';
 
 /** Section markers in the script's output; unlikely in a log, and never produced by a canned dry-run answer. */
 const MARK = '@@qemu-utils-remote';
@@ -18,6 +19,8 @@ export interface VmCleanupRequest {
   pid?: number;
   /** Files whose last lines are shown before removal (the original `cat`ted every temporary file). */
   show: readonly string[];
+  /** Files read whole (bounded, `artifacts/capture.ts`) after the kill, before removal: the guest console. */
+  capture?: readonly string[];
   /** Lines of each shown file. */
   showLines: number;
   /** Files to remove, after the kill. */
@@ -54,6 +57,8 @@ export interface VmCleanupReport {
   leftover?: LeftoverVm;
   /** Shown file -> its last lines. */
   files: Map<string, string>;
+  /** Captured file -> its bounded text. */
+  captures: Map<string, CapturedFile>;
 }
 
 /**
@@ -102,6 +107,7 @@ export function vmCleanupCommand(request: VmCleanupRequest): string {
     `  while :; do s=$(sed 's/.*) //' /proc/$pid/stat 2>/dev/null | cut -c1); if [ -z "$s" ] || [ "$s" = Z ]; then echo "${MARK} killed $pid"; break; fi; n=$((n+1)); if [ $n -ge ${checks} ]; then echo "${MARK} survived $pid"; break; fi; sleep 0.1; done`,
     `else echo "${MARK} not-running"; fi`,
   );
+  lines.push(...captureLines(request.capture ?? []));
   if (request.show.length > 0) {
     lines.push(
       `for f in ${shellJoin(request.show)}; do if [ -f "$f" ]; then echo "${MARK} file $f"; tail -n ${request.showLines} -- "$f"; echo; fi; done`,
@@ -114,13 +120,14 @@ export function vmCleanupCommand(request: VmCleanupRequest): string {
 
 /** Reads the output of `vmCleanupCommand`. Output without markers (a dry run without an answer) reads as not running. */
 export function parseVmCleanupOutput(stdout: string): VmCleanupReport {
-  const report: VmCleanupReport = { outcome: 'not-running', files: new Map() };
+  const { captures, rest } = splitCaptures(stdout);
+  const report: VmCleanupReport = { outcome: 'not-running', files: new Map(), captures };
   let current: string | undefined;
   let body: string[] = [];
   const flush = (): void => {
     if (current !== undefined) report.files.set(current, body.join('\n').replace(/\r/g, '').replace(/\n+$/, ''));
   };
-  for (const line of stdout.split('\n')) {
+  for (const line of rest.split('\n')) {
     if (!line.startsWith(`${MARK} `)) {
       if (current !== undefined) body.push(line);
       continue;

@@ -13,6 +13,7 @@ import { formatCpuList, hostCpuArg, nfCpuSlice, parseCpuList } from './manager/c
 import { diagnosticsLines, vmDiagnostics } from './manager/diagnostics';
 import { constructHeadVmsOnNode, HEAD_SOCKET_DIR, headConstructPlan } from './manager/head-construct';
 import { reason, vmCall } from './manager/vm-call';
+import { reportBoots, type BootTimeline } from './artifacts';
 import { pinnedCpusCsv } from './placement';
 import type { KillAllVmsOptions, ManagedVm, ManagedVmSummary, StartAllVmsOptions } from './manager/types';
 import { QemuUtils, type VmInfo } from './qemu-utils';
@@ -271,10 +272,13 @@ export class QemuManager {
         const context = vmCall(call, machine.name, signal);
         const started = Date.now();
         try {
-          const info = await machine.vm.qemuStart(context);
+          const info = await machine.vm.qemuStart(context, { report: false });
           bootSeconds[machine.name] = (Date.now() - started) / 1000;
           context.log.info(`booted in ${bootSeconds[machine.name].toFixed(1)} s`);
-          if (options.pinning) await machine.vm.qemuSetAffinity(machine.cpus, context);
+          if (options.pinning) {
+            await machine.vm.qemuSetAffinity(machine.cpus, context);
+            machine.vm.bootTimeline?.mark('pinned');
+          }
           return info;
         } catch (error) {
           if (firstFailure === undefined) {
@@ -286,6 +290,7 @@ export class QemuManager {
       }),
     );
     const elapsed = (Date.now() - begun) / 1000;
+    this.reportBoots(keyword, outcomes, call);
     const failed = outcomes.some((outcome) => outcome.status === 'rejected');
     if (!failed) {
       const sum = Object.values(bootSeconds).reduce((total, seconds) => total + seconds, 0);
@@ -310,6 +315,22 @@ export class QemuManager {
     });
     const failures = outcomes.filter((outcome) => outcome.status === 'rejected').length;
     throw new QemuStartError(`${keyword}: ${firstFailure ?? 'a VM'} failed${failures > 1 ? ` (${failures} of ${this.machines.length} VMs did not start)` : ''}; none of this manager's VMs is left running.\n${report.join('\n')}`);
+  }
+
+  /** Every VM's boot on one time axis in the Robot log, one line each in the server log. */
+  private reportBoots(keyword: string, outcomes: readonly PromiseSettledResult<unknown>[], call: CallContext): void {
+    const timelines: BootTimeline[] = [];
+    this.machines.forEach((machine, index) => {
+      const timeline = machine.vm.bootTimeline;
+      if (timeline === undefined) return;
+      timeline.name = machine.name;
+      // Pinning is not part of the VM's own start: its failure is marked here.
+      const outcome = outcomes[index];
+      if (outcome.status === 'rejected') timeline.failed(reason(outcome.reason));
+      timelines.push(timeline);
+    });
+    const failed = timelines.filter((timeline) => timeline.outcome === 'failed').length;
+    reportBoots(`${keyword}: ${timelines.length} VM(s)${failed > 0 ? `, ${failed} failed` : ''}`, timelines, call.log);
   }
 
   /** vhost-user server sockets need their directory (VPP creates `/var/run/vpp`; without VPP nobody does). */

@@ -112,7 +112,9 @@ export function addNestedvmParams(options: QemuOptions, layout: VmLayout): void 
     return `file=${qemuOptText(layout.img)},format=raw,cache=none,if=virtio${locking}`;
   });
   options.add('qmp', (host) => `unix:${qemuOptText(layout.qmp)},${serverNoWait(host)}`);
-  options.add('chardev', (host) => `socket,host=127.0.0.1,port=${layout.serialPort},id=gnc0,${serverNoWait(host)}`);
+  // `logfile`: QEMU keeps the whole console in a file, whoever is connected to the port (or nobody), for the
+  // saved console of a failed or killed VM (src/qemu/artifacts; docs/deviations.md).
+  options.add('chardev', (host) => `socket,host=127.0.0.1,port=${layout.serialPort},id=gnc0,${serverNoWait(host)},logfile=${qemuOptText(layout.log)}`);
   serialDevice(options, layout, 'gnc0');
   options.add('chardev', (host) => `socket,path=${qemuOptText(layout.qga)},${serverNoWait(host)},id=qga0`);
   if (layout.arch === 'aarch64') {

@@ -10,6 +10,7 @@
  */
 import { type Node } from '../node';
 import { shellQuote } from '../node/quote';
+import { reportBoots, vmArtifactNow, type BootTimeline, type VmArtifact } from './artifacts';
 import { buildQemu, type BuildQemuOptions } from './build';
 import { NO_CALL_CONTEXT, type CallContext, type QemuLog } from './call';
 import { GuestConfig } from './guest-config';
@@ -276,11 +277,33 @@ export class QemuUtils {
 
   // ---- start, boot, kill -------------------------------------------------------------------------------
 
-  /** `qemu_start`: huge page check, start QEMU, wait for the guest; returns the VM node dict. */
-  async qemuStart(call: CallContext = NO_CALL_CONTEXT): Promise<VmInfo> {
-    const info = await this.lifecycle.qemuStart(call);
-    await this.monitor.open(call);
-    return info;
+  /**
+   * `qemu_start`: huge page check, start QEMU, wait for the guest; returns the VM node dict. Its boot
+   * timeline goes into the log unless `report` is false (the manager shows all its VMs' in one).
+   */
+  async qemuStart(call: CallContext = NO_CALL_CONTEXT, options: { report?: boolean } = {}): Promise<VmInfo> {
+    try {
+      const info = await this.lifecycle.qemuStart(call);
+      await this.monitor.open(call);
+      return info;
+    } finally {
+      const timeline = this.lifecycle.bootTimeline;
+      if (options.report !== false && timeline !== undefined) reportBoots(`Boot of VM ${this.qemuId}`, [timeline], call.log);
+    }
+  }
+
+  /** The figures of the last `Qemu Start` (start command sent, QEMU up, booted), for a boot timeline. */
+  get bootTimeline(): BootTimeline | undefined {
+    return this.lifecycle.bootTimeline;
+  }
+
+  /**
+   * The console and configuration of the VM: read now while it runs, else as its kill or failed start
+   * saved them (`src/qemu/artifacts`).
+   */
+  qemuGetVmArtifact(keyword: string, call: CallContext = NO_CALL_CONTEXT): Promise<VmArtifact> {
+    const vm = `VM ${this.qemuId} on ${this.node.host}`;
+    return vmArtifactNow({ running: this.lifecycle.runstate.started, node: this.node, consolePath: this.identity.layout.log, artifacts: this.lifecycle.artifacts, vm }, keyword, call);
   }
 
   /** `qemu_kill`: kills this instance's VM (by its pid file) and removes only the files this instance created. */

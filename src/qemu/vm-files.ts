@@ -16,6 +16,8 @@ export class VmFiles {
   private readonly temp = new Map<string, string>();
   /** Of those, what this instance created on the node (path -> kind). */
   private readonly created = new Map<string, FileKind>();
+  /** The guest configuration files as written (path -> content), for a failed run's saved artifact. */
+  private readonly written = new Map<string, string>();
   /** vhost-user sockets QEMU creates (server mode), which it leaves behind when killed. */
   private readonly serverSockets: string[] = [];
 
@@ -53,12 +55,15 @@ export class VmFiles {
     return this.created.size > 0;
   }
 
-  /** What a start leaves on the node: pid file, monitor sockets, serial log, server-mode vhost-user sockets. */
+  /**
+   * What a start leaves on the node: pid file, monitor sockets, serial log (kernelvm) or console log
+   * (nestedvm, QEMU's chardev `logfile`), server-mode vhost-user sockets.
+   */
   noteStartFiles(): void {
     this.created.set(this.layout.pidfile, 'runtime');
     this.created.set(this.layout.qmp, 'socket');
     if (this.vmType === 'nestedvm') this.created.set(this.layout.qga, 'socket');
-    else this.created.set(this.layout.log, 'runtime');
+    this.created.set(this.layout.log, 'runtime');
     for (const socket of this.serverSockets) this.created.set(socket, 'socket');
   }
 
@@ -69,12 +74,21 @@ export class VmFiles {
   }
 
   removed(paths: readonly string[]): void {
-    for (const path of paths) this.created.delete(path);
+    for (const path of paths) {
+      this.created.delete(path);
+      this.written.delete(path);
+    }
+  }
+
+  /** The guest configuration files this instance wrote and has not removed, as written. */
+  guestFileContents(): ReadonlyMap<string, string> {
+    return this.written;
   }
 
   /** Forgets every created file (they could not be removed, and that has been said). */
   forget(): void {
     this.created.clear();
+    this.written.clear();
   }
 
   /** Writes a file on the node as root, replacing (not writing through) whatever is there. */
@@ -85,5 +99,6 @@ export class VmFiles {
       await writeFile(this.node, path, content, { sudo: true, ...(mode === undefined ? {} : { mode }) });
     });
     this.created.set(path, 'config');
+    this.written.set(path, content);
   }
 }

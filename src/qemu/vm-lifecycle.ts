@@ -4,6 +4,7 @@
  */
 import { execCmd, NodeConnectionError, nodeLabel, writeFile, type Node } from '../node';
 import { shellQuote } from '../node/quote';
+import { artifactHtml, BootTimeline, VmArtifacts, type VmArtifact } from './artifacts';
 import { processGoneCommand, saysProcessGone, waitForKernelvmBoot, waitForNestedvmBoot } from './boot';
 import type { CallContext } from './call';
 import { tailLines } from './checks';
@@ -36,6 +37,9 @@ const KILL_WAIT_SECONDS = 10;
 /** Lines of each removed file shown in the log (the original `cat`ted whole files). */
 const KILL_SHOWN_LINES = 200;
 
+/** Why a failed start's artifact was saved; it is then put into the Robot log too. */
+const FAILED_START = 'Qemu Start failed';
+
 /** Every runstate but `running`: a start whose pid was never read may be repeated, as the original allowed. */
 const STARTABLE: readonly Runstate[] = ['new', 'idle', 'leftover', 'starting', 'cleaning-up'];
 
@@ -64,6 +68,10 @@ export class VmLifecycle {
   readonly runstate: VmRunstate;
   private readonly node: Node;
   private readonly layout: VmLayout;
+  /** The console, command line and guest files of the last run, saved when the VM is killed or fails. */
+  readonly artifacts: VmArtifacts;
+  /** The figures of the last `Qemu Start`, for the boot timeline. */
+  bootTimeline: BootTimeline | undefined;
   /** The HEAD payload's boot marker, if `Configure Kernelvm Vnf` wrote one (set by the facade). */
   headBootMarker: () => HeadBootMarker | undefined = () => undefined;
 
@@ -76,6 +84,7 @@ export class VmLifecycle {
     this.node = identity.node;
     this.layout = identity.layout;
     this.runstate = new VmRunstate(() => `VM ${this.layout.qemuId} on ${this.node.host}`);
+    this.artifacts = new VmArtifacts(`VM ${this.layout.qemuId} on ${this.node.host}`, () => files.guestFileContents());
   }
 
   private step<T>(call: CallContext, step: string, run: () => Promise<T>): Promise<T> {
@@ -89,9 +98,21 @@ export class VmLifecycle {
       throw this.runstate.refusal('Qemu Start', STARTABLE, `QEMU: VM ${this.layout.qemuId} on ${this.node.host} is already running (pid ${state.pid}); Qemu Kill it first`);
     }
     await this.runstate.settled();
+    const timeline = new BootTimeline(`VM ${this.layout.qemuId} on ${this.node.host}`);
+    this.bootTimeline = timeline;
+    try {
+      return await this.startAndBoot(call, timeline);
+    } catch (error) {
+      timeline.failed(error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+  }
+
+  private async startAndBoot(call: CallContext, timeline: BootTimeline): Promise<VmInfo> {
     claimVm(this.node, this.layout.qemuId);
     if (this.runstate.mayHoldLeftover) await this.refuseLeftover(call);
     const { host, command } = await this.startCommand(call);
+    this.artifacts.starting(command);
     const started = performance.now();
     let pages: Reservation | undefined;
     try {
@@ -101,11 +122,13 @@ export class VmLifecycle {
       await this.writeOwnerMarker(call);
       call.log.info(`Starting VM ${this.layout.qemuId} on ${this.node.host}: sudo -S ${command}`);
       const launched = performance.now();
+      timeline.mark('sent');
       const result = await this.step(call, `starting QEMU (VM ${this.layout.qemuId})`, () =>
         execCmd(this.node, command, { sudo: true, timeout: this.settings.startTimeout, signal: call.signal }),
       );
       // QEMU has daemonized with its memory mapped (the kernel counts it now), or it failed.
       pages.release();
+      this.artifacts.startPrinted(result.stdout, result.stderr);
       if (result.rc !== 0) {
         // QEMU refused (or died before daemonizing): what it said, and whatever the guest printed, in one round trip.
         const report = await this.cleanUpFailedStart(call);
@@ -117,13 +140,17 @@ export class VmLifecycle {
         );
       }
       const daemonized = performance.now();
+      timeline.mark('up');
       const pid = await this.readPid(call);
       // A shutdown's close may have killed the VM meanwhile; only a start still under way learns its pid.
       if (pid !== undefined && this.runstate.is('starting')) this.runstate.move({ runstate: 'running', pid }, ['starting']);
       const headBoot = this.identity.vmType === 'kernelvm' ? this.headBootMarker() : undefined;
       const timeoutSeconds = this.bootTimeoutSeconds(host.accelerator, headBoot);
+      timeline.budgetSeconds = timeoutSeconds;
       const marker = await this.step(call, `waiting for VM ${this.layout.qemuId} to boot`, () => this.waitUntilVmBoot(timeoutSeconds, call, headBoot));
       const booted = performance.now();
+      timeline.mark('booted');
+      timeline.detectedBy = marker;
       call.log.info(
         `VM ${this.layout.qemuId} (pid ${String(this.runstate.pid)}) booted on ${this.node.host} in ${seconds(booted - launched)} ` +
           `(QEMU started in ${seconds(daemonized - launched)}, boot detected by ${marker}; keyword total ${seconds(booted - started)}, ` +
@@ -262,9 +289,11 @@ export class VmLifecycle {
    * One node command: SIGKILLs our QEMU if the pid file names a process started with our pid file, waits
    * until it is gone, shows the tails of the files being removed, and removes the created files of `kinds`.
    */
-  private async killAndRemove(call: CallContext, kinds: readonly FileKind[], kill = true, adopt = false): Promise<VmCleanupReport> {
+  private async killAndRemove(call: CallContext, kinds: readonly FileKind[], kill = true, adopt = false, why?: string): Promise<VmCleanupReport> {
     const { remove: created, show } = this.files.ofKinds(kinds);
-    if (!kill && created.length === 0) return { outcome: 'not-running', files: new Map() };
+    if (!kill && created.length === 0) return { outcome: 'not-running', files: new Map(), captures: new Map() };
+    // The guest console goes with the runtime files: read it whole (bounded) first, for the saved artifact.
+    const capture = created.includes(this.layout.log) ? [this.layout.log] : [];
     // The owner marker goes with the VM it names; it is not one of the instance's files.
     const remove = created.includes(this.layout.pidfile) ? [...created, ownerMarkerPath(this.layout.qemuId)] : created;
     const pid = this.runstate.pid;
@@ -274,6 +303,7 @@ export class VmLifecycle {
       pidfile: this.layout.pidfile,
       ...(pid === undefined ? {} : { pid }),
       show,
+      capture,
       showLines: KILL_SHOWN_LINES,
       remove,
       maxWaitSeconds: KILL_WAIT_SECONDS,
@@ -293,6 +323,7 @@ export class VmLifecycle {
     if (report.outcome === 'killed') call.log.debug(`Killed QEMU process ${String(report.pid)} of VM ${this.layout.qemuId} on ${this.node.host}`);
     if (report.outcome === 'survived') call.log.warn(`QEMU process ${String(report.pid)} on ${this.node.host} still runs ${KILL_WAIT_SECONDS} s after SIGKILL`);
     for (const [path, text] of report.files) call.log.trace(`${path} (last ${KILL_SHOWN_LINES} lines):\n${text}`);
+    if (capture.length > 0 && this.artifacts.attempted) this.saveArtifact(why ?? (call.keyword ?? 'killed'), report, call);
     this.files.removed(remove);
     if (remove.length > 0) call.log.debug(`Removed on ${this.node.host}: ${remove.join(' ')}`);
     const state = this.runstate.state;
@@ -302,6 +333,14 @@ export class VmLifecycle {
       this.runstate.move({ runstate: 'idle' }, ['leftover']);
     }
     return report;
+  }
+
+  /** Saves what the run left (before its guest files are forgotten); a failed start also shows it in the Robot log. */
+  private saveArtifact(why: string, report: VmCleanupReport, call: CallContext): VmArtifact {
+    const artifact = this.artifacts.save(why, report.captures.get(this.layout.log), call.log);
+    if (why === FAILED_START) call.log.html?.(artifactHtml(artifact));
+    else call.log.info(`The console of VM ${this.layout.qemuId} (${artifact.console?.size ?? 0} bytes) and its configuration are saved on the server; Qemu Get Console Log returns the console`);
+    return artifact;
   }
 
   /** The VM this instance started is gone (or is no longer its to answer for). */
@@ -323,7 +362,7 @@ export class VmLifecycle {
       this.runstate.move({ runstate: 'cleaning-up', pid: this.runstate.pid, done }, ['starting', 'running']);
     }
     try {
-      return await this.killAndRemove(call, ['runtime', 'socket']);
+      return await this.killAndRemove(call, ['runtime', 'socket'], true, false, FAILED_START);
     } catch (error) {
       call.log.warn(`Cleaning up after the failed start on ${this.node.host} failed too: ${(error as Error).message}`);
       return undefined;
@@ -369,6 +408,7 @@ export class VmLifecycle {
     try {
       await this.closeVm(call);
     } finally {
+      this.artifacts.dispose();
       releaseVm(this.node, this.layout.qemuId);
     }
   }

@@ -11,14 +11,9 @@ import { describeEvent, eventMatches, QmpClient, QmpEventBuffer, type BufferedEv
 import { onNodeStep } from './node-step';
 import type { VmIdentity } from './vm-identity';
 
-/** The server's own log (a winston logger fits): written to between keywords too. */
-export interface ServerEventLog {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  debug(message: string, fields?: Record<string, unknown>): void;
-}
+import type { ServerEventLog } from './server-log';
 
-export const NO_SERVER_LOG: ServerEventLog = { info: () => undefined, warn: () => undefined, debug: () => undefined };
+export { NO_SERVER_LOG, type ServerEventLog } from './server-log';
 
 /** The event `Qemu Set Link` logs: QEMU emits none for `set_link` (checked on QEMU 7.2). */
 export const SET_LINK_EVENT = 'QEMU_UTILS_SET_LINK';

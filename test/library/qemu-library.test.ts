@@ -61,7 +61,7 @@ describe('createQemuLibrary', () => {
   it('publishes every public method of the original, plus init, close, command line and QMP', () => {
     // The VM manager's keywords (tag `manager`, and diagnostics) are tested in manager-keywords.test.ts.
     const vmKeywords = library.keywords.filter((keyword) => !keyword.tags?.includes('manager') && keyword.name !== 'qemu_log_diagnostics').map((keyword) => keyword.name);
-    expect(vmKeywords.sort()).toEqual([...ORIGINAL_METHODS, ...HEAD_METHODS, 'qemu_init', 'qemu_close', 'qemu_get_command_line', 'qemu_qmp_exec', 'get_library_version', 'wait_for_qemu_event', 'qemu_set_link', 'qemu_guest_exec', 'dpdk_testpmd_start', 'dpdk_testpmd_stop'].sort());
+    expect(vmKeywords.sort()).toEqual([...ORIGINAL_METHODS, ...HEAD_METHODS, 'qemu_init', 'qemu_close', 'qemu_get_command_line', 'qemu_qmp_exec', 'get_library_version', 'wait_for_qemu_event', 'qemu_set_link', 'qemu_guest_exec', 'dpdk_testpmd_start', 'dpdk_testpmd_stop', 'qemu_get_console_log', 'qemu_get_vm_artifact'].sort());
   });
 
   it("publishes CSIT HEAD's own names with HEAD's argument names and defaults, and page_size and contract on Qemu Init", () => {

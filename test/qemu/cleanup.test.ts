@@ -81,7 +81,7 @@ describe('vmCleanupCommand', () => {
     const keep = join(dir, 'config');
     writeFileSync(keep, 'a\nb\n');
     const report = parseVmCleanupOutput(run(vmCleanupCommand({ kill: false, pidfile, show: [keep], showLines: 5, remove: [keep], maxWaitSeconds: 1 })));
-    expect(report).toEqual({ outcome: 'not-running', files: new Map([[keep, 'a\nb']]) });
+    expect(report).toEqual({ outcome: 'not-running', files: new Map([[keep, 'a\nb']]), captures: new Map() });
     expect(existsSync(keep)).toBe(false);
   });
 });

@@ -125,7 +125,7 @@ describe('nestedvm parameters', () => {
         '-net nic,macaddr=52:54:00:00:04:ff -net user,hostfwd=tcp::10025-:22 ' +
           '-drive file=/var/lib/vm/vhost-nested.img,format=raw,cache=none,if=virtio ' +
           '-qmp unix:/var/run/qmp_4.sock,server,nowait ' +
-          '-chardev socket,host=127.0.0.1,port=4559,id=gnc0,server,nowait -device isa-serial,chardev=gnc0 ' +
+          '-chardev socket,host=127.0.0.1,port=4559,id=gnc0,server,nowait,logfile=/tmp/serial_4.log -device isa-serial,chardev=gnc0 ' +
           '-chardev socket,path=/var/run/qga_4.sock,server,nowait,id=qga0 -device isa-serial,chardev=qga0',
       ),
     );

@@ -256,7 +256,7 @@ describe('Qemu Start, Qemu Kill on a dry-run node', () => {
     );
     const lines = commandLines(node);
     expect(lines).toContain(`timeout --foreground 305 bash -c 'exec 3<>/dev/tcp/127.0.0.1/4556 && exec cat <&3'`);
-    expect(lines[lines.length - 1]).toMatch(/\nrm -f -- \/var\/run\/qemu_1\.pid \/var\/run\/qmp_1\.sock \/var\/run\/qga_1\.sock \/var\/run\/qemu_1\.owner'$/);
+    expect(lines[lines.length - 1]).toMatch(/\nrm -f -- \/var\/run\/qemu_1\.pid \/var\/run\/qmp_1\.sock \/var\/run\/qga_1\.sock \/tmp\/serial_1\.log \/var\/run\/qemu_1\.owner'$/);
     expect(vm.running).toBe(false);
   });
 

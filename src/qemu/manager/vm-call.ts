@@ -12,6 +12,8 @@ function prefixedLog(log: QemuLog, prefix: string): QemuLog {
     debug: (message) => log.debug(`[${prefix}] ${message}`),
     info: (message) => log.info(`[${prefix}] ${message}`),
     warn: (message) => log.warn(`[${prefix}] ${message}`),
+    // HTML blocks name their VM themselves.
+    html: (message) => log.html?.(message),
   };
 }
 
