@@ -101,7 +101,9 @@ export class VmMonitor {
       await this.connected(call).catch((error: unknown) => call.log.debug(`QMP of ${this.label} not reachable: ${(error as Error).message}`));
     }
     const after = this.waitCursor;
-    const found = await this.events.waitFor(after, (event) => eventMatches(event, name, data), timeoutSeconds * 1000, call.signal);
+    // With no VM running no event can come: only one already read may match, so the wait does not sit out its timeout.
+    const budgetMs = this.active ? timeoutSeconds * 1000 : 0;
+    const found = await this.events.waitFor(after, (event) => eventMatches(event, name, data), budgetMs, call.signal);
     if (found) {
       this.waitCursor = found.seq;
       return reply(found);
@@ -111,7 +113,8 @@ export class VmMonitor {
     const wanted = `${name.toUpperCase()} event${data === undefined ? '' : ` with data ${JSON.stringify(data)}`}`;
     const listed = seen.length === 0 ? 'none' : seen.map((event) => describeEvent(event)).join('; ');
     const reading = this.client && !this.client.closed ? '' : ' The monitor is not connected now (the VM may have exited, or it was not started by this session).';
-    throw new QemuStateError(`Wait For Qemu Event: no ${wanted} from ${this.label} within ${timeoutSeconds} s; events since the previous wait: ${listed}.${reading}`);
+    const within = this.active ? `within ${timeoutSeconds} s` : 'and its VM is not running (Qemu Start it first, or it has ended)';
+    throw new QemuStateError(`Wait For Qemu Event: no ${wanted} from ${this.label} ${within}; events since the previous wait: ${listed}.${reading}`);
   }
 
   /**
