@@ -218,7 +218,9 @@ async function cannedResponse(ours: Target, mode: Mode): Promise<Buffer> {
 
 const SERVERS: ServerName[] = ['ours', 'floor', 'PRS'];
 
-function best(measurements: Measurement[]): Measurement {
+function best(all: Measurement[]): Measurement {
+  // A run the loaded machine starved of every call tells nothing; all starved gives NaN figures.
+  const measurements = all.some((m) => m.calls > 0) ? all.filter((m) => m.calls > 0) : all;
   const [first] = measurements;
   if (!first) throw new Error('no measurement');
   const least = (pick: (m: Measurement) => number): number => Math.min(...measurements.map(pick));
