@@ -141,8 +141,21 @@ async function startNodeServer(server: 'ours' | 'floor', args: string[]): Promis
   };
 }
 
+/** Python servers, stopped when the bench is (the Node ones end with its IPC channel). */
+const pythonServers = new Set<ChildProcess>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    for (const child of pythonServers) child.kill('SIGTERM');
+    process.exit(1);
+  });
+}
+
 function stopOnExit(child: ChildProcess): () => void {
-  return () => child.kill('SIGTERM');
+  pythonServers.add(child);
+  return () => {
+    pythonServers.delete(child);
+    child.kill('SIGTERM');
+  };
 }
 
 async function startPythonRemoteServer(directory: string, mode: Mode, qemuUtils: string): Promise<Target> {
