@@ -7,14 +7,29 @@ import { QemuError, type CallContext } from '../qemu';
 import { printableName } from '../remote';
 import { KeywordError, type KeywordContext } from '../remote/library';
 
-/** `keyword`: the published name ('qemu_start'), shown as Robot does ('Qemu Start') in node failures. */
+/**
+ * `keyword`: the published name ('qemu_start'), shown as Robot does ('Qemu Start') in node failures. The
+ * signal is read from the context when the domain first asks for it: the server makes a call's signal
+ * (and watches its connection) only for keywords that use it, and most never do. An own enumerable
+ * accessor, so a spread copy (`{ ...call }`) still carries it.
+ */
 export function callOf<I>(context: KeywordContext<I>, keyword?: string): CallContext {
-  return { log: context.log, signal: context.signal, ...(keyword === undefined ? {} : { keyword: robotKeywordName(keyword) }) };
+  const call: CallContext = { log: context.log, ...(keyword === undefined ? {} : { keyword: robotKeywordName(keyword) }) };
+  Object.defineProperty(call, 'signal', { get: () => context.signal, enumerable: true, configurable: true });
+  return call;
 }
+
+/** Printable names of the published ones: a fixed set (the keyword tables), asked for on every call. */
+const ROBOT_NAMES = new Map<string, string>();
 
 /** 'qemu_get_command_line' -> 'Qemu Get Command Line', as Robot shows a remote keyword. */
 export function robotKeywordName(name: string): string {
-  return printableName(name);
+  let printable = ROBOT_NAMES.get(name);
+  if (printable === undefined) {
+    printable = printableName(name);
+    ROBOT_NAMES.set(name, printable);
+  }
+  return printable;
 }
 
 /**

@@ -27,6 +27,36 @@ function convertParameter(keywordName: string, parameter: CompiledParameter, lab
   }
 }
 
+/** A keyword's parameters by role, worked out once per keyword rather than on every call. */
+interface ParameterRoles {
+  positionalSlots: CompiledParameter[];
+  varPositional: CompiledParameter | undefined;
+  varNamed: CompiledParameter | undefined;
+  /** Parameters that may be given by name (positional-or-named, named-only), first of a name first. */
+  byName: Map<string, CompiledParameter>;
+}
+
+const ROLES = new WeakMap<CompiledKeyword<unknown>, ParameterRoles>();
+
+function rolesOf<I>(keyword: CompiledKeyword<I>): ParameterRoles {
+  let roles = ROLES.get(keyword as CompiledKeyword<unknown>);
+  if (roles === undefined) {
+    const byName = new Map<string, CompiledParameter>();
+    for (const parameter of keyword.parameters) {
+      const nameable = parameter.kind === 'positional-or-named' || parameter.kind === 'named-only';
+      if (nameable && !byName.has(parameter.definition.name)) byName.set(parameter.definition.name, parameter);
+    }
+    roles = {
+      positionalSlots: keyword.parameters.filter((parameter) => parameter.kind === 'positional-only' || parameter.kind === 'positional-or-named'),
+      varPositional: keyword.parameters.find((parameter) => parameter.kind === 'var-positional'),
+      varNamed: keyword.parameters.find((parameter) => parameter.kind === 'var-named'),
+      byName,
+    };
+    ROLES.set(keyword as CompiledKeyword<unknown>, roles);
+  }
+  return roles;
+}
+
 /** Binds and converts; throws `ArgumentError` with a message for Robot. */
 export function bindArguments<I>(
   keyword: CompiledKeyword<I>,
@@ -36,11 +66,7 @@ export function bindArguments<I>(
   const name = keyword.printableName;
   const bound: BoundArguments = {};
   const assigned = new Set<string>();
-  const positionalSlots = keyword.parameters.filter(
-    (parameter) => parameter.kind === 'positional-only' || parameter.kind === 'positional-or-named',
-  );
-  const varPositional = keyword.parameters.find((parameter) => parameter.kind === 'var-positional');
-  const varNamed = keyword.parameters.find((parameter) => parameter.kind === 'var-named');
+  const { positionalSlots, varPositional, varNamed, byName } = rolesOf(keyword);
 
   if (positional.length > positionalSlots.length && !varPositional) {
     const maximum = positionalSlots.length;
@@ -64,10 +90,7 @@ export function bindArguments<I>(
 
   const extra: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(named)) {
-    const parameter = keyword.parameters.find(
-      (candidate) =>
-        candidate.definition.name === key && (candidate.kind === 'positional-or-named' || candidate.kind === 'named-only'),
-    );
+    const parameter = byName.get(key);
     if (parameter) {
       if (assigned.has(key)) throw new ArgumentError(`Keyword '${name}' got multiple values for argument '${key}'.`);
       bound[key] = convertParameter(name, parameter, key, value);

@@ -51,8 +51,23 @@ const SESSION_NAME = /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
 const MAX_SESSION_NAME = 200;
 const DRAIN_LIMIT_MS = 5000;
 
+/** Paths seen lately and what they map to: a suite uses a handful, on every call. Emptied when full. */
+const SESSION_PATHS = new Map<string, Readonly<{ session: string; problem?: string }>>();
+const MAX_REMEMBERED_PATHS = 256;
+
 /** Maps a request path to a session name, or explains why it cannot be one. */
-export function sessionFromPath(url: string | undefined): { session: string; problem?: string } {
+export function sessionFromPath(url: string | undefined): Readonly<{ session: string; problem?: string }> {
+  const key = url ?? '/';
+  let mapped = SESSION_PATHS.get(key);
+  if (mapped === undefined) {
+    mapped = Object.freeze(mapSessionPath(url));
+    if (SESSION_PATHS.size >= MAX_REMEMBERED_PATHS) SESSION_PATHS.clear();
+    SESSION_PATHS.set(key, mapped);
+  }
+  return mapped;
+}
+
+function mapSessionPath(url: string | undefined): { session: string; problem?: string } {
   const path = (url ?? '/').split('?')[0] ?? '/';
   let decoded: string;
   try {

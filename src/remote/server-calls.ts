@@ -144,17 +144,33 @@ export class KeywordCalls<I> {
           }
           return signal.abort.signal;
         };
-        return runWithInstance(compiled.library, session, keyword.definition, bound, { log: logger, signal: abortSignal }).finally(() => {
+        const ended = (): void => {
           session.runningKeyword = undefined;
           stopWatching?.();
           signal?.release();
-        });
+        };
+        // then(done, failed), not finally(): two promises fewer on every call.
+        return runWithInstance(compiled.library, session, keyword.definition, bound, { log: logger, signal: abortSignal }).then(
+          (value) => {
+            ended();
+            return value;
+          },
+          (error: unknown) => {
+            ended();
+            throw error;
+          },
+        );
       });
       const settled: Promise<Outcome> = task.then(
-        (value) => ({ ok: true, value }),
-        (error: unknown) => ({ ok: false, error }),
+        (value) => {
+          registry.release(session);
+          return { ok: true, value };
+        },
+        (error: unknown) => {
+          registry.release(session);
+          return { ok: false, error };
+        },
       );
-      void settled.then(() => registry.release(session));
       return await lifecycle.track(settled, () =>
         failure(
           `Keyword '${keyword.printableName}' was cut: the remote server at ${address} stopped before ` +

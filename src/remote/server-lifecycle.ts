@@ -24,7 +24,7 @@ export class ServerLifecycle {
   private stopping: Promise<void> | undefined;
   private resolveCut!: () => void;
   private readonly cutRequested = new Promise<void>((resolve) => (this.resolveCut = resolve));
-  /** Calls waiting for their keyword, each with how to answer it when cut. */
+  /** Calls waiting for their keyword (by its outcome), each with how to answer it when cut. */
   private readonly waiting = new Map<Promise<Outcome>, () => void>();
   /** One per running call that asked for its signal, so listeners a keyword leaves die with the call. */
   private readonly aborts = new Set<AbortController>();
@@ -82,15 +82,17 @@ export class ServerLifecycle {
     return { abort, release: () => this.aborts.delete(abort) };
   }
 
-  /** Waits for a call's outcome, or answers it with `cutOutcome()` when the server cuts it first. */
-  async track(settled: Promise<Outcome>, cutOutcome: () => Outcome): Promise<Outcome> {
-    let cutCall: () => void = () => undefined;
-    const raced = Promise.race([settled, new Promise<Outcome>((resolve) => (cutCall = () => resolve(cutOutcome())))]);
-    this.waiting.set(raced, cutCall);
-    try {
-      return await raced;
-    } finally {
-      this.waiting.delete(raced);
-    }
+  /**
+   * Waits for a call's outcome, or answers it with `cutOutcome()` when the server cuts it first. One promise
+   * per call, not a race of two: this runs for every call.
+   */
+  track(settled: Promise<Outcome>, cutOutcome: () => Outcome): Promise<Outcome> {
+    return new Promise<Outcome>((resolve) => {
+      const answer = (outcome: Outcome): void => {
+        if (this.waiting.delete(settled)) resolve(outcome);
+      };
+      this.waiting.set(settled, () => answer(cutOutcome()));
+      void settled.then(answer);
+    });
   }
 }

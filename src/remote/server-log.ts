@@ -3,6 +3,7 @@
  * duration; bound arguments at `debug`. Values of anything named like a secret (password, private key,
  * token, auth, ...) are redacted before they reach a log line, in text and JSON format alike.
  */
+import { EOL } from 'node:os';
 import winston from 'winston';
 
 export const SERVER_LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'silent'] as const;
@@ -48,31 +49,90 @@ function renderField(value: unknown): string {
   return BARE_FIELD.test(text) ? text : JSON.stringify(text);
 }
 
-/**
- * `time LEVEL message key=value ...`, timestamp included, in one pass: this line is written for every call,
- * and winston's `combine(timestamp(), printf(...))` costs twice as much for the same text.
- */
-const textFormat = winston.format((info) => {
-  let line = `${new Date().toISOString()} ${info.level.toUpperCase()} ${String(info.message)}`;
-  for (const key in info) {
+/** `time LEVEL message key=value ...`: the text format's line, undefined fields left out. */
+function textLine(level: string, message: string, fields: Record<string, unknown>): string {
+  let line = `${new Date().toISOString()} ${level.toUpperCase()} ${message}`;
+  for (const key in fields) {
     if (key === 'level' || key === 'message') continue;
-    const value: unknown = info[key];
+    const value: unknown = fields[key];
     if (value !== undefined) line += ` ${key}=${renderField(value)}`;
   }
-  (info as unknown as Record<symbol, string>)[MESSAGE] = line;
+  return line;
+}
+
+/**
+ * The text format, timestamp included, in one pass: this line is written for every call, and winston's
+ * `combine(timestamp(), printf(...))` costs twice as much for the same text.
+ */
+const textFormat = winston.format((info) => {
+  (info as unknown as Record<symbol, string>)[MESSAGE] = textLine(info.level, String(info.message), info);
   return info;
 });
+
+/** How a text-format server log writes a line itself: where its one transport writes, in the same form. */
+interface DirectLine {
+  transport: winston.transport;
+  format: winston.Logform.Format;
+  write(line: string): void;
+}
+
+const DIRECT_LINES = new WeakMap<winston.Logger, DirectLine>();
+
+/**
+ * `log.log(level, message, fields)`, the same line, for the lines written on every call. A text-format log
+ * made by `createServerLog`, still as it was made (one transport, same format), gets the line rendered
+ * here and written where its transport writes it, without the object-mode streams winston passes each
+ * line through (about a tenth of the server's per-call CPU: docs/server.md, "Per-call cost"); any other
+ * logger gets `log.log`. Fields named `message`, `stack` or `cause`, which winston treats apart, go to
+ * winston too.
+ */
+export function logLine(log: winston.Logger, level: 'info' | 'warn', message: string, fields: Record<string, unknown>): void {
+  const direct = DIRECT_LINES.get(log);
+  if (
+    direct === undefined ||
+    log.transports.length !== 1 ||
+    log.transports[0] !== direct.transport ||
+    log.format !== direct.format ||
+    'message' in fields ||
+    'stack' in fields ||
+    'cause' in fields
+  ) {
+    log.log(level, message, fields);
+    return;
+  }
+  if (log.silent || direct.transport.silent || !log.isLevelEnabled(level)) return;
+  direct.write(textLine(level, message, fields));
+}
+
+/**
+ * Where winston's Console transport writes a line at a stderr level: `console._stderr` (process.stderr), else
+ * the console.error of when it was made.
+ */
+function consoleLine(): (line: string) => void {
+  const consoleError = console.error.bind(console);
+  return (line) => {
+    const stderr = (console as unknown as { _stderr?: NodeJS.WritableStream })._stderr;
+    if (stderr) stderr.write(`${line}${EOL}`);
+    else consoleError(line);
+  };
+}
 
 /** A winston logger for the server. */
 export function createServerLog(options: ServerLogOptions = {}): winston.Logger {
   const level = options.level ?? 'info';
-  const transport = options.stream
-    ? new winston.transports.Stream({ stream: options.stream })
+  const stream = options.stream;
+  const transport = stream
+    ? new winston.transports.Stream({ stream })
     : new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] });
-  return winston.createLogger({
+  const format = options.json ? winston.format.combine(winston.format.timestamp(), winston.format.json()) : textFormat();
+  const log = winston.createLogger({
     level: level === 'silent' ? 'error' : level,
     silent: level === 'silent',
-    format: options.json ? winston.format.combine(winston.format.timestamp(), winston.format.json()) : textFormat(),
+    format,
     transports: [transport],
   });
+  if (!options.json) {
+    DIRECT_LINES.set(log, { transport, format, write: stream ? (line) => stream.write(`${line}${EOL}`) : consoleLine() });
+  }
+  return log;
 }

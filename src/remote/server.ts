@@ -20,7 +20,7 @@ import { CallLogger } from './logger';
 import { KeywordCalls, type CallLogEntry } from './server-calls';
 import { ServerLifecycle } from './server-lifecycle';
 import { SessionLease } from './server-lease';
-import { createServerLog } from './server-log';
+import { createServerLog, logLine } from './server-log';
 import { sessionPath, SessionRegistry } from './sessions';
 import { compileLibrary, type CompiledLibrary } from './spec';
 
@@ -280,7 +280,7 @@ class RemoteServerImpl<I> implements RemoteServer {
   }
 
   private logCall(call: IncomingCall, entry: CallLogEntry, level: 'info' | 'warn' = 'info'): void {
-    this.log.log(level, 'call', {
+    logLine(this.log, level, 'call', {
       session: sessionPath(call.session),
       method: entry.method,
       keyword: entry.keyword,

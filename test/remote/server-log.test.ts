@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { createServerLog } from '../../src/remote/server-log';
+import winston from 'winston';
+import { createServerLog, logLine } from '../../src/remote/server-log';
 
 function capture(json: boolean): { log: ReturnType<typeof createServerLog>; lines: string[] } {
   const lines: string[] = [];
@@ -54,5 +55,56 @@ describe('server log lines', () => {
     log.debug('arguments', { keyword: 'x' });
     await flushed();
     expect(lines).toEqual([]);
+  });
+
+  describe('logLine, the per-call path', () => {
+    const fields = { session: '/s', method: 'run_keyword', keyword: 'echo', status: 'PASS', durationMs: 0.4, error: undefined, client: '127.0.0.1' };
+    const withoutTime = (line: string | undefined): string | undefined => line?.replace(/^\S+ /, '');
+
+    test('writes the line winston writes, in order with the lines winston writes', async () => {
+      const { log, lines } = capture(false);
+      log.info('call', fields);
+      logLine(log, 'info', 'call', fields);
+      log.warn('between', { n: 1 });
+      logLine(log, 'warn', 'call', { ...fields, status: 'FAULT', error: 'bad "call"' });
+      await flushed();
+      expect(lines.map(withoutTime)).toEqual([
+        'INFO call session=/s method=run_keyword keyword=echo status=PASS durationMs=0.4 client=127.0.0.1',
+        'INFO call session=/s method=run_keyword keyword=echo status=PASS durationMs=0.4 client=127.0.0.1',
+        'WARN between n=1',
+        'WARN call session=/s method=run_keyword keyword=echo status=FAULT durationMs=0.4 error="bad \\"call\\"" client=127.0.0.1',
+      ]);
+      expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO call /);
+    });
+
+    test('keeps the level, silence and the level changed later', async () => {
+      const { log, lines } = capture(false);
+      log.level = 'warn';
+      logLine(log, 'info', 'call', fields);
+      logLine(log, 'warn', 'call', fields);
+      log.silent = true;
+      logLine(log, 'warn', 'call', fields);
+      await flushed();
+      expect(lines.map((line) => line.split(' ')[1])).toEqual(['WARN']);
+    });
+
+    test('a logger changed since it was made, or a JSON one, gets the line through winston', async () => {
+      const { log, lines } = capture(false);
+      const added: string[] = [];
+      const stream = new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          added.push(chunk.toString().trim());
+          callback();
+        },
+      });
+      log.add(new winston.transports.Stream({ stream }));
+      logLine(log, 'info', 'call', fields);
+      const json = capture(true);
+      logLine(json.log, 'info', 'call', fields);
+      await flushed();
+      expect(lines).toHaveLength(1);
+      expect(withoutTime(added[0])).toBe(withoutTime(lines[0]));
+      expect(JSON.parse(json.lines[0] ?? '{}')).toMatchObject({ level: 'info', message: 'call', keyword: 'echo' });
+    });
   });
 });

@@ -9,6 +9,8 @@ import { SaxesParser } from 'saxes';
 import Deserializer from 'xmlrpc/lib/deserializer';
 import dateFormatter from 'xmlrpc/lib/date_formatter';
 import { XmlRpcDecodeError } from '../errors';
+import { decodeCommonMethodCall } from './decode-common';
+import { parseDouble, parseInteger, robotBoolean } from './decode-values';
 
 export interface DecodeLimits {
   /** Deepest allowed nesting of arrays and structs. */
@@ -24,7 +26,6 @@ export interface MethodCall {
 
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const RAW_INVALID_IN_DOCUMENT = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/;
-const INTEGER_TEXT = /^[+-]?\d+$/;
 
 /** Thrown from inside parser callbacks to stop parsing at the first error (already recorded). */
 const STOP = Symbol('stop parsing');
@@ -73,10 +74,7 @@ class RobotDeserializer extends Deserializer {
   }
 
   override endBoolean(data: string): void {
-    const text = data.trim().toLowerCase();
-    if (text === '1' || text === 'true') this.push(true);
-    else if (text === '0' || text === 'false') this.push(false);
-    else throw new XmlRpcDecodeError(`<boolean> must be 1, 0, true or false, got '${data}'`);
+    this.push(robotBoolean(data));
     this.value = false;
   }
 
@@ -120,25 +118,6 @@ function createDeserializer(limits: DecodeLimits): RobotDeserializer {
     depth: 0,
     maxNesting: limits.maxNesting,
   });
-}
-
-function parseInteger(data: string, tag: string): number | bigint {
-  const text = data.trim();
-  if (!INTEGER_TEXT.test(text)) throw new XmlRpcDecodeError(`<${tag}> must be an integer, got '${data}'`);
-  const value = Number(text);
-  return Number.isSafeInteger(value) ? value : BigInt(text);
-}
-
-function parseDouble(data: string): number {
-  const text = data.trim().toLowerCase().replace(/^\+/, '');
-  // Python writes float('inf') as `inf`; other servers write `Infinity`/`NaN`.
-  if (text === 'inf' || text === 'infinity') return Infinity;
-  if (text === '-inf' || text === '-infinity') return -Infinity;
-  if (text === 'nan' || text === '-nan') return NaN;
-  if (!/^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(text)) {
-    throw new XmlRpcDecodeError(`<double> must be a number, got '${data}'`);
-  }
-  return Number(text);
 }
 
 /**
@@ -202,11 +181,21 @@ function documentParser(): DocumentParser {
 
 /** Decodes a `<methodCall>` body (already decoded to text). Throws `XmlRpcDecodeError` with the reason. */
 export function decodeMethodCall(xml: string, limits: DecodeLimits = { maxNesting: DEFAULT_MAX_NESTING }): MethodCall {
+  checkCharacters(xml);
+  return decodeCommonMethodCall(xml, limits.maxNesting) ?? decodeGeneralMethodCall(xml, limits);
+}
+
+function checkCharacters(xml: string): void {
   const raw = RAW_INVALID_IN_DOCUMENT.exec(xml);
   if (raw) {
     const code = raw[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
     throw new XmlRpcDecodeError(`the request contains character U+${code}, which XML does not allow`);
   }
+}
+
+/** `decodeMethodCall` without the common-shape reader (`decode-common.ts`), which tests compare it with. */
+export function decodeGeneralMethodCall(xml: string, limits: DecodeLimits = { maxNesting: DEFAULT_MAX_NESTING }): MethodCall {
+  checkCharacters(xml);
   const deserializer = createDeserializer(limits);
   let outcome: MethodCall | Error | undefined;
   const source = {
