@@ -4,6 +4,10 @@ what the host says of a VM's vCPU threads. Read on this machine (the bed's node 
 
 import os
 import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'vm'))
+from VmHostChecks import vm_processes  # noqa: E402  (robot-tests/vm: one /proc reading for both bed suites)
 
 
 def forward_statistics(text):
@@ -55,21 +59,7 @@ def vcpus_should_be_pinned_to(pid_file, cpus):
 
 def _head_vm_processes(qemu_id):
     """Live QEMUs started with HEAD's pid file of VM `qemu_id` (`-pidfile /run/qemu_<id>.pid`)."""
-    pidfile = f'/run/qemu_{int(qemu_id)}.pid'
-    found = []
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f'/proc/{entry}/cmdline', 'rb') as handle:
-                argv = handle.read().decode(errors='replace').split('\0')
-            with open(f'/proc/{entry}/stat', encoding='utf-8') as handle:
-                state = handle.read().rsplit(') ', 1)[1][0]
-        except OSError:
-            continue
-        if any('qemu-system' in arg for arg in argv[:1]) and pidfile in argv and state != 'Z':
-            found.append(int(entry))
-    return found
+    return vm_processes(qemu_id, run_dir='/run')
 
 
 def head_vm_should_be_running(qemu_id):

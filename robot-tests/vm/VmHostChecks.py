@@ -6,8 +6,9 @@ import re
 import subprocess
 
 
-def _vm_processes(qemu_id):
-    pidfile = f'/var/run/qemu_{qemu_id}.pid'
+def vm_processes(qemu_id, run_dir='/var/run'):
+    """Live QEMUs started with the pid file of VM `qemu_id` in `run_dir` (2019: /var/run; CSIT HEAD: /run)."""
+    pidfile = f'{run_dir}/qemu_{int(qemu_id)}.pid'
     found = []
     for entry in os.listdir('/proc'):
         if not entry.isdigit():
@@ -29,7 +30,7 @@ class VmHostChecks:
 
     def vm_should_be_running(self, qemu_id):
         """Fails unless exactly one live QEMU was started with VM `qemu_id`'s pid file."""
-        found = _vm_processes(qemu_id)
+        found = vm_processes(qemu_id)
         if len(found) != 1:
             raise AssertionError(f'expected one QEMU for VM {qemu_id}, found {found}')
         return found[0]
@@ -39,7 +40,7 @@ class VmHostChecks:
         qemu_id = int(qemu_id)
         paths = [f'/var/run/qemu_{qemu_id}.pid', f'/var/run/qmp_{qemu_id}.sock', f'/var/run/qga_{qemu_id}.sock',
                  f'/tmp/serial_{qemu_id}.log', f'/etc/vm_init_{qemu_id}.conf', *extra_paths]
-        left = [f'process {pid}' for pid in _vm_processes(qemu_id)] + [path for path in paths if os.path.exists(path)]
+        left = [f'process {pid}' for pid in vm_processes(qemu_id)] + [path for path in paths if os.path.exists(path)]
         if left:
             raise AssertionError(f'VM {qemu_id} left behind: {", ".join(left)}')
 
