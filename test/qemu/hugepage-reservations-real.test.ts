@@ -16,7 +16,7 @@ import { mergeSettings } from '../../src/qemu/settings';
 import { RecordingLog } from '../support/recording-log';
 
 const QEMU = '/usr/bin/qemu-system-x86_64';
-const IDS = [70, 71];
+const IDS = [68, 69];
 const local = parseNode({ host: 'localhost', transport: 'local' });
 
 /** statfs of the mount: its limit and the pages neither used nor reserved. */

@@ -14,9 +14,13 @@ import type { TestbedInfo } from './testbed';
 import { py, pyJson } from './xmlrpc';
 
 /**
- * qemu_ids of these tests: apart from the manager tests (41, 42), the Robot suite (51, 52), the benches (81-86)
- * and the soak (91, 92). Huge pages are shared with whichever file jest runs alongside: keep a file's peak
- * within the budget test/reliability/soak.test.ts sets out.
+ * qemu_ids of the tests that start real QEMUs, one owner each: jest runs two files of a project at once, so
+ * two files must never share an id. vm.test.ts: these (71-75); real-host 7; pabot 1 and 21; console-artifacts
+ * 30-33; csit-imports-vm 46; examples 40-59 (Robot group); csit2019 real 60-64; guest-command 65-66;
+ * hugepage-reservations-real 68-69; qmp-events 80-81; head bed suite 85-86; lease/listener real 87-88;
+ * client-gone 95; manager tests 41, 42; restart 76; the soak 91, 92; the benches 81-86. Huge pages are shared
+ * with whichever file jest runs alongside: keep a file's peak within the budget test/reliability/soak.test.ts
+ * sets out.
  */
 export const VM_IDS = { kernelvm: 71, nestedvm: 72, failures: 73, shutdownBooted: 74, shutdownBooting: 75 } as const;
 

@@ -3,7 +3,7 @@
  * real QEMU): a kernelvm whose kernel panics (init= names no file) fails Qemu Start with its whole console,
  * command line and guest files as collapsed blocks; a nestedvm's console is returned on demand while it
  * runs and shown by a failing test's teardown; Start All VMs of 2 VMs puts a boot timeline into the log
- * and one line per VM into the server log. qemu_ids 76-79, 256-512 MB each (512 MB guests with 128 guest
+ * and one line per VM into the server log. qemu_ids 30-33, 256-512 MB each (512 MB guests with 128 guest
  * huge pages: 256 of them panic the guest).
  * Needs the test bed (`bash scripts/testbed/setup.sh`); QUR_SKIP_VM_TESTS=1 skips it.
  */
@@ -21,9 +21,9 @@ import { kernelvmSettings, leftovers, vmNodeDict, vmProcesses } from '../support
 
 const execFileAsync = promisify(execFile);
 const SUITE = join(__dirname, '..', 'fixtures', 'robot', 'console-artifacts.robot');
-const KERNELVM_ID = 76;
-const NESTEDVM_ID = 77;
-const FIRST_MANAGER_ID = 78;
+const KERNELVM_ID = 30;
+const NESTEDVM_ID = 31;
+const FIRST_MANAGER_ID = 32;
 const IDS = [KERNELVM_ID, NESTEDVM_ID, FIRST_MANAGER_ID, FIRST_MANAGER_ID + 1];
 const SOCKET_DIR = `/run/qur-artifacts-${process.pid}`;
 const PEER = `art${process.pid}`;
@@ -143,7 +143,7 @@ describeWithTestbed('The Robot log of failed VM tests: saved consoles, configura
     expect(kernelvmHtml).toMatch(new RegExp(`<details><summary>Guest console /tmp/serial_${KERNELVM_ID}\\.log \\(\\d+ bytes\\)</summary><pre[^>]*>[^]*Linux version[^]*Kernel panic - not syncing`));
     expect(kernelvmHtml).toContain('init=/qur-no-such-init');
     expect(kernelvmHtml).toContain(`<summary>Guest file /etc/vm_init_${KERNELVM_ID}.conf</summary>`);
-    expect(kernelvmHtml).toMatch(/<summary>Boot of VM 76<\/summary>[^]*failed at/);
+    expect(kernelvmHtml).toMatch(new RegExp(`<summary>Boot of VM ${KERNELVM_ID}</summary>[^]*failed at`));
 
     // The nestedvm: its console read live (with the image's marker), then shown by the failing test's teardown.
     const nestedvm = byName('Nestedvm Failing After Its Boot');
