@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { closeAllTransports } from '../../src/node';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { startRemoteServer, type RemoteServer } from '../../src/remote';
-import { pausedQemuBinPath } from '../support/paused-qemu';
+import { pausedQemuBinPath, processRuns } from '../support/paused-qemu';
 import { captureServerLog, waitFor, type CapturedServerLog } from '../support/servers';
 import { describeSsh, rootKeyNodeDict, sshdEnv } from '../support/sshd';
 import { py, pyJson } from '../support/xmlrpc';
@@ -17,15 +17,6 @@ import { py, pyJson } from '../support/xmlrpc';
 const QEMU_ID = 73;
 const PID_FILE = `/var/run/qemu_${QEMU_ID}.pid`;
 const OWNER_FILE = `/var/run/qemu_${QEMU_ID}.owner`;
-
-/** A process that still runs that program (a reaped-late zombie has an empty command line, so it does not count). */
-function runs(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`).length > 0;
-  } catch {
-    return false;
-  }
-}
 
 describeSsh('session lease on a real, paused QEMU', () => {
   let server: RemoteServer;
@@ -59,7 +50,7 @@ describeSsh('session lease on a real, paused QEMU', () => {
     expect(existsSync(OWNER_FILE)).toBe(true);
 
     await waitFor('the lease to end /abandoned_vm', () => !server.sessions().includes('abandoned_vm'), 120_000);
-    await waitFor('the VM of /abandoned_vm to be closed', () => !runs(pid) && !existsSync(PID_FILE), 120_000);
+    await waitFor('the VM of /abandoned_vm to be closed', () => !processRuns(pid) && !existsSync(PID_FILE), 120_000);
     expect(existsSync(OWNER_FILE)).toBe(false);
     const warning = captured.records().find((record) => record.level === 'warn' && record.message.startsWith('session lease expired'));
     expect(warning).toMatchObject({ session: '/abandoned_vm', leaseSeconds: 2 });

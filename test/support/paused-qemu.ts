@@ -4,7 +4,7 @@
  * marker to the serial log; anything else (`--version`) goes to the real QEMU. Tests of starts, ownership and
  * ending keywords get a real QEMU process (and QMP) without a guest booting on the loaded CI machine.
  */
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const QEMU_BINARY = '/usr/bin/qemu-system-x86_64';
@@ -36,4 +36,13 @@ export function pausedQemuBinPath(dir: string, machine = '-m 16'): string {
   );
   chmodSync(wrapper, 0o755);
   return binDir;
+}
+
+/** Whether process `pid` still runs a program: a reaped-late zombie has an empty command line, so it does not count. */
+export function processRuns(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`).length > 0;
+  } catch {
+    return false;
+  }
 }
