@@ -3,7 +3,7 @@
  * a session holds either one VM (`Qemu Init`) or one VM manager (`Qemu Manager Init`), and each keyword
  * checks it met the kind it works on.
  */
-import { QemuUtils, mergeSettings, type CallContext, type QemuSettings } from '../qemu';
+import { QemuUtils, mergeSettings, type CallContext, type QemuSettings, type ServerEventLog } from '../qemu';
 import { asKeywordFailure, callOf } from './keyword-support';
 import { CONSTRUCT_VMS_DEFAULTS, HEAD_CONSTRUCT_KWARGS, QemuManager, type ConstructVmsArgs } from '../qemu/manager';
 import { DIAGNOSTICS_DEFAULT_LINES, vmDiagnostics } from '../qemu/manager/diagnostics';
@@ -94,6 +94,9 @@ export function managerKeyword(
         return await body(manager, args, callOf(context, definition.name));
       } catch (error) {
         throw asKeywordFailure(error);
+      } finally {
+        // Its VMs' QMP events since the session's previous keyword, in this keyword's log (as a VM session's).
+        for (const machine of manager.vms) machine.vm.reportEvents(context.log);
       }
     },
   };
@@ -160,7 +163,8 @@ VM session, with a message saying which session kind to use. \`Qemu Close\` and 
 whatever the session holds, so either is safe in a teardown.
 `;
 
-export function managerKeywords(serverSettings: Partial<QemuSettings>): SessionKeyword[] {
+/** `serverLog`: the server's own log, where the manager's VMs' QMP events are written as they come. */
+export function managerKeywords(serverSettings: Partial<QemuSettings>, serverLog?: ServerEventLog): SessionKeyword[] {
   const init: SessionKeyword = {
     name: 'qemu_manager_init',
     instance: 'creates',
@@ -179,7 +183,7 @@ Example:
 | vnf_manager.Qemu Manager Init | \${nodes} | accel=tcg | kernel_args=pci=nomsi | boot_timeout=\${120} |`,
     async run(context, args) {
       try {
-        const manager = new QemuManager(args.nodes as Record<string, unknown>, mergeSettings(serverSettings, settingsFromArguments(args, 'Qemu Manager Init')));
+        const manager = new QemuManager(args.nodes as Record<string, unknown>, mergeSettings(serverSettings, settingsFromArguments(args, 'Qemu Manager Init')), serverLog);
         context.log.debug(`VM manager for ${manager.dutKeys.join(', ')}`);
         return { instance: manager };
       } catch (error) {

@@ -97,7 +97,7 @@ export function createQemuLibrary(
   serverLog?: ServerEventLog,
 ): RemoteLibrary<QemuSession> {
   const serverSettings = settingsFromText(options, '--qemu-option');
-  const keywords = [...forVmSessions(qemuKeywords(serverSettings, serverLog)), ...managerKeywords(serverSettings), ...artifactManagerKeywords(managerKeyword), getLibraryVersion];
+  const keywords = [...forVmSessions(qemuKeywords(serverSettings, serverLog)), ...managerKeywords(serverSettings, serverLog), ...artifactManagerKeywords(managerKeyword), getLibraryVersion];
   return {
     name: LIBRARY_NAME,
     version: LIBRARY_VERSION,

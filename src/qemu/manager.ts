@@ -18,6 +18,7 @@ import { pinnedCpusCsv } from './placement';
 import type { KillAllVmsOptions, ManagedVm, ManagedVmSummary, StartAllVmsOptions } from './manager/types';
 import { QemuUtils, type VmInfo } from './qemu-utils';
 import { DEFAULT_SETTINGS, type QemuSettings } from './settings';
+import { NO_SERVER_LOG, type ServerEventLog } from './server-log';
 
 function hex2(value: number): string {
   return value.toString(16).padStart(2, '0');
@@ -43,7 +44,12 @@ export class QemuManager {
   /** contract=head: the VM dicts of the last `Start All VMs`, for the Robot layer to put into `${nodes}`. */
   private startedDicts: Record<string, VmInfo> = {};
 
-  constructor(nodes: Record<string, unknown>, settings: QemuSettings = { ...DEFAULT_SETTINGS }) {
+  /** `serverLog`: where its VMs' QMP events are written as they come (the server's log), as for a VM session's. */
+  constructor(
+    nodes: Record<string, unknown>,
+    settings: QemuSettings = { ...DEFAULT_SETTINGS },
+    private readonly serverLog: ServerEventLog = NO_SERVER_LOG,
+  ) {
     if (!isRecord(nodes)) throw new QemuConfigError('QemuManager: nodes must be the topology nodes dict ({DUT1: {...}, ...})');
     const duts = Object.entries(nodes).filter(([, node]) => isRecord(node) && node.type === 'DUT');
     if (duts.length === 0) {
@@ -162,7 +168,7 @@ export class QemuManager {
     this.socketDir = HEAD_SOCKET_DIR;
     this.mem = plan.mem;
     try {
-      await constructHeadVmsOnNode(this.nodes, node, plan, this.settings, (machine) => this.machines.push(machine), call);
+      await constructHeadVmsOnNode(this.nodes, node, plan, this.settings, this.serverLog, (machine) => this.machines.push(machine), call);
     } catch (error) {
       const own = this.machines.filter((machine) => machine.dut === node);
       this.machines = this.machines.filter((machine) => machine.dut !== node);
@@ -229,6 +235,7 @@ export class QemuManager {
       this.nodes[dut] as Record<string, unknown>,
       { qemuId, smp: cpus.length, mem: this.mem, vnf: args.vnf, img: args.img, vmType: 'kernelvm' },
       this.settings,
+      this.serverLog,
     );
     const mac1 = `52:54:00:00:${hex2(qemuId)}:01`;
     const mac2 = `52:54:00:00:${hex2(qemuId)}:02`;

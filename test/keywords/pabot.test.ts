@@ -5,40 +5,19 @@
  * both QEMUs ran at once, and none is left. Fails, saying so, when pabot is not importable.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { closeAllTransports } from '../../src/node';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { startRemoteServer, type RemoteServer } from '../../src/remote';
+import { pausedQemuBinPath } from '../support/paused-qemu';
 import { captureServerLog } from '../support/servers';
 import { describeSsh, rootKeyNodeDict, sshdEnv } from '../support/sshd';
 
 const execFileAsync = promisify(execFile);
 const SUITE = join(__dirname, '..', 'fixtures', 'robot', 'pabot_two_workers.robot');
-const QEMU = '/usr/bin/qemu-system-x86_64';
-
-/** A paused QEMU for `bin_path`, as test/qemu/real-host.test.ts uses, writing the kernelvm marker. */
-function pausedQemu(dir: string): string {
-  const binDir = join(dir, 'bin');
-  mkdirSync(binDir);
-  const wrapper = join(binDir, 'qemu-system-x86_64');
-  writeFileSync(
-    wrapper,
-    [
-      '#!/bin/sh',
-      'pidfile=; prev=',
-      'for arg in "$@"; do case "$prev" in -pidfile) pidfile=$arg ;; esac; prev=$arg; done',
-      `[ -n "$pidfile" ] || exec ${QEMU} "$@"`,
-      `${QEMU} -daemonize -machine pc,accel=tcg -m 16 -nodefaults -display none -S -pidfile "$pidfile" || exit $?`,
-      'id=${pidfile##*qemu_}; echo "Press enter to exit" > "/tmp/serial_${id%.pid}.log"',
-      '',
-    ].join('\n'),
-  );
-  chmodSync(wrapper, 0o755);
-  return binDir;
-}
 
 describeSsh('pabot: two workers, one server, one DUT', () => {
   let server: RemoteServer;
@@ -62,7 +41,7 @@ describeSsh('pabot: two workers, one server, one DUT', () => {
     const variables = join(dir, 'vars.py');
     const record = join(dir, 'record.txt');
     writeFileSync(record, '');
-    writeFileSync(variables, `NODE = ${JSON.stringify(rootKeyNodeDict(sshdEnv()))}\nBIN_PATH = ${JSON.stringify(pausedQemu(dir))}\nRECORD = ${JSON.stringify(record)}\nQEMU_REMOTE_URI = ${JSON.stringify(server.url)}\n`);
+    writeFileSync(variables, `NODE = ${JSON.stringify(rootKeyNodeDict(sshdEnv()))}\nBIN_PATH = ${JSON.stringify(pausedQemuBinPath(dir))}\nRECORD = ${JSON.stringify(record)}\nQEMU_REMOTE_URI = ${JSON.stringify(server.url)}\n`);
     let stdout: string;
     try {
       ({ stdout } = await execFileAsync('python3', ['-m', 'pabot.pabot', '--command', 'python3', '-m', 'robot', '--end-command', '--processes', '2', '--testlevelsplit', '--outputdir', join(dir, 'out'), '--variablefile', variables, SUITE], { timeout: 240_000, cwd: dir }));

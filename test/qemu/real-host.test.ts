@@ -3,7 +3,7 @@
  * real, paused QEMU that Qemu Start launched, through its real QMP socket.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeAllTransports, parseNode } from '../../src/node';
@@ -11,12 +11,7 @@ import { probeKvm, resolveAccelerator } from '../../src/qemu/accelerator';
 import { NO_CALL_CONTEXT } from '../../src/qemu/call';
 import { QemuUtils } from '../../src/qemu/qemu-utils';
 import { mergeSettings } from '../../src/qemu/settings';
-
-const QEMU = '/usr/bin/qemu-system-x86_64';
-
-function requireQemu(): void {
-  if (!existsSync(QEMU)) throw new Error(`${QEMU} is missing; install it with: apt-get install -y qemu-system-x86`);
-}
+import { pausedQemuBinPath, QEMU_BINARY, requireQemu } from '../support/paused-qemu';
 
 const local = parseNode({ host: 'localhost', transport: 'local' });
 
@@ -27,38 +22,13 @@ describe('accel=auto on this host', () => {
     requireQemu();
     const hasDevice = spawnSync('test', ['-c', '/dev/kvm']).status === 0;
     const hasVirtualization = /\b(vmx|svm)\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
-    const result = await probeKvm(local, QEMU, 'x86_64', 'host', NO_CALL_CONTEXT);
+    const result = await probeKvm(local, QEMU_BINARY, 'x86_64', 'host', NO_CALL_CONTEXT);
     if (!hasDevice) expect(result).toEqual({ usable: false, reason: '/dev/kvm does not exist' });
     else if (!hasVirtualization) expect(result.reason).toMatch(/no vmx\/svm flag/);
-    expect(await resolveAccelerator(local, QEMU, 'x86_64', { accel: 'auto' }, NO_CALL_CONTEXT)).toBe(result.usable ? 'kvm' : 'tcg');
+    expect(await resolveAccelerator(local, QEMU_BINARY, 'x86_64', { accel: 'auto' }, NO_CALL_CONTEXT)).toBe(result.usable ? 'kvm' : 'tcg');
     if (!hasDevice || !hasVirtualization) expect(result.usable).toBe(false);
   });
 });
-
-/**
- * A `qemu-system-x86_64` for `bin_path` that stands in for the boot: at `Qemu Start` it runs the real QEMU,
- * paused (TCG, 3 vCPUs, 64 MiB, no devices), with the pid file and QMP socket it was given, and writes the
- * kernelvm start-up marker to the serial log; anything else (`--version`) goes to the real QEMU.
- */
-function pausedQemuWrapper(dir: string): string {
-  const binDir = join(dir, 'bin');
-  mkdirSync(binDir);
-  const wrapper = join(binDir, 'qemu-system-x86_64');
-  writeFileSync(
-    wrapper,
-    [
-      '#!/bin/sh',
-      'pidfile=; qmp=; prev=',
-      'for arg in "$@"; do case "$prev" in -pidfile) pidfile=$arg ;; -qmp) qmp=$arg ;; esac; prev=$arg; done',
-      `[ -n "$pidfile" ] || exec ${QEMU} "$@"`,
-      `${QEMU} -daemonize -name vnf7,debug-threads=on -machine pc,accel=tcg -smp 3 -m 64 -nodefaults -display none -S -pidfile "$pidfile" -qmp "$qmp" || exit $?`,
-      'id=${pidfile##*qemu_}; echo "Press enter to exit" > "/tmp/serial_${id%.pid}.log"',
-      '',
-    ].join('\n'),
-  );
-  chmodSync(wrapper, 0o755);
-  return binDir;
-}
 
 describe('Get Qemu Pids through QMP of a real QEMU', () => {
   let dir: string;
@@ -74,7 +44,7 @@ describe('Get Qemu Pids through QMP of a real QEMU', () => {
     dir = mkdtempSync(join(tmpdir(), 'qur-pids-'));
     chmodSync(dir, 0o755);
     // mem 2: one huge page, so this start never competes with real VMs for them.
-    vm = new QemuUtils(local, { qemuId: 7, smp: 3, mem: 2, img: '/opt/boot/vmlinuz', binPath: pausedQemuWrapper(dir) }, mergeSettings({ accel: 'tcg' }));
+    vm = new QemuUtils(local, { qemuId: 7, smp: 3, mem: 2, img: '/opt/boot/vmlinuz', binPath: pausedQemuBinPath(dir, '-name vnf7,debug-threads=on -smp 3 -m 64') }, mergeSettings({ accel: 'tcg' }));
     await vm.qemuStart();
     const pid = Number(readFileSync('/var/run/qemu_7.pid', 'utf8').trim());
     const byName = new Map<string, string>();

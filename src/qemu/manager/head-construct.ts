@@ -12,6 +12,7 @@ import type { ManagedVm } from './types';
 import { placeNfsOnNode } from '../placement';
 import { QemuUtils } from '../qemu-utils';
 import type { QemuSettings } from '../settings';
+import type { ServerEventLog } from '../server-log';
 import { head2vfptValues, isHead2vfptHook } from './head-2vfpt';
 import { vmCall } from './vm-call';
 
@@ -184,6 +185,7 @@ export async function constructHeadVmsOnNode(
   dut: string,
   plan: HeadConstructPlan,
   settings: QemuSettings,
+  serverLog: ServerEventLog,
   register: (machine: ManagedVm) => void,
   call: CallContext,
 ): Promise<void> {
@@ -221,7 +223,7 @@ export async function constructHeadVmsOnNode(
       const iperf3 = plan.vnf === 'iperf3';
       // page_size reaches `_c_default` only; HEAD's other hooks leave it empty (§9.6). The 2vfpt guests run VPP,
       // whose startup.conf needs a page size: they get the suite's (deviations P.2).
-      const vm = new QemuUtils(node, { qemuId, smp: placement.smp, mem: plan.mem, vnf: plan.vnf, img: plan.img, vmType: 'kernelvm', pageSize: iperf3 ? '' : plan.pageSize }, settings);
+      const vm = new QemuUtils(node, { qemuId, smp: placement.smp, mem: plan.mem, vnf: plan.vnf, img: plan.img, vmType: 'kernelvm', pageSize: iperf3 ? '' : plan.pageSize }, settings, serverLog);
       const mac1 = `52:54:00:00:${hex2(qemuId)}:01`;
       const mac2 = `52:54:00:00:${hex2(qemuId)}:02`;
       const sockets: [string, string] = [`${HEAD_SOCKET_DIR}/sock-${qemuId}-1`, `${HEAD_SOCKET_DIR}/sock-${qemuId}-2`];
