@@ -1,6 +1,6 @@
 /**
  * keywords/QemuSessionListener.py under real Robot Framework on a real VM: a test that starts a real, paused
- * QEMU on 127.0.0.1 (over the test sshd, qemu_id 74) and fails without teardown. After the run the listener
+ * QEMU on 127.0.0.1 (over the test sshd, qemu_id 88) and fails without teardown. After the run the listener
  * has closed its session: the QEMU process is gone and its pid file and owner marker are removed.
  */
 import { execFile } from 'node:child_process';
@@ -63,7 +63,7 @@ describeSsh('QemuSessionListener on a real, paused QEMU', () => {
     const calls = captured.records().filter((entry) => entry.message === 'call').map((entry) => `${String(entry.session)} ${String(entry.keyword)}`);
     expect(calls.slice(-2)).toEqual(['/listener_vm qemu_start', '/listener_vm qemu_close']);
     expect(processRuns(pid)).toBe(false);
-    expect(existsSync('/var/run/qemu_74.pid')).toBe(false);
-    expect(existsSync('/var/run/qemu_74.owner')).toBe(false);
+    expect(existsSync('/var/run/qemu_88.pid')).toBe(false);
+    expect(existsSync('/var/run/qemu_88.owner')).toBe(false);
   }, 300_000);
 });

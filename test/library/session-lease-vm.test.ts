@@ -14,7 +14,7 @@ import { captureServerLog, waitFor, type CapturedServerLog } from '../support/se
 import { describeSsh, rootKeyNodeDict, sshdEnv } from '../support/sshd';
 import { py, pyJson } from '../support/xmlrpc';
 
-const QEMU_ID = 73;
+const QEMU_ID = 87;
 const PID_FILE = `/var/run/qemu_${QEMU_ID}.pid`;
 const OWNER_FILE = `/var/run/qemu_${QEMU_ID}.owner`;
 
