@@ -79,6 +79,8 @@ describeVm('CSIT 2019 suites ported by their imports, with real VMs', () => {
       QEMU_REMOTE_URI: server.url,
       nodes: { TG: { type: 'TG', host: 'tg' }, DUT1: { host: 'localhost', type: 'DUT', transport: 'local', arch: 'x86_64' } },
       CSIT_STEPS_FILE: join(workDir, 'steps'),
+      CSIT_PROBE_FILE: join(workDir, 'probe'),
+      CSIT_PROBE_IDS: [...CHAIN_IDS, GUEST_ID],
       QEMU_ID_BASE,
       qemu_id: GUEST_ID,
       QEMU_VM_MEM: 1024,
@@ -105,6 +107,11 @@ describeVm('CSIT 2019 suites ported by their imports, with real VMs', () => {
       expect.stringMatching(/Pinned VM 60 vCPUs 0\(tid \d+\)->0 1\(tid \d+\)->1$/),
       expect.stringMatching(/Pinned VM 61 vCPUs 0\(tid \d+\)->1 1\(tid \d+\)->0$/),
       expect.stringMatching(/Pinned VM 62 vCPUs 0\(tid \d+\)->1 1\(tid \d+\)->0$/),
+    ]);
+    // And as /proc saw them while CSIT's traffic step ran: the chain's two, then the guest alone.
+    expect(readFileSync(join(workDir, 'probe'), 'utf8').trim().split('\n')).toEqual([
+      '60 0->0 1->1', '61 0->1 1->0', '62 not running',
+      '60 not running', '61 not running', '62 0->1 1->0',
     ]);
     const guest = `localhost:${10021 + GUEST_ID}`;
     expect(lines.filter((line) => line.includes(guest) && /testpmd/.test(line))).toEqual([
