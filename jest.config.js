@@ -55,7 +55,7 @@ const UNIT = [
   'remote/sessions',
   'testbed/testbed-info',
 ];
-const VM = ['vm/[^/]+', 'keywords/csit-imports-vm', 'qemu/manager-real', 'qemu/real-host', 'testbed/host-testpmd', 'testbed/kernel-boot', 'testbed/nested-image'];
+const VM = ['vm/[^/]+', 'keywords/csit-imports-vm', 'keywords/csit2019-vm', 'qemu/manager-real', 'qemu/real-host', 'testbed/host-testpmd', 'testbed/kernel-boot', 'testbed/nested-image'];
 const SOAK = ['reliability/soak'];
 
 /** Path patterns (regular expressions, matched against the absolute path) for `test/<name>.test.ts`. */

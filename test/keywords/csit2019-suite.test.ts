@@ -19,6 +19,8 @@ import { bootableKernelVm, exactly, HUGEPAGES_OK } from '../support/dry-run-node
 
 const execFileAsync = promisify(execFile);
 const SUITE = join(__dirname, 'csit2019', '2n-eth-l2bd-4vhost-1chain-2vm-testpmd-ndrpdr.robot');
+// Its testpmd-guest sibling, run with real VMs by test/keywords/csit2019-vm.test.ts; dry-run here.
+const TESTPMD_SUITE = join(__dirname, 'csit2019', '2n-eth-l2xcbase-eth-2vhost-1vm-testpmd-ndrpdr.robot');
 
 const DUT1 = {
   host: 'csit2019-dut1',
@@ -44,10 +46,10 @@ afterAll(async () => {
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
-async function robot(args: string[]): Promise<{ rc: number; output: string }> {
+async function robot(args: string[], suite = SUITE): Promise<{ rc: number; output: string }> {
   const variables = join(workDir, 'variables.json');
   writeFileSync(variables, JSON.stringify({ QEMU_REMOTE_URI: server.url, nodes: { TG: { type: 'TG', host: 'tg' }, DUT1 }, CSIT_STEPS_FILE: join(workDir, 'steps') }));
-  const command = ['-m', 'robot', '--output', 'NONE', '--log', 'NONE', '--report', 'NONE', '--console', 'verbose', '--variablefile', variables, ...args, SUITE];
+  const command = ['-m', 'robot', '--output', 'NONE', '--log', 'NONE', '--report', 'NONE', '--console', 'verbose', '--variablefile', variables, ...args, suite];
   try {
     const { stdout, stderr } = await execFileAsync('python3', command, { timeout: 180_000 });
     return { rc: 0, output: stdout + stderr };
@@ -92,5 +94,10 @@ describe('a CSIT 2019 NF density suite ported by its imports', () => {
   it('passes robot --dryrun with no server', async () => {
     const result = await robot(['--dryrun', '--variable', 'QEMU_REMOTE_URI:http://127.0.0.1:9']);
     expect([result.rc, result.output]).toEqual([0, expect.stringContaining('2 tests, 2 passed, 0 failed')]);
+  });
+
+  it('passes robot --dryrun with no server for the testpmd-guest suite too', async () => {
+    const result = await robot(['--dryrun', '--variable', 'QEMU_REMOTE_URI:http://127.0.0.1:9'], TESTPMD_SUITE);
+    expect([result.rc, result.output]).toEqual([0, expect.stringContaining('1 test, 1 passed, 0 failed')]);
   });
 });
