@@ -103,7 +103,9 @@ describeVm('CSIT 2019 suites ported by their imports, with real VMs', () => {
     // The chain's VMs booted (Start All VMs waits for each boot) and were pinned as nf_cpus says; the guest
     // too, then testpmd was started in it over SSH through its forwarded port, and stopped by the teardown.
     const lines = messages.flatMap((message) => message.split('\n'));
-    expect(lines.filter((line) => line.includes('Pinned VM'))).toEqual([
+    // The manager pins its VMs concurrently: their lines come in either order.
+    const vmOf = (line: string): number => Number(/Pinned VM (\d+)/.exec(line)?.[1]);
+    expect(lines.filter((line) => line.includes('Pinned VM')).sort((a, b) => vmOf(a) - vmOf(b))).toEqual([
       expect.stringMatching(/Pinned VM 60 vCPUs 0\(tid \d+\)->0 1\(tid \d+\)->1$/),
       expect.stringMatching(/Pinned VM 61 vCPUs 0\(tid \d+\)->1 1\(tid \d+\)->0$/),
       expect.stringMatching(/Pinned VM 62 vCPUs 0\(tid \d+\)->1 1\(tid \d+\)->0$/),
