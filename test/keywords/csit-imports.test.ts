@@ -6,18 +6,15 @@
  * one per test, closed by the listener; `Get Library Version` answers the package's version), and under
  * `robot --dryrun` with no server (mistakes still caught).
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import winston from 'winston';
 import { closeAllTransports, dryRunTransport, parseNode } from '../../src/node';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { startRemoteServer, type RemoteServer } from '../../src/remote';
-import { assertRobotAvailable } from '../support/libdoc';
+import { assertRobotAvailable, runRobotNoOutput } from '../support/libdoc';
 
-const execFileAsync = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
 const SUITE = join(__dirname, 'csit_imports.robot');
 const MISTAKES = join(ROOT, 'test', 'fixtures', 'robot', 'csit_import_mistakes.robot');
@@ -40,16 +37,7 @@ afterAll(async () => {
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
-async function robot(args: string[]): Promise<{ rc: number; output: string }> {
-  const command = ['-m', 'robot', '--output', 'NONE', '--log', 'NONE', '--report', 'NONE', '--console', 'verbose', ...args];
-  try {
-    const { stdout, stderr } = await execFileAsync('python3', command, { cwd: ROOT, timeout: 120_000 });
-    return { rc: 0, output: stdout + stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { rc: failed.code ?? -1, output: `${failed.stdout ?? ''}${failed.stderr ?? String(error)}` };
-  }
-}
+const robot = runRobotNoOutput;
 
 function variableFile(variables: Record<string, unknown>): string {
   const file = join(workDir, 'variables.json');

@@ -15,23 +15,13 @@ import { startRemoteServer } from '../../src/remote';
 import { publishedLibrary } from '../../src/remote/docs/endpoint';
 import { buildLibdocSpec, type LibdocSpec } from '../../src/remote/docs/libdoc-spec';
 import winston from 'winston';
-import { describeWithRobot } from '../support/libdoc';
+import { describeWithRobot, runRobotNoOutput } from '../support/libdoc';
 
 const execFileAsync = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'robot');
 
-/** `python3 -m robot ARGS` with no output files; rc and console output. */
-async function robot(args: string[]): Promise<{ rc: number; output: string }> {
-  const command = ['-m', 'robot', '--output', 'NONE', '--log', 'NONE', '--report', 'NONE', '--console', 'verbose', ...args];
-  try {
-    const { stdout, stderr } = await execFileAsync('python3', command, { cwd: ROOT, timeout: 120_000 });
-    return { rc: 0, output: stdout + stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { rc: failed.code ?? -1, output: `${failed.stdout ?? ''}${failed.stderr ?? String(error)}` };
-  }
-}
+const robot = runRobotNoOutput;
 
 /** A port where nothing listens: a server's, closed again. */
 async function deadPort(): Promise<number> {

@@ -129,3 +129,15 @@ export async function libdocSpecFromServer<I>(url: string, library: RemoteLibrar
   await runLibdoc(['--name', library.name, '--version', library.version, `Remote::${url}`, output]);
   return JSON.parse(readFileSync(output, 'utf8')) as LibdocSpec;
 }
+
+/** `python3 -m robot ARGS` from the project root with no output files: rc and console output. */
+export async function runRobotNoOutput(args: string[]): Promise<{ rc: number; output: string }> {
+  const command = ['-m', 'robot', '--output', 'NONE', '--log', 'NONE', '--report', 'NONE', '--console', 'verbose', ...args];
+  try {
+    const { stdout, stderr } = await execFileAsync('python3', command, { cwd: join(__dirname, '..', '..'), timeout: 120_000 });
+    return { rc: 0, output: stdout + stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { rc: failed.code ?? -1, output: `${failed.stdout ?? ''}${failed.stderr ?? String(error)}` };
+  }
+}
