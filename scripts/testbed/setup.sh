@@ -20,6 +20,8 @@ PACKAGES=(
   linux-source flex bison libelf-dev libssl-dev bc xz-utils cpio gcc make libc6-dev perl
   # host vhost-user peer: dpdk-dev holds /usr/bin/dpdk-testpmd, the PMDs are separate packages
   dpdk-dev librte-net-vhost23 librte-net-virtio23 librte-mempool-ring23
+  # the iperf3 pair's router: a net_tap port beside each vhost port (host-testpmd.sh QUR_TESTPMD_TAP_ADDRESSES)
+  librte-net-tap23
   # nestedvm image
   syslinux syslinux-common mtools dosfstools fdisk dropbear-bin
   # the keyword docs page is tested in a real headless browser
