@@ -2,8 +2,11 @@
  * host-testpmd.sh runs dpdk-testpmd as the vhost-user client of a QEMU vhost-user server socket, so QEMU
  * (which waits for its peer before it starts) comes up; stop removes everything start created. With
  * QUR_TESTPMD_VHOST=server it is the server of QEMU's client sockets instead: it creates them, stop removes them.
+ * With QUR_TESTPMD_TAP_ADDRESSES it is a router in a network namespace of its own (a tap beside each vhost
+ * port, the addresses on the taps, IPv4 forwarding there only); stop deletes the namespace. The router tests run
+ * this checkout's script (the bed's testbed.json may name an older checkout's).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeWithTestbed, qemuAccelArgs, TestbedInfo, testbedStateDir } from '../support/testbed';
 import {
@@ -26,6 +29,7 @@ describeWithTestbed('host testpmd as vhost-user peer', (testbed) => {
   let qmp: JsonLineSocket | undefined;
 
   const script = (bed: TestbedInfo, ...args: string[]) => runCommand('bash', [bed.hostTestpmdScript, ...args]);
+  const checkoutScript = join(__dirname, '../../scripts/testbed/host-testpmd.sh');
 
   beforeAll(() => {
     workDir = makeWorkDir('vhost');
@@ -133,6 +137,63 @@ describeWithTestbed('host testpmd as vhost-user peer', (testbed) => {
     for (const socket of sockets) expect(existsSync(socket)).toBe(false);
     expect(existsSync(join(bed.stateDir, 'testpmd', server))).toBe(false);
     expect(existsSync(`/var/run/dpdk/qur-${server}`)).toBe(false);
+  });
+
+  test('as a router it pairs each vhost port with a tap in its own namespace, and stop deletes the namespace', async () => {
+    const bed = testbed();
+    const router = `rt-selftest-${process.pid}`;
+    const namespace = `qur-${router}`;
+    const sockets = [join(workDir, 'router1.sock'), join(workDir, 'router2.sock')];
+    const hostForwarding = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
+    const started = await runCommand('bash', [checkoutScript, 'start', router, ...sockets], {
+      QUR_TESTPMD_VHOST: 'server',
+      QUR_TESTPMD_TAP_ADDRESSES: '2.2.2.1/30,1.1.1.2/30',
+    });
+    try {
+      expect(started.code).toBe(0);
+      expect(started.stdout).toContain(`router namespace ${namespace}: qurtap0 2.2.2.1/30,qurtap1 1.1.1.2/30, ip_forward on`);
+      // vhost 0, tap 0, vhost 1, tap 1: io forwarding pairs 0-1 and 2-3.
+      const log = readFileSync(join(bed.stateDir, 'testpmd', router, 'testpmd.log'), 'utf8');
+      expect(log).toMatch(/RX P=0\/Q=0 \(socket \d+\) -> TX P=1\//);
+      expect(log).toMatch(/RX P=2\/Q=0 \(socket \d+\) -> TX P=3\//);
+      const inside = await runCommand('bash', [checkoutScript, 'exec', router, 'ip', '-4', '-o', 'address', 'show']);
+      expect(inside.stdout).toMatch(/qurtap0\s+inet 2\.2\.2\.1\/30/);
+      expect(inside.stdout).toMatch(/qurtap1\s+inet 1\.1\.1\.2\/30/);
+      const forwarding = await runCommand('bash', [checkoutScript, 'exec', router, 'cat', '/proc/sys/net/ipv4/ip_forward']);
+      expect(forwarding.stdout.trim()).toBe('1');
+      // The host's own namespace is untouched: no route to either /30, its forwarding setting as it was.
+      const hostRoutes = await runCommand('ip', ['-4', 'route', 'show']);
+      expect(hostRoutes.stdout).not.toMatch(/^(1\.1\.1\.0|2\.2\.2\.0)\/30/m);
+      expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8')).toBe(hostForwarding);
+    } finally {
+      const stopped = await runCommand('bash', [checkoutScript, 'stop', router]);
+      expect(stopped.stdout).toContain(`testpmd '${router}' stopped`);
+    }
+    expect((await runCommand('ip', ['netns', 'list'])).stdout).not.toContain(namespace);
+    for (const socket of sockets) expect(existsSync(socket)).toBe(false);
+    expect(existsSync(join(bed.stateDir, 'testpmd', router))).toBe(false);
+    expect(existsSync(`/var/run/dpdk/${namespace}`)).toBe(false);
+    const exec = await runCommand('bash', [checkoutScript, 'exec', router, 'true']);
+    expect([exec.code === 0, exec.stderr]).toEqual([false, `testbed: ERROR: testpmd '${router}' is not running\n`]);
+  });
+
+  test('as a router it refuses addresses that do not match the sockets, and leaves no namespace', async () => {
+    const bed = testbed();
+    const router = `rt-selftest-${process.pid}`;
+    const count = await runCommand('bash', [checkoutScript, 'start', router, join(workDir, 'r.sock')], {
+      QUR_TESTPMD_VHOST: 'server',
+      QUR_TESTPMD_TAP_ADDRESSES: '2.2.2.1/30,1.1.1.2/30',
+    });
+    expect(count.code).not.toBe(0);
+    expect(count.stderr).toContain('QUR_TESTPMD_TAP_ADDRESSES has 2 address(es) for 1 socket(s): one per socket');
+    const bad = await runCommand('bash', [checkoutScript, 'start', router, join(workDir, 'r.sock')], {
+      QUR_TESTPMD_VHOST: 'server',
+      QUR_TESTPMD_TAP_ADDRESSES: '2.2.2.1',
+    });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("tap address '2.2.2.1' must be IPv4 <a.b.c.d>/<len>");
+    expect((await runCommand('ip', ['netns', 'list'])).stdout).not.toContain(`qur-${router}`);
+    expect(existsSync(join(bed.stateDir, 'testpmd', router))).toBe(false);
   });
 
   test('start refuses an unknown vhost role or forwarding mode and leaves nothing behind', async () => {
