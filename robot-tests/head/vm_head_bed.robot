@@ -15,9 +15,9 @@ Documentation       CSIT HEAD's `Configure chains of NFs connected via vhost-use
 Library             Collections
 Library             OperatingSystem
 Library             Process
-Library             head_bed.py
 Variables           ../vm/testbed_variables.py
 Resource            ../../keywords/vm_head.resource
+Resource            head_bed.resource
 
 Suite Setup         Start Bed Server
 Suite Teardown      Stop Bed Server
@@ -36,17 +36,13 @@ ${rxq_count_int}    ${1}
 ${nf_dtc}           ${1}
 ${nf_dtcr}          ${1}
 ${page_size}        2M
+# The host testpmd peer (head_bed.resource): the bed's.
+${HOST_TESTPMD_SCRIPT}    ${BED}[hostTestpmdScript]
 # Past HEAD, the bed's size.
 ${VM_HEAD_FIRST_QEMU_ID}    ${85}
 ${VM_HEAD_MEM}      ${1024}
 ${VM_HEAD_SKIP_CPUS}    ${0}
-# The guest reserves 320 x 2M (HEAD's testpmd pool of 32768 x 16 KB mbufs needs about 560 MB); appended after
-# HEAD's `hugepages=512 hugepagesz=2M`, `default_hugepagesz=2M` makes the later count the one that holds.
-${GUEST_HUGEPAGES_ARGS}    default_hugepagesz=2M hugepages=320
 ${PEER_JUMBO}       --txpkts=9000 --mbuf-size=10240 --max-pkt-len=9200
-# HEAD's testpmd fills a 32768 x 16 KB mbuf pool before 'Press enter to exit': minutes under TCG on a loaded
-# bed (92-181 s measured, once more than 300 s beside other VMs). A failing boot still fails at once.
-${BOOT_TIMEOUT}     900
 # Seconds of traffic after the chain is up before the peer's counters are read.
 ${TRAFFIC_SECONDS}    10
 
@@ -98,29 +94,8 @@ ${TRAFFIC_SECONDS}    10
 
 
 *** Keywords ***
-Start Host Peer
-    [Documentation]    The host testpmd as vhost-user client of the VMs' sockets (``/run/vpp/sock-<id>-1`` and
-    ...    ``-2`` per id, HEAD's), sending on every port (flowgen) and counting what comes back.
-    [Arguments]    ${name}    @{qemu_ids}    ${extra}=${EMPTY}
-    ${sockets} =    Evaluate    [f'/run/vpp/sock-{i}-{n}' for i in $qemu_ids for n in (1, 2)]
-    Create Directory    /run/vpp
-    ${peer} =    Run Process    nice    -n    19    bash    ${BED}[hostTestpmdScript]    start    ${name}    @{sockets}
-    ...    env:QUR_TESTPMD_FORWARD_MODE=flowgen    env:QUR_TESTPMD_EXTRA=${extra}    env:QUR_TESTPMD_SOCKET_MEM=256
-    Should Be Equal As Integers    ${peer.rc}    0    host testpmd did not start: ${peer.stdout} ${peer.stderr}
-    Set Test Variable    ${PEER}    ${name}
-
-Stop Host Peer
-    [Documentation]    Stops the peer; returns its closing forward statistics.
-    [Arguments]    ${name}
-    ${result} =    Run Process    bash    ${BED}[hostTestpmdScript]    stop    ${name}
-    Should Be Equal As Integers    ${result.rc}    0    host testpmd stop failed: ${result.stderr}
-    Log    ${result.stdout}
-    Set Test Variable    ${PEER}    ${EMPTY}
-    RETURN    ${result.stdout}
-
 Set Up Bed Test
     QEMU Test Setup
-    Set Test Variable    ${PEER}    ${EMPTY}
     # The DUT's vhost<n> ports: what HEAD's testpmd_mac sends to (host VPP's vhost-user ports in CSIT).
     ${interfaces} =    Evaluate    {f'vhost{n}': {'mac_address': '02:fe:00:00:00:%02x' % n} for n in range(1, 5)}
     ${dut} =    Evaluate    {**$NODE, 'interfaces': $interfaces}
@@ -132,7 +107,7 @@ Set Up Bed Test
 Tear Down Bed Test
     Run Keyword If Test Failed    Show QEMU Diagnostics    ${VM_HEAD_MANAGER}
     Additional Test Tear Down Action For vhost
-    IF    $PEER != ''    Stop Host Peer    ${PEER}
+    Stop Host Peer If Started
     QEMU Test Teardown
     FOR    ${id}    IN    85    86
         Nothing Should Be Left Of Head VM    ${id}
@@ -149,8 +124,8 @@ Start Bed Server
     Set Suite Variable    ${SERVER_DIR}    ${directory}
     Start Process    node    ${CLI}    --port    0    --port-file    ${directory}/port    --log-level    info
     ...    --qemu-option    accel\=${BED}[accel]    --qemu-option    cpu_model\=${BED}[cpu]
-    ...    --qemu-option    kernel_args\=${BED}[kernelExtraArgs] ${GUEST_HUGEPAGES_ARGS}
-    ...    --qemu-option    testpmd_bin\=${BED}[testpmd]    --qemu-option    boot_timeout\=${BOOT_TIMEOUT}
+    ...    --qemu-option    kernel_args\=${BED}[kernelExtraArgs] ${HEAD_GUEST_HUGEPAGES_ARGS}
+    ...    --qemu-option    testpmd_bin\=${BED}[testpmd]    --qemu-option    boot_timeout\=${HEAD_BOOT_TIMEOUT}
     ...    alias=head_bed_server    stdout=${directory}/server.out    stderr=${directory}/server.log
     Wait Until Created    ${directory}/port    timeout=60s
     ${port} =    Get File    ${directory}/port
