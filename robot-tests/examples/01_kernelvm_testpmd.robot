@@ -7,6 +7,7 @@ Documentation       One VM running dpdk-testpmd on two vhost-user NICs, set up t
 ...                 Needs the test bed (``bash scripts/testbed/setup.sh``) and ``dist/`` built. A TCG boot takes
 ...                 30-90 s on 2 cores.
 Resource            testbed.resource
+Resource            ../../keywords/vm.resource
 
 Suite Setup         Set Up Suite
 Suite Teardown      Tear Down Suite

@@ -5,6 +5,7 @@ Documentation       One nested VM (a disk image with a guest agent) with two vho
 ...
 ...                 Needs the test bed (``bash scripts/testbed/setup.sh``) and ``dist/`` built.
 Resource            testbed.resource
+Resource            ../../keywords/vm.resource
 
 Suite Setup         Set Up Suite
 Suite Teardown      Tear Down Suite

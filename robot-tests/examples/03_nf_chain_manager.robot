@@ -7,6 +7,7 @@ Documentation       A chain of two NFs (kernel VMs running testpmd) built and st
 ...                 Needs the test bed (``bash scripts/testbed/setup.sh``) and ``dist/`` built. Two TCG guests on
 ...                 2 cores take 60-200 s to boot.
 Resource            testbed.resource
+Resource            ../../keywords/vm.resource
 
 Suite Setup         Set Up Suite
 Suite Teardown      Tear Down Suite

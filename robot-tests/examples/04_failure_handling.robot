@@ -7,6 +7,7 @@ Documentation       How failures look, and that they leave nothing behind: a QEM
 ...                 Needs the test bed (``bash scripts/testbed/setup.sh``) and ``dist/`` built.
 Library             NestedRun.py
 Resource            testbed.resource
+Resource            ../../keywords/vm.resource
 
 Suite Setup         Set Up Suite
 Suite Teardown      Tear Down Suite

@@ -19,9 +19,9 @@ Documentation       CSIT HEAD's `Configure chains of NFs connected via vhost-use
 Library             Collections
 Library             OperatingSystem
 Library             Process
-Library             head_bed.py
 Variables           ../vm/testbed_variables.py
 Resource            ../../keywords/vm_head.resource
+Resource            head_bed.resource
 
 Suite Setup         Start Bed Server
 Suite Teardown      Stop Bed Server
@@ -33,7 +33,7 @@ Test Teardown       Tear Down Bed Test
 ${ROOT}             ${CURDIR}/../..
 ${CLI}              ${ROOT}/dist/cli.js
 # This checkout's host peer (the router mode is newer than what an older bed's testbed.json may name).
-${HOST_TESTPMD}     ${ROOT}/scripts/testbed/host-testpmd.sh
+${HOST_TESTPMD_SCRIPT}    ${ROOT}/scripts/testbed/host-testpmd.sh
 # HEAD suite variables (a 1-core vm_vhost suite: Add worker threads to all DUTs 1 1).
 @{TG_pf1_mac}       02:00:00:00:00:01
 @{TG_pf2_mac}       02:00:00:00:00:02
@@ -46,13 +46,7 @@ ${page_size}        2M
 ${VM_HEAD_FIRST_QEMU_ID}    ${85}
 ${VM_HEAD_MEM}      ${1024}
 ${VM_HEAD_SKIP_CPUS}    ${0}
-# The guest reserves 320 x 2M (HEAD's testpmd pool of 32768 x 16 KB mbufs needs about 560 MB); appended after
-# HEAD's `hugepages=512 hugepagesz=2M`, `default_hugepagesz=2M` makes the later count the one that holds.
-${GUEST_HUGEPAGES_ARGS}    default_hugepagesz=2M hugepages=320
 ${PEER_JUMBO}       --txpkts=9000 --mbuf-size=10240 --max-pkt-len=9200
-# HEAD's testpmd fills a 32768 x 16 KB mbuf pool before 'Press enter to exit': minutes under TCG on a loaded
-# bed (92-181 s measured, once more than 300 s beside other VMs). A failing boot still fails at once.
-${BOOT_TIMEOUT}     900
 # Seconds of traffic after the chain is up before the peer's counters are read.
 ${TRAFFIC_SECONDS}    10
 # The iperf3 pair's router: the host ends of the guests' /30s (HEAD's host VPP addresses), tap i beside vhost i.
@@ -141,7 +135,7 @@ ${SSH_TIMEOUT}      300
     # First the router alone: its taps pass traffic to and from each guest (busybox's ping: the bed has no other;
     # exit 0 once any of the 5 echoes came back).
     FOR    ${guest}    IN    2.2.2.2    1.1.1.1
-        ${ping} =    Run Process    bash    ${HOST_TESTPMD}    exec    headvm-iperf3    busybox    ping    -c    5    -w    60
+        ${ping} =    Run Process    bash    ${HOST_TESTPMD_SCRIPT}    exec    headvm-iperf3    busybox    ping    -c    5    -w    60
         ...    ${guest}
         Log    ${ping.stdout}
         Should Be Equal As Integers    ${ping.rc}    0    the router namespace cannot ping ${guest}: ${ping.stdout} ${ping.stderr}
@@ -173,7 +167,7 @@ Start Host Router
     [Arguments]    ${name}    @{qemu_ids}
     ${sockets} =    Evaluate    [f'/run/vpp/sock-{i}-1' for i in $qemu_ids]
     Create Directory    /run/vpp
-    ${peer} =    Run Process    nice    -n    19    bash    ${HOST_TESTPMD}    start    ${name}    @{sockets}
+    ${peer} =    Run Process    nice    -n    19    bash    ${HOST_TESTPMD_SCRIPT}    start    ${name}    @{sockets}
     ...    env:QUR_TESTPMD_VHOST=server    env:QUR_TESTPMD_TAP_ADDRESSES=${ROUTER_ADDRESSES}
     ...    env:QUR_TESTPMD_SOCKET_MEM=256
     Should Be Equal As Integers    ${peer.rc}    0    host router did not start: ${peer.stdout} ${peer.stderr}
@@ -220,26 +214,6 @@ Serial Log Should Contain
     ${log} =    Get File    /tmp/serial_${qemu_id}.log
     Should Contain    ${log}    ${text}
 
-Start Host Peer
-    [Documentation]    The host testpmd as vhost-user client of the VMs' sockets (``/run/vpp/sock-<id>-1`` and
-    ...    ``-2`` per id, HEAD's), sending on every port (flowgen) and counting what comes back.
-    [Arguments]    ${name}    @{qemu_ids}    ${extra}=${EMPTY}
-    ${sockets} =    Evaluate    [f'/run/vpp/sock-{i}-{n}' for i in $qemu_ids for n in (1, 2)]
-    Create Directory    /run/vpp
-    ${peer} =    Run Process    nice    -n    19    bash    ${HOST_TESTPMD}    start    ${name}    @{sockets}
-    ...    env:QUR_TESTPMD_FORWARD_MODE=flowgen    env:QUR_TESTPMD_EXTRA=${extra}    env:QUR_TESTPMD_SOCKET_MEM=256
-    Should Be Equal As Integers    ${peer.rc}    0    host testpmd did not start: ${peer.stdout} ${peer.stderr}
-    Set Test Variable    ${PEER}    ${name}
-
-Stop Host Peer
-    [Documentation]    Stops the peer; returns its closing forward statistics.
-    [Arguments]    ${name}
-    ${result} =    Run Process    bash    ${HOST_TESTPMD}    stop    ${name}
-    Should Be Equal As Integers    ${result.rc}    0    host testpmd stop failed: ${result.stderr}
-    Log    ${result.stdout}
-    Set Test Variable    ${PEER}    ${EMPTY}
-    RETURN    ${result.stdout}
-
 Set Up Bed Test
     QEMU Test Setup
     Set Test Variable    ${PEER}    ${EMPTY}
@@ -258,7 +232,7 @@ Tear Down Bed Test
         Terminate Process    ${alias}    kill=True
     END
     Additional Test Tear Down Action For vhost
-    IF    $PEER != ''    Stop Host Peer    ${PEER}
+    Stop Host Peer If Started
     QEMU Test Teardown
     FOR    ${id}    IN    ${ID1}    ${ID2}
         Nothing Should Be Left Of Head VM    ${id}
@@ -284,8 +258,8 @@ Start Bed Server
     Set Suite Variable    ${ASKPASS}    ${askpass}
     Start Process    node    ${CLI}    --port    0    --port-file    ${directory}/port    --log-level    info
     ...    --qemu-option    accel\=${BED}[accel]    --qemu-option    cpu_model\=${BED}[cpu]
-    ...    --qemu-option    kernel_args\=${BED}[kernelExtraArgs] ${GUEST_HUGEPAGES_ARGS}
-    ...    --qemu-option    testpmd_bin\=${BED}[testpmd]    --qemu-option    boot_timeout\=${BOOT_TIMEOUT}
+    ...    --qemu-option    kernel_args\=${BED}[kernelExtraArgs] ${HEAD_GUEST_HUGEPAGES_ARGS}
+    ...    --qemu-option    testpmd_bin\=${BED}[testpmd]    --qemu-option    boot_timeout\=${HEAD_BOOT_TIMEOUT}
     ...    alias=head_bed_server    stdout=${directory}/server.out    stderr=${directory}/server.log
     Wait Until Created    ${directory}/port    timeout=60s
     ${port} =    Get File    ${directory}/port

@@ -4,6 +4,7 @@ Documentation       Fixture of test/keywords/csit-imports-vm.test.ts: CSIT 2019'
 ...                 (keywords/QemuUtils.py), with a real kernel VM on this machine's test bed. The server (the
 ...                 test's, ${QEMU_REMOTE_URI}) carries the bed's settings, so the import is CSIT's line.
 Resource            ../../robot-tests/examples/testbed.resource
+Resource            ../../keywords/vm.resource
 
 Suite Setup         Set Up Bed
 Suite Teardown      Run Keyword And Ignore Error    Stop Host Testpmd    native-csit-import
