@@ -13,7 +13,8 @@
  * BENCH_QUICK=1: half a second per run, one round (a smoke test of the bench, not figures). Per run: server
  * CPU per call (utime + stime of its process over the run / calls), allocations per call (V8 GC records in
  * the server process; ours and the floor), calls/s, p50 and p99 latency; each figure is the best of the
- * rounds. Ratios are of one run. PythonRemoteServer: PYTHON_REMOTE_SERVER=/path/to/robotremoteserver.py,
+ * rounds. Ratios are of one run. BENCH_BASELINE=/other/checkout/dist-bench/bench adds that build's server as
+ * `base`, interleaved with the others, for a before/after of one run. PythonRemoteServer: PYTHON_REMOTE_SERVER=/path/to/robotremoteserver.py,
  * else an importable `robotremoteserver`, else the copy pabot ships; the 2019 QemuUtils.py: QEMU_UTILS_2019,
  * else shared/reference/ beside the checkout. Targets (issue 16), per keyword: our CPU per call at most 1.15x
  * the floor's and below PythonRemoteServer's; p99 at 4 clients no higher than PythonRemoteServer's.
@@ -31,7 +32,7 @@ const REPOSITORY = join(__dirname, '..', '..');
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 type Mode = 'echo' | 'qemu';
-type ServerName = 'ours' | 'floor' | 'PRS';
+type ServerName = 'ours' | 'base' | 'floor' | 'PRS';
 
 interface Measurement {
   server: ServerName;
@@ -115,8 +116,8 @@ async function measure(target: Target, mode: Mode, clients: number, seconds: num
   };
 }
 
-async function startNodeServer(server: 'ours' | 'floor', args: string[]): Promise<Target> {
-  const child = spawn(process.execPath, [join(__dirname, 'support', 'bench-server.js'), ...args], { stdio: ['ignore', 'pipe', 'ignore', 'ipc'] });
+async function startNodeServer(server: 'ours' | 'base' | 'floor', args: string[], benchDir = __dirname): Promise<Target> {
+  const child = spawn(process.execPath, [join(benchDir, 'support', 'bench-server.js'), ...args], { stdio: ['ignore', 'pipe', 'ignore', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     let stdout = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -129,7 +130,7 @@ async function startNodeServer(server: 'ours' | 'floor', args: string[]): Promis
   return {
     server,
     pid: child.pid ?? 0,
-    url: (index) => (server === 'ours' ? `${base}/bench${index}` : `${base}/`),
+    url: (index) => (server === 'floor' ? `${base}/` : `${base}/bench${index}`),
     allocations: {
       begin: () => child.send('begin'),
       end: () => new Promise((resolve) => {
@@ -229,7 +230,7 @@ async function cannedResponse(ours: Target, mode: Mode): Promise<Buffer> {
   return post(url, runKeywordXml('qemu_add_vhost_user_if', '<value><string>/run/vpp/sock-1</string></value>\n'));
 }
 
-const SERVERS: ServerName[] = ['ours', 'floor', 'PRS'];
+const SERVERS: ServerName[] = ['ours', 'base', 'floor', 'PRS'];
 
 function best(all: Measurement[]): Measurement {
   // A run the loaded machine starved of every call tells nothing; all starved gives NaN figures.
@@ -272,6 +273,7 @@ async function main(): Promise<void> {
   const rounds = Number(process.argv[3] ?? (quick ? 1 : 3));
   const leadMs = quick ? 1200 : 2500;
   const prs = findPythonRemoteServer();
+  const baseline = process.env.BENCH_BASELINE;
   const qemuUtils = findQemuUtils2019();
   console.log(
     `remote-throughput: ${seconds} s per run, best of ${rounds} rounds; client: Python xmlrpc.client, a new connection per call ` +
@@ -284,6 +286,8 @@ async function main(): Promise<void> {
     const responseFile = join(mkdtempSync(join(tmpdir(), 'qur-bench-')), 'response');
     writeFileSync(responseFile, await cannedResponse(ours, mode));
     const targets = [ours, await startNodeServer('floor', ['floor', responseFile])];
+    // Before/after in one run: BENCH_BASELINE names another build's dist-bench/bench (e.g. of the previous commit).
+    if (baseline) targets.splice(1, 0, await startNodeServer('base', [mode === 'echo' ? 'ours-echo' : 'ours-qemu'], baseline));
     if (prs && (mode === 'echo' || qemuUtils)) targets.push(await startPythonRemoteServer(prs.directory, mode, qemuUtils ?? ''));
     // Other processes share the machine: the runs are interleaved and each figure is the best of the rounds.
     const runs = new Map<string, Measurement[]>();
@@ -319,6 +323,13 @@ async function main(): Promise<void> {
       const floor = at('floor', mode, clients);
       const python = at('PRS', mode, clients);
       if (!ours || !floor) continue;
+      const before = at('base', mode, clients);
+      if (before) {
+        console.log(
+          `${mode}, ${clients} client(s): this build against BENCH_BASELINE: CPU/call ${(ours.cpuUsPerCall / before.cpuUsPerCall).toFixed(2)}x, ` +
+            `p99 ${ours.p99Ms.toFixed(2)} vs ${before.p99Ms.toFixed(2)} ms, KB/call ${ours.allocatedKbPerCall?.toFixed(1) ?? 'n/a'} vs ${before.allocatedKbPerCall?.toFixed(1) ?? 'n/a'}`,
+        );
+      }
       const entry: Ratios = {
         mode,
         clients,

@@ -17,6 +17,7 @@ import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { createDemoLibrary } from '../../test/fixtures/demo-library';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { startRemoteServer } from '../../src/remote/server';
+import { createServerLog } from '../../src/remote/server-log';
 
 export interface BenchServerReply {
   allocatedBytes: number;
@@ -60,8 +61,10 @@ async function listen(kind: string, responseFile: string | undefined): Promise<n
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return (server.address() as AddressInfo).port;
   }
-  // The server's default log: winston at info, to stderr (the bench sends it to /dev/null).
-  const server = kind === 'ours-qemu' ? await startRemoteServer(createQemuLibrary(), { port: 0 }) : await startRemoteServer(createDemoLibrary(), { port: 0 });
+  // The server's default log: winston at info, to stderr (the bench sends it to /dev/null); QemuUtils gets it
+  // as its server log, as the CLI gives it.
+  const log = createServerLog();
+  const server = kind === 'ours-qemu' ? await startRemoteServer(createQemuLibrary({}, undefined, log), { port: 0, log }) : await startRemoteServer(createDemoLibrary(), { port: 0, log });
   return server.port;
 }
 

@@ -4,17 +4,51 @@
  */
 import { CommandFailedError } from '../node';
 import { QemuError, type CallContext } from '../qemu';
+import type { VmOwner } from '../qemu/vm-ownership';
 import { printableName } from '../remote';
-import { KeywordError, type KeywordContext } from '../remote/library';
+import { KeywordError, type KeywordContext, type KeywordLogger } from '../remote/library';
 
 /**
- * `keyword`: the published name ('qemu_start'), shown as Robot does ('Qemu Start') in node failures. The
+ * A keyword's context with the session that owns the VMs it makes and starts (`vm-ownership.ts`): the
+ * library runs every keyword with one (`asSessionOwner`), and a VM session's keywords see their QemuUtils
+ * as the instance (`forVmSessions`). A class, not an object literal with getters: such a getter is a closure
+ * over the scope that made it, which kept every call's objects alive past young-generation GCs
+ * (docs/server.md, "Per-call cost").
+ */
+export class OwnedContext<I> implements KeywordContext<I> {
+  readonly session: string;
+  readonly log: KeywordLogger;
+
+  constructor(
+    private readonly context: KeywordContext<unknown>,
+    readonly instance: I | undefined,
+    readonly owner: VmOwner | undefined,
+  ) {
+    this.session = context.session;
+    this.log = context.log;
+  }
+
+  get signal(): AbortSignal {
+    return this.context.signal;
+  }
+}
+
+/** The session owning the VMs of the call `context` is of, when the library set one. */
+export function vmOwnerOf(context: KeywordContext<unknown>): VmOwner | undefined {
+  return context instanceof OwnedContext ? context.owner : undefined;
+}
+
+/**
+ * `keyword`: the published name ('qemu_start'), shown as Robot does ('Qemu Start') in node failures; the
+ * VM owner comes from the context (`OwnedContext`). The
  * signal is read from the context when the domain first asks for it: the server makes a call's signal
  * (and watches its connection) only for keywords that use it, and most never do. An own enumerable
  * accessor, so a spread copy (`{ ...call }`) still carries it.
  */
 export function callOf<I>(context: KeywordContext<I>, keyword?: string): CallContext {
   const call: CallContext = { log: context.log, ...(keyword === undefined ? {} : { keyword: robotKeywordName(keyword) }) };
+  const owner = vmOwnerOf(context);
+  if (owner !== undefined) call.owner = owner;
   Object.defineProperty(call, 'signal', { get: () => context.signal, enumerable: true, configurable: true });
   return call;
 }

@@ -14,7 +14,7 @@ import {
   type ServerEventLog,
   type VmType,
 } from '../qemu';
-import { asKeywordFailure, callOf } from './keyword-support';
+import { asKeywordFailure, callOf, vmOwnerOf } from './keyword-support';
 import { integerFromText, robotArguments, robotBool } from './robot-values';
 import { artifactQemuKeywords } from './artifact-keywords';
 import { headQemuKeywords } from './head-keywords';
@@ -157,7 +157,7 @@ Example:
       try {
         const a = robotArguments<InitArguments>(args);
         const vmArgs = { qemuId: a.qemu_id, smp: a.smp, mem: a.mem, vnf: a.vnf, img: a.img, binPath: a.bin_path, vmType: a.vm_type, pageSize: a.page_size };
-        const instance = new QemuUtils(a.node, vmArgs, mergeSettings(serverSettings, settingsFromArguments(args, 'Qemu Init')), serverLog);
+        const instance = new QemuUtils(a.node, vmArgs, mergeSettings(serverSettings, settingsFromArguments(args, 'Qemu Init')), serverLog, vmOwnerOf(context));
         context.log.debug(`QemuUtils instance for VM ${instance.qemuId} (${instance.vmType}) on ${instance.node.host}`);
         return { instance };
       } catch (error) {

@@ -4,11 +4,11 @@
  * checks it met the kind it works on.
  */
 import { QemuUtils, mergeSettings, type CallContext, type QemuSettings, type ServerEventLog } from '../qemu';
-import { asKeywordFailure, callOf } from './keyword-support';
+import { asKeywordFailure, callOf, OwnedContext, vmOwnerOf } from './keyword-support';
 import { CONSTRUCT_VMS_DEFAULTS, HEAD_CONSTRUCT_KWARGS, QemuManager, type ConstructVmsArgs } from '../qemu/manager';
 import { DIAGNOSTICS_DEFAULT_LINES, vmDiagnostics } from '../qemu/manager/diagnostics';
 import { printableName } from '../remote';
-import { KeywordError, type BoundArguments, type KeywordContext, type KeywordDefinition, type KeywordLogger } from '../remote/library';
+import { KeywordError, type BoundArguments, type KeywordContext, type KeywordDefinition } from '../remote/library';
 import { constructHeadOnAllNodes, headManagerKeywords } from './manager-head-keywords';
 import { robotArguments } from './robot-values';
 import { SETTING_PARAMETERS, settingsFromArguments } from './settings-arguments';
@@ -39,23 +39,6 @@ function wrongKindForManager(keyword: string): string {
   );
 }
 
-/** A VM session's context for a QemuUtils keyword; the signal stays made on first use (`KeywordContext`). */
-class VmSessionContext implements KeywordContext<QemuUtils> {
-  readonly session: string;
-  readonly log: KeywordLogger;
-
-  constructor(
-    private readonly context: KeywordContext<QemuSession>,
-    readonly instance: QemuUtils | undefined,
-  ) {
-    this.session = context.session;
-    this.log = context.log;
-  }
-
-  get signal(): AbortSignal {
-    return this.context.signal;
-  }
-}
 
 /**
  * Makes QemuUtils keywords session-kind aware: a `uses` keyword meeting a VM manager fails saying so; other
@@ -68,7 +51,7 @@ export function forVmSessions(keywords: readonly KeywordDefinition<QemuUtils>[])
     run(context: KeywordContext<QemuSession>, args: BoundArguments): Promise<unknown> {
       const instance = context.instance;
       if (instance instanceof QemuManager && keyword.instance === 'uses') throw new KeywordError(wrongKindForVm(keyword.name));
-      return keyword.run(new VmSessionContext(context, instance instanceof QemuUtils ? instance : undefined), args);
+      return keyword.run(new OwnedContext<QemuUtils>(context, instance instanceof QemuUtils ? instance : undefined, vmOwnerOf(context)), args);
     },
   }));
 }

@@ -8,9 +8,9 @@ import { packageIdentity } from '../remote/docs/endpoint';
 import type { ServerEventLog } from '../qemu';
 import type { KeywordDefinition, RemoteLibrary } from '../remote/library';
 import { printableName } from '../remote/robot/names';
-import { runAsVmOwner, VmOwnership, type VmOwner } from '../qemu/vm-ownership';
-import { runWithServerReport } from '../qemu/artifacts';
+import { VmOwnership, type VmOwner } from '../qemu/vm-ownership';
 import { LIBRARY_INIT_DOC, LIBRARY_INTRO } from './docs';
+import { OwnedContext } from './keyword-support';
 import { qemuKeywords } from './keywords';
 import { settingsFromText } from './settings-arguments';
 import { MANAGER_INTRO, NO_INSTANCE_MESSAGE, forVmSessions, managerKeyword, managerKeywords, type QemuSession } from './manager-keywords';
@@ -44,16 +44,17 @@ function holderOf(session: string): string {
 }
 
 /**
- * Every keyword runs as its session, the owner of the VMs it makes and starts (`vm-ownership.ts`). A keyword
- * that creates the session's instance and fails leaves no claim behind: the session holds nothing then.
+ * Every keyword runs as its session, the owner of the VMs it makes and starts (`vm-ownership.ts`): the
+ * owner rides on the keyword's context (`OwnedContext`) into the domain's call context. A keyword that
+ * creates the session's instance and fails leaves no claim behind: the session holds nothing then.
  */
-function asSessionOwner(keyword: KeywordDefinition<QemuSession>, ownership: VmOwnership, report?: ServerEventLog): KeywordDefinition<QemuSession> {
+function asSessionOwner(keyword: KeywordDefinition<QemuSession>, ownership: VmOwnership): KeywordDefinition<QemuSession> {
   return {
     ...keyword,
     async run(context, args) {
       const owner: VmOwner = { registry: ownership, holder: holderOf(context.session) };
       try {
-        return await runWithServerReport(report, () => runAsVmOwner(owner, () => keyword.run(context, args)));
+        return await keyword.run(new OwnedContext(context, context.instance, owner), args);
       } catch (error) {
         if (keyword.instance === 'creates') ownership.releaseHolder(owner.holder);
         throw error;
@@ -103,7 +104,7 @@ export function createQemuLibrary(
     version: LIBRARY_VERSION,
     intro: `Version ${LIBRARY_VERSION} (\`Get Library Version\` returns it to a test).\n\n${LIBRARY_INTRO}\n${MANAGER_INTRO}`,
     initDoc: LIBRARY_INIT_DOC,
-    keywords: keywords.map((keyword) => asSessionOwner(keyword, ownership, serverLog)),
+    keywords: keywords.map((keyword) => asSessionOwner(keyword, ownership)),
     instanceMissingMessage: NO_INSTANCE_MESSAGE,
     describeInstance(instance) {
       if (instance instanceof QemuManager) {
@@ -116,7 +117,7 @@ export function createQemuLibrary(
     async disposeInstance(instance, log, session) {
       const holder = holderOf(session);
       try {
-        await runAsVmOwner({ registry: ownership, holder }, () => instance.close({ log }));
+        await instance.close({ log, owner: { registry: ownership, holder } });
       } finally {
         // The session holds nothing any more, whatever the close could do on the node.
         ownership.releaseHolder(holder);

@@ -21,8 +21,22 @@ export interface ExecNoErrorOptions extends ExecOptions {
 }
 
 const pool = new Map<string, NodeTransport>();
+/**
+ * Each parsed node's key, worked out once: a VM's node object goes with every command it runs, and the
+ * digest (JSON and SHA-256 of the canned responses, for a dry-run node) was made anew for each.
+ */
+const POOL_KEYS = new WeakMap<Node, string>();
 
 function poolKey(node: Node): string {
+  let key = POOL_KEYS.get(node);
+  if (key === undefined) {
+    key = computePoolKey(node);
+    POOL_KEYS.set(node, key);
+  }
+  return key;
+}
+
+function computePoolKey(node: Node): string {
   const distinguishing =
     node.transport === 'ssh'
       ? [node.password ?? '', node.privKey ?? '', node.hostKeyFingerprint ?? '', node.knownHostsFile ?? '', node.maxSessions ?? '', node.connectTimeout ?? '']

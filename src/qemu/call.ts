@@ -1,7 +1,10 @@
 /**
  * What one keyword call gives the QEMU domain besides its arguments: where to log (the Robot log of that
- * call) and a signal that aborts waiting (server shutdown). A KeywordLogger fits QemuLog as it is.
+ * call), a signal that aborts waiting (server shutdown) and the session owning the VMs it makes and starts.
+ * A KeywordLogger fits QemuLog as it is.
  */
+import type { VmOwner } from './vm-ownership';
+
 export interface QemuLog {
   trace(message: string): void;
   debug(message: string): void;
@@ -16,6 +19,8 @@ export interface CallContext {
   signal?: AbortSignal;
   /** The Robot keyword being run ('Qemu Start'), named in node failures with the step that failed. */
   keyword?: string;
+  /** The session the VMs this call makes, starts, adopts or ends belong to (`vm-ownership.ts`); none: no claims. */
+  owner?: VmOwner;
 }
 
 export const SILENT_LOG: QemuLog = {

@@ -30,6 +30,6 @@ export { SerialLogScanner, waitForKernelvmBoot, waitForNestedvmBoot, processGone
 export { probeKvm, resolveAccelerator, kvmProbeCommand } from './accelerator';
 export * from './qemu-utils';
 export * from './guest';
-export { artifactHtml, BootTimeline, CAPTURE_HEAD_BYTES, CAPTURE_TAIL_BYTES, runWithServerReport, type ServerReport, type VmArtifact } from './artifacts';
+export { artifactHtml, BootTimeline, CAPTURE_HEAD_BYTES, CAPTURE_TAIL_BYTES, type VmArtifact } from './artifacts';
 export type { JsonObject, JsonValue } from './monitor';
 export { NO_SERVER_LOG, SET_LINK_EVENT, WAIT_FOR_EVENT_DEFAULT_TIMEOUT, type EventReply, type ServerEventLog } from './vm-monitor';

@@ -236,6 +236,7 @@ export class QemuManager {
       { qemuId, smp: cpus.length, mem: this.mem, vnf: args.vnf, img: args.img, vmType: 'kernelvm' },
       this.settings,
       this.serverLog,
+      call.owner,
     );
     const mac1 = `52:54:00:00:${hex2(qemuId)}:01`;
     const mac2 = `52:54:00:00:${hex2(qemuId)}:02`;
@@ -337,7 +338,7 @@ export class QemuManager {
       timelines.push(timeline);
     });
     const failed = timelines.filter((timeline) => timeline.outcome === 'failed').length;
-    reportBoots(`${keyword}: ${timelines.length} VM(s)${failed > 0 ? `, ${failed} failed` : ''}`, timelines, call.log);
+    reportBoots(`${keyword}: ${timelines.length} VM(s)${failed > 0 ? `, ${failed} failed` : ''}`, timelines, call.log, this.serverLog);
   }
 
   /** vhost-user server sockets need their directory (VPP creates `/var/run/vpp`; without VPP nobody does). */

@@ -29,6 +29,7 @@ import { VmFiles } from './vm-files';
 import { nodeOf, qemuBinary, vmIdentity, type QemuInitArgs, type VmIdentity, type VmInfo, type VmInterfaceInfo } from './vm-identity';
 import { VmLifecycle } from './vm-lifecycle';
 import { NO_SERVER_LOG, VmMonitor, type EventReply, type ServerEventLog } from './vm-monitor';
+import type { VmOwner } from './vm-ownership';
 import type { Runstate } from './vm-runstate';
 import type { VnfKwargs } from './vnf-args';
 
@@ -88,11 +89,20 @@ export class QemuUtils {
   /** The host PCI functions of `Add Vfio Pci If`, checked on the node before the start. */
   private readonly vfioDevices: string[] = [];
 
-  /** `serverLog`: where the VM's QMP events are written as they come (the server's log). */
-  constructor(node: Node | Record<string, unknown>, args: QemuInitArgs = {}, settings: QemuSettings = { ...DEFAULT_SETTINGS }, serverLog: ServerEventLog = NO_SERVER_LOG) {
+  /**
+   * `serverLog`: where the VM's QMP events and boots are written as they come (the server's log). `owner`:
+   * the session making the VM, which claims it (`vm-ownership.ts`); none for the domain used alone.
+   */
+  constructor(
+    node: Node | Record<string, unknown>,
+    args: QemuInitArgs = {},
+    settings: QemuSettings = { ...DEFAULT_SETTINGS },
+    private readonly serverLog: ServerEventLog = NO_SERVER_LOG,
+    owner?: VmOwner,
+  ) {
     this.node = nodeOf(node);
     this.settings = settings;
-    this.identity = vmIdentity(this.node, args, settings.contract);
+    this.identity = vmIdentity(this.node, args, settings.contract, owner);
     this.vmType = this.identity.vmType;
     this.files = new VmFiles(this.node, this.identity.layout, this.vmType);
     this.host = new HostProfileCache(this.node, qemuBinary(this.identity), this.identity.layout.arch, settings);
@@ -288,7 +298,7 @@ export class QemuUtils {
       return info;
     } finally {
       const timeline = this.lifecycle.bootTimeline;
-      if (options.report !== false && timeline !== undefined) reportBoots(`Boot of VM ${this.qemuId}`, [timeline], call.log);
+      if (options.report !== false && timeline !== undefined) reportBoots(`Boot of VM ${this.qemuId}`, [timeline], call.log, this.serverLog);
     }
   }
 

@@ -7,7 +7,7 @@ import { isUsablePath, requireInteger } from './checks';
 import { QemuConfigError } from './errors';
 import { GUEST_ARCHES, VM_TYPES, type GuestArch, type PageSize, type VmLayout, type VmType } from './params';
 import type { Contract } from './settings';
-import { claimVm, ownerMarkerPath } from './vm-ownership';
+import { claimVm, ownerMarkerPath, type VmOwner } from './vm-ownership';
 
 export const DEFAULT_IMAGE = '/var/lib/vm/vhost-nested.img';
 /** CSIT HEAD's default image (`Constants.QEMU_VM_IMAGE`), under `contract=head`. */
@@ -111,8 +111,11 @@ function runDir(contract: Contract): string {
   return contract === 'head' ? '/run' : '/var/run';
 }
 
-/** The constructor's validator: every argument checked against the original's rules, defaults applied. */
-export function vmIdentity(node: Node, args: QemuInitArgs, contract: Contract = '2019'): VmIdentity {
+/**
+ * The constructor's validator: every argument checked against the original's rules, defaults applied; the
+ * VM claimed for `owner`, the session making it.
+ */
+export function vmIdentity(node: Node, args: QemuInitArgs, contract: Contract = '2019', owner?: VmOwner): VmIdentity {
   const arch = node.arch;
   if (!(GUEST_ARCHES as readonly string[]).includes(arch)) {
     throw new QemuConfigError(`QEMU: node arch ${JSON.stringify(arch)} is not supported; use one of ${GUEST_ARCHES.join(', ')}`);
@@ -153,7 +156,7 @@ export function vmIdentity(node: Node, args: QemuInitArgs, contract: Contract = 
     ...(pageSize === undefined ? {} : { pageSize }),
   };
   // Before any file of this id is written: a VM another live session holds fails here, naming it.
-  claimVm(node, qemuId);
+  claimVm(node, qemuId, owner);
   return { node, vmType, layout, binPath, vnf, vmInfo };
 }
 

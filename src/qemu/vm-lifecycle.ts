@@ -21,7 +21,7 @@ import type { QemuSettings } from './settings';
 import type { VmLayout, VmType } from './params';
 import type { FileKind, VmFiles } from './vm-files';
 import { copyVmInfo, filesOfId, type VmIdentity, type VmInfo } from './vm-identity';
-import { claimVm, currentVmOwner, leftoverOrigin, ownerMarker, ownerMarkerPath, releaseVm } from './vm-ownership';
+import { claimVm, leftoverOrigin, ownerMarker, ownerMarkerPath, releaseVm } from './vm-ownership';
 import { VmRunstate, type Runstate } from './vm-runstate';
 
 /** The original's boot budgets: kernelvm 60 tries of about 1 s, nestedvm 12 + 12 tries of 5 s. */
@@ -109,7 +109,7 @@ export class VmLifecycle {
   }
 
   private async startAndBoot(call: CallContext, timeline: BootTimeline): Promise<VmInfo> {
-    claimVm(this.node, this.layout.qemuId);
+    claimVm(this.node, this.layout.qemuId, call.owner);
     if (this.runstate.mayHoldLeftover) await this.refuseLeftover(call);
     const { host, command } = await this.startCommand(call);
     this.artifacts.starting(command);
@@ -171,7 +171,7 @@ export class VmLifecycle {
   private async reserveHugePages(call: CallContext): Promise<Reservation> {
     const { pageSize, mem } = this.layout;
     const allocate = this.settings.allocateHugepages;
-    const holder = currentVmOwner()?.holder;
+    const holder = call.owner?.holder;
     const reserve = { vm: `VM ${this.layout.qemuId}${holder === undefined ? '' : ` (session ${holder})`}`, signal: call.signal };
     const mountPoint = pageSize === undefined ? this.settings.hugepageMount : headMemPath(pageSize, this.settings);
     return (await reserveHugePages(this.node, mountPoint, mem, pageSize === undefined ? { allocate } : { allocate, pageSize }, call, reserve)).reservation;
@@ -224,7 +224,7 @@ export class VmLifecycle {
   private async writeOwnerMarker(call: CallContext): Promise<void> {
     try {
       await this.step(call, `writing ${ownerMarkerPath(this.layout.qemuId)}`, () =>
-        writeFile(this.node, ownerMarkerPath(this.layout.qemuId), `${ownerMarker()}\n`, { sudo: true }),
+        writeFile(this.node, ownerMarkerPath(this.layout.qemuId), `${ownerMarker(call.owner)}\n`, { sudo: true }),
       );
     } catch (error) {
       call.log.warn(`Could not write the owner marker of VM ${this.layout.qemuId} on ${this.node.host}: ${(error as Error).message}`);
@@ -378,7 +378,7 @@ export class VmLifecycle {
     // An instance that started nothing may find a VM a previous server run left on its pid file: adopt it,
     // unless another live session of this server holds the id (then the VM is that session's: fail, naming it).
     const adopt = this.runstate.mayHoldLeftover;
-    if (adopt) claimVm(this.node, this.layout.qemuId);
+    if (adopt) claimVm(this.node, this.layout.qemuId, call.owner);
     const kill = !this.runstate.is('idle');
     await this.killAndRemove(call, ['config', 'runtime', 'socket'], kill, adopt);
     this.stopped();
@@ -409,7 +409,7 @@ export class VmLifecycle {
       await this.closeVm(call);
     } finally {
       this.artifacts.dispose();
-      releaseVm(this.node, this.layout.qemuId);
+      releaseVm(this.node, this.layout.qemuId, call.owner);
     }
   }
 

@@ -7,13 +7,12 @@
  * leftover and kill it. So a VM is claimed when its instance is made (`vmIdentity`) and again when it
  * starts; a claim by another live session fails naming that session.
  *
- * The claimant is the keyword call's session, which the domain knows nothing of: the library runs each
- * keyword inside `runAsVmOwner`, and the claim points read the owner from that async context. The
- * alternative, a parameter through every constructor and call (QemuUtils, QemuManager's VMs, their
- * lifecycles), would put the session into every domain signature. Outside such a scope (the domain used as
- * a plain library) nothing is claimed.
+ * The claimant is the keyword call's session: the library puts it into the call context the domain gets
+ * (`CallContext.owner`, and the `owner` of a new QemuUtils), and the claim points read it from there. Not
+ * an AsyncLocalStorage: on Node 20 one enabled store installs async hooks for every promise and every
+ * socket, request and tick of the whole process, a cost every call of every keyword paid (docs/server.md,
+ * "Per-call cost"). Without an owner (the domain used as a plain library) nothing is claimed.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { hostname } from 'node:os';
 import { nodeLabel, type Node } from '../node';
 import { QemuStateError } from './errors';
@@ -32,17 +31,6 @@ export interface VmOwner {
   readonly registry: VmOwnership;
   /** The session path, as the server log names it (`/DUT1_vm1`, `/` for the default session). */
   readonly holder: string;
-}
-
-const scope = new AsyncLocalStorage<VmOwner>();
-
-/** Runs `body` with `owner` as the claimant of every VM made or started inside it. */
-export function runAsVmOwner<T>(owner: VmOwner, body: () => T): T {
-  return scope.run(owner, body);
-}
-
-export function currentVmOwner(): VmOwner | undefined {
-  return scope.getStore();
 }
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|0:0:0:0:0:0:0:1|::ffff:127(\.\d{1,3}){3})$/;
@@ -110,15 +98,13 @@ export class VmOwnership {
   }
 }
 
-/** Claims the VM for the current call's session, if the call has one (see the module comment). */
-export function claimVm(node: Node, qemuId: number): void {
-  const owner = currentVmOwner();
+/** Claims the VM for the call's session, if the call has one (see the module comment). */
+export function claimVm(node: Node, qemuId: number, owner: VmOwner | undefined): void {
   owner?.registry.claim(node, qemuId, owner.holder);
 }
 
-/** Gives up the current call's session's claim of the VM: its instance ended. */
-export function releaseVm(node: Node, qemuId: number): void {
-  const owner = currentVmOwner();
+/** Gives up the call's session's claim of the VM: its instance ended. */
+export function releaseVm(node: Node, qemuId: number, owner: VmOwner | undefined): void {
   owner?.registry.release(node, qemuId, owner.holder);
 }
 
@@ -141,9 +127,9 @@ export interface ServerProcess {
 
 export const THIS_SERVER: ServerProcess = { host: hostname(), pid: process.pid };
 
-/** The marker's one line: `qemu-utils-remote host=H pid=P session=/S`. */
-export function ownerMarker(server: ServerProcess = THIS_SERVER): string {
-  const session = currentVmOwner()?.holder ?? '(none)';
+/** The marker's one line: `qemu-utils-remote host=H pid=P session=/S`; `owner`: the starting call's. */
+export function ownerMarker(owner: VmOwner | undefined, server: ServerProcess = THIS_SERVER): string {
+  const session = owner?.holder ?? '(none)';
   return `${MARKER_PREFIX} host=${server.host} pid=${server.pid} session=${session}`;
 }
 

@@ -1,7 +1,7 @@
 /** The VM ownership registry, node identity and how a found VM's origin is told from what the node shows. */
 import { parseNode } from '../../src/node';
 import { QemuUtils } from '../../src/qemu/qemu-utils';
-import { leftoverOrigin, nodeKey, ownerMarker, runAsVmOwner, VmOwnedError, VmOwnership } from '../../src/qemu/vm-ownership';
+import { leftoverOrigin, nodeKey, ownerMarker, VmOwnedError, VmOwnership } from '../../src/qemu/vm-ownership';
 
 const node = (host: string, extra: Record<string, unknown> = {}) => parseNode({ host, port: 22, username: 'u', password: 'p', type: 'DUT', ...extra });
 
@@ -43,12 +43,12 @@ describe('VmOwnership', () => {
     expect(registry.describe()).toEqual(['VM 2 on u@dut1:22: /worker1', 'VM 1 on u@dut1:22: /worker1']);
   });
 
-  it('QemuUtils claims its VM when made inside an owner scope, and not outside one', () => {
+  it('QemuUtils claims its VM when made with an owner, and not without one', () => {
     const registry = new VmOwnership();
     const dict = { host: 'own-dut', port: 22, username: 'u', type: 'DUT', transport: 'dry-run' };
-    runAsVmOwner({ registry, holder: '/a' }, () => new QemuUtils(dict, { qemuId: 3 }));
+    new QemuUtils(dict, { qemuId: 3 }, undefined, undefined, { registry, holder: '/a' });
     expect(registry.holderOf(parseNode(dict), 3)).toBe('/a');
-    expect(() => runAsVmOwner({ registry, holder: '/b' }, () => new QemuUtils(dict, { qemuId: 3 }))).toThrow(/belongs to session \/a/);
+    expect(() => new QemuUtils(dict, { qemuId: 3 }, undefined, undefined, { registry, holder: '/b' })).toThrow(/belongs to session \/a/);
     expect(() => new QemuUtils(dict, { qemuId: 3 })).not.toThrow();
   });
 });
@@ -81,7 +81,7 @@ describe('leftoverOrigin', () => {
 
   it('the marker a server writes reads back as its own', () => {
     const registry = new VmOwnership();
-    const text = runAsVmOwner({ registry, holder: '/w1' }, () => ownerMarker(self));
+    const text = ownerMarker({ registry, holder: '/w1' }, self);
     expect(text).toBe('qemu-utils-remote host=srv pid=100 session=/w1');
     expect(leftoverOrigin(marked(text), self, alive).origin).toBe('this-run');
   });

@@ -2,5 +2,4 @@
 export { CAPTURE_HEAD_BYTES, CAPTURE_TAIL_BYTES, captureLines, clipText, splitCaptures, type CapturedFile } from './capture';
 export { ARTIFACT_FILES, VmArtifacts, artifactHtml, type VmArtifact } from './vm-artifacts';
 export { BootTimeline, reportBoots, timelineFields, timelineHtml, type BootMark } from './timeline';
-export { runWithServerReport, serverReport, type ServerReport } from './server-report';
 export { readConsoleFile, vmArtifactNow, type ArtifactSource } from './live';

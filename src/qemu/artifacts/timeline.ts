@@ -6,7 +6,7 @@
  */
 import { escapeHtml } from '../../remote/docs/robot-doc';
 import type { QemuLog } from '../call';
-import { serverReport } from './server-report';
+import type { ServerEventLog } from '../server-log';
 
 export type BootMark = 'sent' | 'up' | 'booted' | 'pinned';
 
@@ -122,10 +122,9 @@ export function timelineHtml(title: string, timelines: readonly BootTimeline[]):
   return `<details open><summary>${escapeHtml(title)}</summary><table border="1" style="border-collapse:collapse;font-size:90%"><tr>${head}</tr>${rows}</table><small>${legend} &nbsp; <span style="color:#d9534f">red: failure; dashed: boot budget end</span>; times from the keyword's start</small></details>`;
 }
 
-/** Puts `timelines` into the Robot log (one table) and the server log (one line each). */
-export function reportBoots(title: string, timelines: readonly BootTimeline[], log: QemuLog): void {
+/** Puts `timelines` into the Robot log (one table) and the server log, `report` (one line each). */
+export function reportBoots(title: string, timelines: readonly BootTimeline[], log: QemuLog, report: ServerEventLog): void {
   if (timelines.length === 0) return;
   log.html?.(timelineHtml(title, timelines));
-  const report = serverReport();
-  for (const timeline of timelines) report?.info('VM boot', timelineFields(timeline));
+  for (const timeline of timelines) report.info('VM boot', timelineFields(timeline));
 }

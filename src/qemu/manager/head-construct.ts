@@ -223,7 +223,7 @@ export async function constructHeadVmsOnNode(
       const iperf3 = plan.vnf === 'iperf3';
       // page_size reaches `_c_default` only; HEAD's other hooks leave it empty (§9.6). The 2vfpt guests run VPP,
       // whose startup.conf needs a page size: they get the suite's (deviations P.2).
-      const vm = new QemuUtils(node, { qemuId, smp: placement.smp, mem: plan.mem, vnf: plan.vnf, img: plan.img, vmType: 'kernelvm', pageSize: iperf3 ? '' : plan.pageSize }, settings, serverLog);
+      const vm = new QemuUtils(node, { qemuId, smp: placement.smp, mem: plan.mem, vnf: plan.vnf, img: plan.img, vmType: 'kernelvm', pageSize: iperf3 ? '' : plan.pageSize }, settings, serverLog, call.owner);
       const mac1 = `52:54:00:00:${hex2(qemuId)}:01`;
       const mac2 = `52:54:00:00:${hex2(qemuId)}:02`;
       const sockets: [string, string] = [`${HEAD_SOCKET_DIR}/sock-${qemuId}-1`, `${HEAD_SOCKET_DIR}/sock-${qemuId}-2`];

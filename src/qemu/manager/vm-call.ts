@@ -1,4 +1,7 @@
-/** The call context each VM of a QemuManager gets: its own name on every log line, the shared abort signal. */
+/**
+ * The call context each VM of a QemuManager gets: its own name on every log line, the shared abort signal
+ * and owner (the manager's session).
+ */
 import type { CallContext, QemuLog } from '../call';
 
 export function reason(error: unknown): string {
@@ -18,5 +21,5 @@ function prefixedLog(log: QemuLog, prefix: string): QemuLog {
 }
 
 export function vmCall(call: CallContext, name: string, signal: AbortSignal | undefined = call.signal): CallContext {
-  return { log: prefixedLog(call.log, name), ...(signal === undefined ? {} : { signal }) };
+  return { log: prefixedLog(call.log, name), ...(signal === undefined ? {} : { signal }), ...(call.owner === undefined ? {} : { owner: call.owner }) };
 }
