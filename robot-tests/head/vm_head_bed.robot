@@ -112,7 +112,7 @@ ${SSH_TIMEOUT}      300
     Set Test Variable    ${nf_dtcr}    ${2}
     Set Test Variable    ${smt_used}    ${False}
     Guest Sshd Should Accept Passwords    testuser
-    Start Host Router    headvm-iperf3    ${ID1}    ${ID2}
+    Start Host Router    headvm-iperf3    ${ROUTER_ADDRESSES}    ${ID1}    ${ID2}
     Configure chains of NFs connected via vhost-user on single node    DUT1    nf_chains=${1}    nf_nodes=${2}
     ...    vnf=iperf3    validate=${False}    fixed_auto_scale=${True}
     Should Be Equal    ${DUT1_cpu_alloc_str}    0,0,1,0,1
@@ -160,20 +160,6 @@ ${SSH_TIMEOUT}      300
 
 
 *** Keywords ***
-Start Host Router
-    [Documentation]    The host testpmd as vhost-user SERVER of the iperf3 VMs' client sockets
-    ...    (``/run/vpp/sock-<id>-1``), io forwarding each vhost port to a tap in namespace ``qur-<name>`` that
-    ...    holds ``${ROUTER_ADDRESSES}`` (HEAD's host VPP addresses) with IPv4 forwarding on.
-    [Arguments]    ${name}    @{qemu_ids}
-    ${sockets} =    Evaluate    [f'/run/vpp/sock-{i}-1' for i in $qemu_ids]
-    Create Directory    /run/vpp
-    ${peer} =    Run Process    nice    -n    19    bash    ${HOST_TESTPMD_SCRIPT}    start    ${name}    @{sockets}
-    ...    env:QUR_TESTPMD_VHOST=server    env:QUR_TESTPMD_TAP_ADDRESSES=${ROUTER_ADDRESSES}
-    ...    env:QUR_TESTPMD_SOCKET_MEM=256
-    Should Be Equal As Integers    ${peer.rc}    0    host router did not start: ${peer.stdout} ${peer.stderr}
-    Log    ${peer.stdout}
-    Set Test Variable    ${PEER}    ${name}
-
 Start Guest SSH
     [Documentation]    Logs into guest ``vm`` (a VM dict) in the background with its own credentials, over
     ...    its forwarded port, running ``command``; output under ``${SERVER_DIR}/<alias>.out``.

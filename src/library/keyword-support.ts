@@ -11,9 +11,8 @@ import { KeywordError, type KeywordContext, type KeywordLogger } from '../remote
 /**
  * A keyword's context with the session that owns the VMs it makes and starts (`vm-ownership.ts`): the
  * library runs every keyword with one (`asSessionOwner`), and a VM session's keywords see their QemuUtils
- * as the instance (`forVmSessions`). A class, not an object literal with getters: such a getter is a closure
- * over the scope that made it, which kept every call's objects alive past young-generation GCs
- * (docs/server.md, "Per-call cost").
+ * as the instance (`forVmSessions`). The signal stays made on first use: the getter reads the wrapped
+ * context's (`KeywordContext`).
  */
 export class OwnedContext<I> implements KeywordContext<I> {
   readonly session: string;

@@ -39,7 +39,6 @@ function wrongKindForManager(keyword: string): string {
   );
 }
 
-
 /**
  * Makes QemuUtils keywords session-kind aware: a `uses` keyword meeting a VM manager fails saying so; other
  * keywords (`Qemu Init`, `Qemu Close`) see no instance there (Qemu Init replaces a manager as it replaces a
