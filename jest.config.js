@@ -11,6 +11,7 @@
 const UNIT = [
   'qemu/guest/dpdk-util',
   'qemu/guest/output',
+  'library/call-retention',
   'library/qemu-library',
   'library/settings-arguments',
   'node/channel-limiter',

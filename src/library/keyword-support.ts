@@ -38,18 +38,37 @@ export function vmOwnerOf(context: KeywordContext<unknown>): VmOwner | undefined
 }
 
 /**
- * `keyword`: the published name ('qemu_start'), shown as Robot does ('Qemu Start') in node failures; the
- * VM owner comes from the context (`OwnedContext`). The
- * signal is read from the context when the domain first asks for it: the server makes a call's signal
- * (and watches its connection) only for keywords that use it, and most never do. An own enumerable
- * accessor, so a spread copy (`{ ...call }`) still carries it.
+ * The domain's context for one keyword call. `keyword`: the published name ('qemu_start'), shown as Robot
+ * does ('Qemu Start') in node failures; the VM owner comes from the keyword's context (`OwnedContext`).
+ * The signal is read from that context when the domain first asks for it: the server makes a call's signal
+ * (and watches its connection) only for keywords that use it, and most never do. A getter on the class, not
+ * an accessor defined on each call's object: V8 keeps an own accessor's getter in the object's hidden
+ * class, which lives in the old generation, so every call's objects outlived young-generation GCs
+ * (docs/server.md, "Per-call cost"). A spread copy (`{ ...call }`) does not carry the getter: copy
+ * `signal` by name (`callAs` in src/qemu/call.ts).
  */
+class KeywordCall implements CallContext {
+  readonly log: KeywordLogger;
+  readonly keyword?: string;
+  readonly owner?: VmOwner;
+
+  constructor(
+    private readonly context: KeywordContext<unknown>,
+    keyword: string | undefined,
+  ) {
+    this.log = context.log;
+    if (keyword !== undefined) this.keyword = robotKeywordName(keyword);
+    const owner = vmOwnerOf(context);
+    if (owner !== undefined) this.owner = owner;
+  }
+
+  get signal(): AbortSignal {
+    return this.context.signal;
+  }
+}
+
 export function callOf<I>(context: KeywordContext<I>, keyword?: string): CallContext {
-  const call: CallContext = { log: context.log, ...(keyword === undefined ? {} : { keyword: robotKeywordName(keyword) }) };
-  const owner = vmOwnerOf(context);
-  if (owner !== undefined) call.owner = owner;
-  Object.defineProperty(call, 'signal', { get: () => context.signal, enumerable: true, configurable: true });
-  return call;
+  return new KeywordCall(context, keyword);
 }
 
 /** Printable names of the published ones: a fixed set (the keyword tables), asked for on every call. */

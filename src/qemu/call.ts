@@ -31,3 +31,12 @@ export const SILENT_LOG: QemuLog = {
 };
 
 export const NO_CALL_CONTEXT: CallContext = { log: SILENT_LOG };
+
+/**
+ * `call` as `keyword` runs it. Fields copied by name, not spread: a spread copy drops a getter of a class
+ * (the library's `signal`, made on first use), so the copy would lose the abort signal.
+ */
+export function callAs(call: CallContext, keyword: string): CallContext {
+  const signal = call.signal;
+  return { log: call.log, keyword, ...(signal === undefined ? {} : { signal }), ...(call.owner === undefined ? {} : { owner: call.owner }) };
+}

@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execCmdNoError } from '../node';
 import { shellQuote } from '../node/quote';
-import type { CallContext } from './call';
+import { callAs, type CallContext } from './call';
 import { QemuConfigError, QemuStateError } from './errors';
 import type { JsonObject, JsonValue } from './monitor';
 import { onNodeStep } from './node-step';
@@ -39,7 +39,7 @@ export class VmPinning {
    * TypeScript caller, or a manager keyword that passes none).
    */
   private named(call: CallContext, keyword: string): CallContext {
-    return call.keyword === undefined ? { ...call, keyword } : call;
+    return call.keyword === undefined ? callAs(call, keyword) : call;
   }
 
   /** `get_qemu_pids`: the vCPU thread ids, in vCPU order (QMP `query-cpus-fast`). */

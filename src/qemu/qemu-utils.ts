@@ -106,15 +106,21 @@ export class QemuUtils {
     this.vmType = this.identity.vmType;
     this.files = new VmFiles(this.node, this.identity.layout, this.vmType);
     this.host = new HostProfileCache(this.node, qemuBinary(this.identity), this.identity.layout.arch, settings);
-    this.lifecycle = new VmLifecycle(this.identity, this.files, settings, (call) => {
-      // A bare binary does not daemonize: the start would hang for start_timeout instead of failing.
-      if (this.params.length === 0) {
-        throw new QemuConfigError(`QEMU: VM ${this.qemuId} has no parameters to start with: under contract=head call Add Default Params, Add Kernelvm Params and the NIC keywords first`);
-      }
-      return this.checkedStartCommand(call);
-    });
     this.guest = new GuestConfig(this.identity, this.files, settings);
-    this.lifecycle.headBootMarker = () => this.guest.bootMarker;
+    const guest = this.guest;
+    this.lifecycle = new VmLifecycle(
+      this.identity,
+      this.files,
+      settings,
+      (call) => {
+        // A bare binary does not daemonize: the start would hang for start_timeout instead of failing.
+        if (this.params.length === 0) {
+          throw new QemuConfigError(`QEMU: VM ${this.qemuId} has no parameters to start with: under contract=head call Add Default Params, Add Kernelvm Params and the NIC keywords first`);
+        }
+        return this.checkedStartCommand(call);
+      },
+      () => guest.bootMarker,
+    );
     this.monitor = new VmMonitor(this.identity, serverLog, () => this.params.has('qmp'), () => this.lifecycle.runstate.started);
     this.pinning = new VmPinning(this.identity, this.lifecycle, this.monitor);
     // CSIT HEAD has no automatic parameters: its callers add them (ce12c26).

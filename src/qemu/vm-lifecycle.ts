@@ -72,14 +72,18 @@ export class VmLifecycle {
   readonly artifacts: VmArtifacts;
   /** The figures of the last `Qemu Start`, for the boot timeline. */
   bootTimeline: BootTimeline | undefined;
-  /** The HEAD payload's boot marker, if `Configure Kernelvm Vnf` wrote one (set by the facade). */
-  headBootMarker: () => HeadBootMarker | undefined = () => undefined;
 
+  /**
+   * `headBootMarker`: the HEAD payload's boot marker, if `Configure Kernelvm Vnf` wrote one. A constructor
+   * argument, not a field the facade replaces: with the replaced field, every instance outlived young-generation
+   * GCs (docs/server.md, "Per-call cost").
+   */
   constructor(
     private readonly identity: VmIdentity,
     private readonly files: VmFiles,
     private readonly settings: QemuSettings,
     private readonly startCommand: StartCommand,
+    private readonly headBootMarker: () => HeadBootMarker | undefined = () => undefined,
   ) {
     this.node = identity.node;
     this.layout = identity.layout;
