@@ -10,8 +10,9 @@
  * call (wall clock and this process's CPU), KB allocated per call and the GCs (`--expose-gc` adds what
  * stays after a full GC).
  */
-import { createWriteStream, openSync } from 'node:fs';
+import { openSync, writeSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
+import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { createDemoLibrary } from '../../test/fixtures/demo-library';
@@ -81,8 +82,15 @@ async function handleLoop(mode: Mode, calls: number): Promise<void> {
   await server.stop();
 }
 
+/** /dev/null written as the CLI's stderr is when it is a file: one synchronous write per line. */
 function openSyncStream(): NodeJS.WritableStream {
-  return createWriteStream('', { fd: openSync('/dev/null', 'w') });
+  const fd = openSync('/dev/null', 'w');
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      writeSync(fd, chunk);
+      done();
+    },
+  });
 }
 
 function post(url: string, body: string): Promise<void> {

@@ -43,8 +43,28 @@ function computePoolKey(node: Node): string {
       : node.transport === 'dry-run'
         ? node.dryRunResponses
         : [];
-  const digest = createHash('sha256').update(JSON.stringify(distinguishing)).digest('hex').slice(0, 16);
-  return `${node.transport}|${nodeLabel(node)}|${digest}`;
+  return `${node.transport}|${nodeLabel(node)}|${digestOf(JSON.stringify(distinguishing))}`;
+}
+
+/**
+ * Digests of the distinguishing texts seen so far: every `Qemu Init` parses its node dict anew, so the
+ * per-node cache above misses once per VM, and a SHA-256 was a tenth of `Qemu Init`'s time. Short texts
+ * only, and bounded: the pool holds the same credentials for as long.
+ */
+const DIGESTS = new Map<string, string>();
+const MAX_DIGESTS = 256;
+const MAX_DIGESTED_TEXT = 4096;
+
+function digestOf(text: string): string {
+  let digest = DIGESTS.get(text);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
+    if (text.length <= MAX_DIGESTED_TEXT) {
+      if (DIGESTS.size >= MAX_DIGESTS) DIGESTS.clear();
+      DIGESTS.set(text, digest);
+    }
+  }
+  return digest;
 }
 
 function createTransport(node: Node): NodeTransport {

@@ -121,6 +121,13 @@ describe('dry-run transport', () => {
     expect(a).toBeInstanceOf(DryRunTransport);
   });
 
+  test('response sets too long to keep their digest still share or part by content, each new dict parsed anew', () => {
+    const long = (stdout: string) => dryNode({ dry_run_responses: [{ match: 'cat /proc/meminfo', stdout: stdout.repeat(2000) }] });
+    const a = transportFor(long('HugePages_Total: 8\n'));
+    expect(transportFor(long('HugePages_Total: 8\n'))).toBe(a);
+    expect(transportFor(long('HugePages_Total: 9\n'))).not.toBe(a);
+  });
+
   test('dryRunLog of a non dry-run node says why it has none', () => {
     const local = parseNode({ host: 'localhost', transport: 'local' });
     expect(() => dryRunLog(local)).toThrow(InvalidNodeError);
