@@ -11,7 +11,6 @@
 const UNIT = [
   'qemu/guest/dpdk-util',
   'qemu/guest/output',
-  'library/call-retention',
   'library/qemu-library',
   'library/settings-arguments',
   'node/channel-limiter',
