@@ -164,12 +164,14 @@ export interface TextWatch {
 
 /**
  * Timestamps the moment a line lands in a file on this host (QEMU writing the guest's serial output),
- * with inotify rather than polling, so the figure is accurate to a millisecond or two. Waits for the file
- * to appear first (QEMU creates it when it starts).
+ * with inotify, so the figure is accurate to a millisecond or two, and a 250 ms poll besides for an event
+ * inotify missed or a file replaced under the watch. Waits for the file to appear first (QEMU creates it
+ * when it starts).
  */
 export function watchFileFor(path: string, pattern: RegExp): TextWatch {
   let watcher: FSWatcher | undefined;
   let waitTimer: NodeJS.Timeout | undefined;
+  let pollTimer: NodeJS.Timeout | undefined;
   let offset = 0;
   let text = '';
   let resolveSeen: (at: number) => void = () => undefined;
@@ -201,11 +203,14 @@ export function watchFileFor(path: string, pattern: RegExp): TextWatch {
       return;
     }
     watcher = watch(path, check);
+    // A stalled wait here held a CI run's test until its timeout (the VM it was to kill booted meanwhile).
+    pollTimer = setInterval(check, 250);
     check();
   };
   const stop = (): void => {
     done = true;
     clearTimeout(waitTimer);
+    clearInterval(pollTimer);
     watcher?.close();
   };
   attach();
