@@ -11,73 +11,37 @@
  * stays after a full GC).
  */
 import { openSync, writeSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
+import { libraryCaller, loopCall, postCall, runKeywordXml, type LoopKeyword } from '../../test/fixtures/call-loops';
 import { createDemoLibrary } from '../../test/fixtures/demo-library';
 import { createQemuLibrary } from '../../src/library/qemu-library';
-import { bindArguments } from '../../src/remote/binding';
 import type { RemoteLibrary } from '../../src/remote/library';
-import { CallLogger } from '../../src/remote/logger';
 import { startRemoteServer } from '../../src/remote/server';
 import { createServerLog } from '../../src/remote/server-log';
-import { runWithInstance, Session } from '../../src/remote/sessions';
-import { compileLibrary } from '../../src/remote/spec';
-
-const INIT_EVERY = 25;
 
 interface GcRecord {
   gcType: string;
   beforeGC: { heapStatistics: { usedHeapSize: number } };
   afterGC: { heapStatistics: { usedHeapSize: number } };
 }
-const NODE = { host: 'profile-dut', port: 22, username: 'testuser', type: 'DUT', transport: 'dry-run', dry_run_responses: [] };
 
-type Mode = 'echo' | 'qemu';
-
-function callFor(mode: Mode, index: number): { name: string; args: unknown[] } {
-  if (mode === 'echo') return { name: 'echo', args: ['hello'] };
-  if (index % INIT_EVERY === 0) return { name: 'qemu_init', args: [NODE] };
-  return { name: 'qemu_add_vhost_user_if', args: [`/run/vpp/sock-${index % INIT_EVERY}`] };
-}
-
-async function libraryLoop(mode: Mode, calls: number): Promise<void> {
-  const library = (mode === 'echo' ? createDemoLibrary() : createQemuLibrary()) as RemoteLibrary<unknown>;
-  const compiled = compileLibrary(library);
-  const session = new Session<unknown>('profile');
-  for (let index = 0; index < calls; index += 1) {
-    const { name, args } = callFor(mode, index);
-    const keyword = compiled.keywords.get(name);
-    if (!keyword) throw new Error(`no keyword ${name}`);
-    const logger = new CallLogger();
-    const bound = bindArguments(keyword, args, {});
-    await runWithInstance(library, session, keyword.definition, bound, { log: logger, signal: () => new AbortController().signal });
-    logger.close();
-  }
-}
-
-function xmlValue(value: unknown): string {
-  if (typeof value === 'string') return `<value><string>${value}</string></value>\n`;
-  if (typeof value === 'number') return `<value><int>${value}</int></value>\n`;
-  if (Array.isArray(value)) return `<value><array><data>\n${value.map(xmlValue).join('')}</data></array></value>\n`;
-  const members = Object.entries(value as Record<string, unknown>).map(([key, item]) => `<member>\n<name>${key}</name>\n${xmlValue(item)}</member>\n`);
-  return `<value><struct>\n${members.join('')}</struct></value>\n`;
-}
-
-function requestXml(name: string, args: unknown[]): string {
-  return `<?xml version='1.0'?>\n<methodCall>\n<methodName>run_keyword</methodName>\n<params>\n<param>\n<value><string>${name}</string></value>\n</param>\n<param>\n${xmlValue(args)}</param>\n</params>\n</methodCall>\n`;
+async function libraryLoop(mode: LoopKeyword, calls: number): Promise<void> {
+  const call = libraryCaller((mode === 'echo' ? createDemoLibrary() : createQemuLibrary()) as RemoteLibrary<unknown>, mode);
+  for (let index = 0; index < calls; index += 1) await call(index);
 }
 
 /** Our server's request listener, fed over a real loopback socket by this process (one connection per call). */
-async function handleLoop(mode: Mode, calls: number): Promise<void> {
+async function handleLoop(mode: LoopKeyword, calls: number): Promise<void> {
   const log = createServerLog({ stream: openSyncStream() });
   const library = mode === 'echo' ? createDemoLibrary() : createQemuLibrary();
   const server = await startRemoteServer(library as RemoteLibrary<unknown>, { port: 0, log });
   const url = `${server.url}/profile`;
   for (let index = 0; index < calls; index += 1) {
-    const { name, args } = callFor(mode, index);
-    await post(url, requestXml(name, args));
+    const { name, args } = loopCall(mode, index);
+    await postCall(url, runKeywordXml(name, args));
   }
   await server.stop();
 }
@@ -93,17 +57,6 @@ function openSyncStream(): NodeJS.WritableStream {
   });
 }
 
-function post(url: string, body: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent: false, headers: { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', resolve);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 /** The floor for `handle`: a bare server answering canned bytes, driven the same way. */
 async function floorLoop(calls: number): Promise<void> {
   const response = Buffer.from('<?xml version=\'1.0\'?>\n<methodResponse>\n</methodResponse>\n');
@@ -116,7 +69,7 @@ async function floorLoop(calls: number): Promise<void> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  for (let index = 0; index < calls; index += 1) await post(url, requestXml('echo', ['hello']));
+  for (let index = 0; index < calls; index += 1) await postCall(url, runKeywordXml('echo', ['hello']));
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 

@@ -107,7 +107,6 @@ export class QemuUtils {
     this.files = new VmFiles(this.node, this.identity.layout, this.vmType);
     this.host = new HostProfileCache(this.node, qemuBinary(this.identity), this.identity.layout.arch, settings);
     this.guest = new GuestConfig(this.identity, this.files, settings);
-    const guest = this.guest;
     this.lifecycle = new VmLifecycle(
       this.identity,
       this.files,
@@ -119,7 +118,7 @@ export class QemuUtils {
         }
         return this.checkedStartCommand(call);
       },
-      () => guest.bootMarker,
+      () => this.guest.bootMarker,
     );
     this.monitor = new VmMonitor(this.identity, serverLog, () => this.params.has('qmp'), () => this.lifecycle.runstate.started);
     this.pinning = new VmPinning(this.identity, this.lifecycle, this.monitor);
