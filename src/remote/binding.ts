@@ -64,8 +64,8 @@ export function bindArguments<I>(
   named: Record<string, unknown>,
 ): BoundArguments {
   const name = keyword.printableName;
+  // Assigned = an own property of `bound`: parameter names are the library's own, never `__proto__`.
   const bound: BoundArguments = {};
-  const assigned = new Set<string>();
   const { positionalSlots, varPositional, varNamed, byName } = rolesOf(keyword);
 
   if (positional.length > positionalSlots.length && !varPositional) {
@@ -78,7 +78,6 @@ export function bindArguments<I>(
     const slot = positionalSlots[index];
     if (slot) {
       bound[slot.definition.name] = convertParameter(name, slot, slot.definition.name, value);
-      assigned.add(slot.definition.name);
     }
   });
   if (varPositional) {
@@ -92,9 +91,8 @@ export function bindArguments<I>(
   for (const [key, value] of Object.entries(named)) {
     const parameter = byName.get(key);
     if (parameter) {
-      if (assigned.has(key)) throw new ArgumentError(`Keyword '${name}' got multiple values for argument '${key}'.`);
+      if (Object.hasOwn(bound, key)) throw new ArgumentError(`Keyword '${name}' got multiple values for argument '${key}'.`);
       bound[key] = convertParameter(name, parameter, key, value);
-      assigned.add(key);
     } else if (varNamed) {
       Object.defineProperty(extra, key, {
         value: convertParameter(name, varNamed, key, value),
@@ -112,7 +110,7 @@ export function bindArguments<I>(
 
   for (const parameter of keyword.parameters) {
     const parameterName = parameter.definition.name;
-    if (assigned.has(parameterName) || parameter.kind === 'var-positional' || parameter.kind === 'var-named') continue;
+    if (Object.hasOwn(bound, parameterName) || parameter.kind === 'var-positional' || parameter.kind === 'var-named') continue;
     const fallback = parameter.definition.default;
     if (fallback !== undefined) {
       // Robot converts string defaults by the declared type too (`count: int = '1'` gives 1).

@@ -97,6 +97,14 @@ function declaredEncoding(head: string): BufferEncoding | undefined | 'unsupport
   return 'unsupported';
 }
 
+/** What Python's `xmlrpc.client` writes first (UTF-8, no `encoding`): checked without making a string. */
+const PYTHON_DECLARATION = Buffer.from("<?xml version='1.0'?>");
+
+function startsWithPythonDeclaration(body: Buffer): boolean {
+  const length = PYTHON_DECLARATION.length;
+  return body.length >= length && body.compare(PYTHON_DECLARATION, 0, length, 0, length) === 0;
+}
+
 function plain(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close', ...headers });
@@ -175,7 +183,7 @@ function decodeBody(body: Buffer, contentEncoding: string | undefined, limit: nu
   } else if (encoding !== 'identity') {
     return { xml: '', problem: `Unsupported Content-Encoding '${contentEncoding}'; send identity or gzip.` };
   }
-  const charset = declaredEncoding(raw.subarray(0, 200).toString('latin1'));
+  const charset = startsWithPythonDeclaration(raw) ? 'utf8' : declaredEncoding(raw.toString('latin1', 0, 200));
   if (charset === 'unsupported' || charset === undefined) {
     return { xml: '', problem: 'Unsupported XML encoding: send UTF-8 (or ISO-8859-1).' };
   }

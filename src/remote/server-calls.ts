@@ -10,7 +10,7 @@ import { ClientGoneError, KeywordError, ProtocolFault, withoutTraceback, XmlRpcE
 import type { IncomingCall, CallResponse } from './http';
 import { CallLogger } from './logger';
 import { failResult, passResult, type ResultStruct } from './results';
-import { redact } from './server-log';
+import { isLogLevelEnabled, redact } from './server-log';
 import type { ServerLifecycle } from './server-lifecycle';
 import { runWithInstance, sessionPath, type SessionRegistry } from './sessions';
 import { STOP_KEYWORD, type CompiledKeyword, type CompiledLibrary } from './spec';
@@ -111,17 +111,16 @@ export class KeywordCalls<I> {
     logger: CallLogger,
   ): Promise<Outcome> {
     const { lifecycle, log, compiled, registry } = this.host;
-    const address = this.host.address();
-    if (lifecycle.phase !== 'serving') return failure(`Remote server at ${address} is stopping: keyword '${keyword.printableName}' was not run.`);
+    if (lifecycle.phase !== 'serving') return failure(`Remote server at ${this.host.address()} is stopping: keyword '${keyword.printableName}' was not run.`);
     try {
       const bound = bindArguments(keyword, args, kwargs);
-      if (log.isDebugEnabled()) {
+      if (isLogLevelEnabled(log, 'debug')) {
         log.debug('arguments', { session: sessionPath(call.session), keyword: keyword.definition.name, arguments: redact(bound) });
       }
       const session = registry.open(call.session);
       const task = session.enqueue(() => {
         if (lifecycle.phase === 'cutting' || lifecycle.phase === 'stopped') {
-          throw withoutTraceback(new KeywordError(`Remote server at ${address} stopped before keyword '${keyword.printableName}' ran.`));
+          throw withoutTraceback(new KeywordError(`Remote server at ${this.host.address()} stopped before keyword '${keyword.printableName}' ran.`));
         }
         session.runningKeyword = keyword.definition.name;
         session.calls += 1;
@@ -173,7 +172,7 @@ export class KeywordCalls<I> {
       );
       return await lifecycle.track(settled, () =>
         failure(
-          `Keyword '${keyword.printableName}' was cut: the remote server at ${address} stopped before ` +
+          `Keyword '${keyword.printableName}' was cut: the remote server at ${this.host.address()} stopped before ` +
             'the keyword finished (it ignored the stop and outlasted the grace period).',
         ),
       );

@@ -87,21 +87,40 @@ const DIRECT_LINES = new WeakMap<winston.Logger, DirectLine>();
  * winston too.
  */
 export function logLine(log: winston.Logger, level: 'info' | 'warn', message: string, fields: Record<string, unknown>): void {
-  const direct = DIRECT_LINES.get(log);
-  if (
-    direct === undefined ||
-    log.transports.length !== 1 ||
-    log.transports[0] !== direct.transport ||
-    log.format !== direct.format ||
-    'message' in fields ||
-    'stack' in fields ||
-    'cause' in fields
-  ) {
+  const direct = directLineOf(log);
+  if (direct === undefined || 'message' in fields || 'stack' in fields || 'cause' in fields) {
     log.log(level, message, fields);
     return;
   }
-  if (log.silent || direct.transport.silent || !log.isLevelEnabled(level)) return;
+  if (log.silent || direct.transport.silent || !levelPasses(log, direct.transport, level)) return;
   direct.write(textLine(level, message, fields));
+}
+
+/**
+ * `log.isLevelEnabled(level)`, for a check made on every call: winston's own reads `log.transports` (a getter
+ * that makes two arrays) twice and a closure per check, about 660 bytes each time.
+ */
+export function isLogLevelEnabled(log: winston.Logger, level: string): boolean {
+  const direct = directLineOf(log);
+  return direct === undefined ? log.isLevelEnabled(level) : levelPasses(log, direct.transport, level);
+}
+
+/** The direct line of a text-format log still as `createServerLog` made it: its one transport, same format. */
+function directLineOf(log: winston.Logger): DirectLine | undefined {
+  const direct = DIRECT_LINES.get(log);
+  if (direct === undefined || log.format !== direct.format) return undefined;
+  const transports = log.transports;
+  return transports.length === 1 && transports[0] === direct.transport ? direct : undefined;
+}
+
+/** winston's rule for one transport: its own level, else the logger's, at least as verbose as `level`. */
+function levelPasses(log: winston.Logger, transport: winston.transport, level: string): boolean {
+  const levels: Record<string, number | undefined> = log.levels;
+  const given = levels[level];
+  const configured = levels[log.level];
+  if (given === undefined || configured === undefined) return false;
+  const own = transport.level === undefined ? undefined : levels[transport.level];
+  return (own ?? configured) >= given;
 }
 
 /**

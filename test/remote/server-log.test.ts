@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import winston from 'winston';
-import { createServerLog, logLine } from '../../src/remote/server-log';
+import { createServerLog, isLogLevelEnabled, logLine, SERVER_LOG_LEVELS } from '../../src/remote/server-log';
 
 function capture(json: boolean): { log: ReturnType<typeof createServerLog>; lines: string[] } {
   const lines: string[] = [];
@@ -105,6 +105,35 @@ describe('server log lines', () => {
       expect(lines).toHaveLength(1);
       expect(withoutTime(added[0])).toBe(withoutTime(lines[0]));
       expect(JSON.parse(json.lines[0] ?? '{}')).toMatchObject({ level: 'info', message: 'call', keyword: 'echo' });
+    });
+  });
+
+  describe('isLogLevelEnabled, the per-call level check', () => {
+    const levels = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly', 'nonsense'];
+
+    test("agrees with winston's isLevelEnabled for every logger level, transport level and asked level", () => {
+      for (const loggerLevel of SERVER_LOG_LEVELS) {
+        for (const transportLevel of [undefined, 'error', 'info', 'debug']) {
+          const { log } = capture(false);
+          log.level = loggerLevel === 'silent' ? 'error' : loggerLevel;
+          const [transport] = log.transports;
+          if (transport) transport.level = transportLevel;
+          for (const level of levels) {
+            expect([loggerLevel, transportLevel, level, isLogLevelEnabled(log, level)]).toEqual([loggerLevel, transportLevel, level, log.isLevelEnabled(level)]);
+          }
+        }
+      }
+    });
+
+    test('follows a transport added later and a JSON logger', () => {
+      const { log } = capture(false);
+      log.level = 'info';
+      expect(isLogLevelEnabled(log, 'debug')).toBe(false);
+      log.add(new winston.transports.Stream({ stream: new Writable({ write: (_chunk, _encoding, done) => done() }), level: 'debug' }));
+      expect(isLogLevelEnabled(log, 'debug')).toBe(log.isLevelEnabled('debug'));
+      const json = capture(true);
+      expect(isLogLevelEnabled(json.log, 'debug')).toBe(false);
+      expect(isLogLevelEnabled(json.log, 'info')).toBe(true);
     });
   });
 });
