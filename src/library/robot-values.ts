@@ -25,13 +25,18 @@ export function integerFromText(value: unknown): unknown {
  * arguments, which the binding converted to their declared types.
  */
 export function robotArguments<T>(args: BoundArguments): T {
-  // A loop, not fromEntries(entries().map()): every keyword call runs this (Qemu Init twice, over ~40 names).
+  // A loop, not fromEntries(entries().map()): every keyword call runs this (Qemu Init over ~50 names).
   const restored: Record<string, unknown> = {};
   for (const name of Object.keys(args)) {
-    const value = args[name] === '' ? null : args[name];
+    const value = robotValue(args[name]);
     // As fromEntries did: a name `__proto__` stays an own data property.
     if (name === '__proto__') Object.defineProperty(restored, name, { value, enumerable: true, writable: true, configurable: true });
     else restored[name] = value;
   }
   return restored as T;
+}
+
+/** One bound argument with Robot's None restored (`robotArguments`). */
+export function robotValue(value: unknown): unknown {
+  return value === '' ? null : value;
 }

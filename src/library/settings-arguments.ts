@@ -4,7 +4,7 @@
  */
 import { parseSettings, SETTING_DESCRIPTORS, type QemuSettings, type SettingDescriptor, type SettingKind } from '../qemu';
 import type { BoundArguments, ParameterDefinition } from '../remote/library';
-import { integerFromText, robotArguments, robotBool } from './robot-values';
+import { integerFromText, robotBool, robotValue } from './robot-values';
 
 const ROBOT_TYPES: Readonly<Record<SettingKind, string>> = {
   bool: 'bool | None',
@@ -46,6 +46,11 @@ export function settingsFromText(options: Readonly<Record<string, unknown>>, whe
 
 /** The settings given to a keyword; None (or Robot's empty text for it) means not given. */
 export function settingsFromArguments(args: BoundArguments, where: string): Partial<QemuSettings> {
-  const given = robotArguments<BoundArguments>(args);
-  return settingsFromText(Object.fromEntries(SETTING_DESCRIPTORS.map((setting) => [setting.key, given[setting.key]])), where);
+  // Only the given ones: every `Qemu Init` has all ~40 bound, nearly all None.
+  const given: Record<string, unknown> = {};
+  for (const setting of SETTING_DESCRIPTORS) {
+    const value = robotValue(args[setting.key]);
+    if (value !== null && value !== undefined) given[setting.key] = value;
+  }
+  return settingsFromText(given, where);
 }

@@ -72,17 +72,18 @@ function component(text: string): string {
 /** One VM instance's artifact directory; `files` maps relative names (may contain one `/`) to contents. */
 export class ArtifactDirectory {
   private path: string | undefined;
-  private readonly name: string;
+  private readonly number: number;
 
-  constructor(label: string) {
+  constructor(private readonly label: string) {
     instances += 1;
-    this.name = `${component(label)}-${instances}`;
+    this.number = instances;
   }
 
   /** Replaces what was saved before with `files`; returns the directory. */
   save(files: ReadonlyMap<string, string>): string {
     this.remove();
-    const dir = join(artifactRoot(), this.name);
+    // Named here, not when made: every `Qemu Init` makes one, few VMs ever save artifacts.
+    const dir = join(artifactRoot(), `${component(this.label)}-${this.number}`);
     mkdirSync(dir, { mode: 0o700 });
     this.path = dir;
     saved += 1;
