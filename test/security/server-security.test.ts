@@ -142,7 +142,8 @@ describe('HTTP Basic auth', () => {
 
   test('a wrong user, a wrong password, no header or a malformed one: 401, nothing run, no secret logged', async () => {
     const node = { host: 'localhost', transport: 'local' };
-    const calls = `[('qemu_init', [${JSON.stringify(node)}], {'qemu_id': 245, 'img': '/opt/boot/vmlinuz', 'bin_path': ${JSON.stringify(fakeBin)}}), ('qemu_version', [], None)]`;
+    // An id no other test file uses: the sessions' end looks for a VM on it (this host), and would remove another's.
+    const calls = `[('qemu_init', [${JSON.stringify(node)}], {'qemu_id': 247, 'img': '/opt/boot/vmlinuz', 'bin_path': ${JSON.stringify(fakeBin)}}), ('qemu_version', [], None)]`;
     const base64 = (text: string): string => Buffer.from(text).toString('base64');
     const headers = [
       undefined,
