@@ -11,8 +11,8 @@
  *   npx tsc -p tsconfig.bench.json && node dist-bench/bench/remote-throughput.js [seconds-per-run] [rounds]
  *
  * BENCH_QUICK=1: half a second per run, one round (a smoke test of the bench, not figures). Per run: server
- * CPU per call (utime + stime of its process over the run / calls), allocations per call (V8 GC records in
- * the server process; ours and the floor), calls/s, p50 and p99 latency; each figure is the best of the
+ * CPU per call (utime + stime of its process over the run / calls), allocations and GC pause per call and the
+ * longest GC pause (V8 GC records in the server process; ours and the floor), calls/s, p50 and p99 latency; each figure is the best of the
  * rounds. Ratios are of one run. BENCH_BASELINE=/other/checkout/dist-bench/bench adds that build's server as
  * `base`, interleaved with the others, for a before/after of one run. PythonRemoteServer: PYTHON_REMOTE_SERVER=/path/to/robotremoteserver.py,
  * else an importable `robotremoteserver`, else the copy pabot ships; the 2019 QemuUtils.py: QEMU_UTILS_2019,
@@ -41,6 +41,9 @@ interface Measurement {
   calls: number;
   cpuUsPerCall: number;
   allocatedKbPerCall?: number;
+  /** The server's GC pauses per call, and its longest pause of the run (ours and the floor). */
+  gcPauseUsPerCall?: number;
+  longestGcPauseMs?: number;
   callsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -51,8 +54,8 @@ interface Target {
   pid: number;
   /** URL for client `index` (ours gives each client a session of its own, as each Robot suite has). */
   url: (index: number) => string;
-  /** Allocations counted in the server process; undefined where not measurable. */
-  allocations?: { begin(): void; end(): Promise<number> };
+  /** Allocations and GC pauses counted in the server process; undefined where not measurable. */
+  allocations?: { begin(): void; end(): Promise<Partial<BenchServerReply>> };
   stop(): void;
 }
 
@@ -100,7 +103,7 @@ async function measure(target: Target, mode: Mode, clients: number, seconds: num
   target.allocations?.begin();
   const perClient = await running;
   const cpu = cpuSeconds(target.pid) - cpuAtStart;
-  const allocated = await target.allocations?.end();
+  const counted = await target.allocations?.end();
   const latencies = perClient.flat().sort((a, b) => a - b);
   const calls = latencies.length;
   return {
@@ -109,7 +112,9 @@ async function measure(target: Target, mode: Mode, clients: number, seconds: num
     clients,
     calls,
     cpuUsPerCall: (cpu / calls) * 1e6,
-    ...(allocated !== undefined ? { allocatedKbPerCall: allocated / calls / 1024 } : {}),
+    ...(counted?.allocatedBytes !== undefined ? { allocatedKbPerCall: counted.allocatedBytes / calls / 1024 } : {}),
+    ...(counted?.gcPauseUs !== undefined ? { gcPauseUsPerCall: counted.gcPauseUs / calls } : {}),
+    ...(counted?.longestGcPauseUs !== undefined ? { longestGcPauseMs: counted.longestGcPauseUs / 1000 } : {}),
     callsPerSecond: calls / seconds,
     p50Ms: percentile(latencies, 0.5) * 1000,
     p99Ms: percentile(latencies, 0.99) * 1000,
@@ -134,7 +139,8 @@ async function startNodeServer(server: 'ours' | 'base' | 'floor', args: string[]
     allocations: {
       begin: () => child.send('begin'),
       end: () => new Promise((resolve) => {
-        child.once('message', (reply) => resolve((reply as BenchServerReply).allocatedBytes));
+        // A BENCH_BASELINE build may predate the GC figures: they are then left out.
+        child.once('message', (reply) => resolve(reply as Partial<BenchServerReply>));
         child.send('end');
       }),
     },
@@ -238,12 +244,20 @@ function best(all: Measurement[]): Measurement {
   const [first] = measurements;
   if (!first) throw new Error('no measurement');
   const least = (pick: (m: Measurement) => number): number => Math.min(...measurements.map(pick));
-  const allocated = measurements.map((m) => m.allocatedKbPerCall).filter((kb): kb is number => kb !== undefined);
+  const leastOf = (pick: (m: Measurement) => number | undefined): number | undefined => {
+    const values = measurements.map(pick).filter((value): value is number => value !== undefined);
+    return values.length > 0 ? Math.min(...values) : undefined;
+  };
+  const allocated = leastOf((m) => m.allocatedKbPerCall);
+  const gcPause = leastOf((m) => m.gcPauseUsPerCall);
+  const longestGcPause = leastOf((m) => m.longestGcPauseMs);
   return {
     ...first,
     calls: Math.max(...measurements.map((m) => m.calls)),
     cpuUsPerCall: least((m) => m.cpuUsPerCall),
-    ...(allocated.length > 0 ? { allocatedKbPerCall: Math.min(...allocated) } : {}),
+    ...(allocated !== undefined ? { allocatedKbPerCall: allocated } : {}),
+    ...(gcPause !== undefined ? { gcPauseUsPerCall: gcPause } : {}),
+    ...(longestGcPause !== undefined ? { longestGcPauseMs: longestGcPause } : {}),
     callsPerSecond: Math.max(...measurements.map((m) => m.callsPerSecond)),
     p50Ms: least((m) => m.p50Ms),
     p99Ms: least((m) => m.p99Ms),
@@ -252,8 +266,9 @@ function best(all: Measurement[]): Measurement {
 
 function row(m: Measurement): string {
   const kb = m.allocatedKbPerCall === undefined ? 'n/a' : m.allocatedKbPerCall.toFixed(1);
+  const gc = m.gcPauseUsPerCall === undefined ? 'n/a' : `${m.gcPauseUsPerCall.toFixed(1)} (${m.longestGcPauseMs?.toFixed(1) ?? '?'})`;
   return (
-    `| ${m.mode} | ${m.server} | ${m.clients} | ${m.cpuUsPerCall.toFixed(0)} | ${kb} | ${m.callsPerSecond.toFixed(0)} | ` +
+    `| ${m.mode} | ${m.server} | ${m.clients} | ${m.cpuUsPerCall.toFixed(0)} | ${kb} | ${gc} | ${m.callsPerSecond.toFixed(0)} | ` +
     `${m.p50Ms.toFixed(2)} | ${m.p99Ms.toFixed(2)} |`
   );
 }
@@ -311,8 +326,8 @@ async function main(): Promise<void> {
     }
   }
 
-  console.log('| keyword | server | clients | CPU us/call | KB allocated/call | calls/s | p50 ms | p99 ms |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| keyword | server | clients | CPU us/call | KB allocated/call | GC pause us/call (longest ms) | calls/s | p50 ms | p99 ms |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const measurement of results) console.log(row(measurement));
   const at = (server: ServerName, mode: Mode, clients: number): Measurement | undefined =>
     results.find((m) => m.server === server && m.mode === mode && m.clients === clients);

@@ -8,7 +8,8 @@
  *                                                  bytes of RESPONSE_FILE
  *
  * Prints `{"port": N}` once listening. Over the IPC channel, `begin` starts counting allocations and `end`
- * answers `{ allocatedBytes }`: bytes freed by every GC in between plus the heap's growth (V8's GCProfiler).
+ * answers `{ allocatedBytes, gcPauseUs, longestGcPauseUs }`: bytes freed by every GC in between plus the
+ * heap's growth, and the GC pauses (V8's GCProfiler).
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -21,9 +22,13 @@ import { createServerLog } from '../../src/remote/server-log';
 
 export interface BenchServerReply {
   allocatedBytes: number;
+  /** The server's GC pauses over the run, summed and the longest, in microseconds (GCProfiler's `cost`). */
+  gcPauseUs: number;
+  longestGcPauseUs: number;
 }
 
 interface GcRecord {
+  cost: number;
   beforeGC: { heapStatistics: { usedHeapSize: number } };
   afterGC: { heapStatistics: { usedHeapSize: number } };
 }
@@ -43,8 +48,14 @@ function end(): BenchServerReply {
   const statistics = ((profiler?.stop() as { statistics?: GcRecord[] } | undefined)?.statistics ?? []) as GcRecord[];
   profiler = undefined;
   let freed = 0;
-  for (const gc of statistics) freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
-  return { allocatedBytes: freed + usedAtEnd - usedAtBegin };
+  let gcPauseUs = 0;
+  let longestGcPauseUs = 0;
+  for (const gc of statistics) {
+    freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
+    gcPauseUs += gc.cost;
+    longestGcPauseUs = Math.max(longestGcPauseUs, gc.cost);
+  }
+  return { allocatedBytes: freed + usedAtEnd - usedAtBegin, gcPauseUs, longestGcPauseUs };
 }
 
 async function listen(kind: string, responseFile: string | undefined): Promise<number> {
