@@ -13,12 +13,22 @@ import { closeAllTransports } from '../../src/node';
 import { createQemuLibrary } from '../../src/library/qemu-library';
 import { startRemoteServer, type RemoteServer } from '../../src/remote';
 import { captureServerLog, waitFor, type CapturedServerLog } from '../support/servers';
-import { describeWithTestbed } from '../support/testbed';
+import { describeWithTestbed, type TestbedInfo } from '../support/testbed';
 import { kernelvmSettings, leftovers, vmNodeDict, vmProcesses } from '../support/vm';
 
 const execFileAsync = promisify(execFile);
 const SUITE = join(__dirname, '..', 'fixtures', 'robot', 'client-gone.robot');
 const ID = 95;
+
+/**
+ * The guest kernel waits 60 s before it mounts its root, so the boot is still under way when the 8-s
+ * [Timeout] fires however fast the bed is: with nothing to wait for, a fast TCG boot reached the guest's
+ * testpmd (no NICs, so it exits and the guest powers down) and Qemu Start failed before the timeout.
+ */
+function holdBootSettings(bed: TestbedInfo): Record<string, unknown> {
+  const settings = kernelvmSettings(bed);
+  return { ...settings, kernel_args: `${String(settings.kernel_args)} rootdelay=60` };
+}
 
 describeWithTestbed('Robot [Timeout] during a real Qemu Start', (testbed) => {
   let server: RemoteServer | undefined;
@@ -45,7 +55,7 @@ describeWithTestbed('Robot [Timeout] during a real Qemu Start', (testbed) => {
     const bed = testbed();
     expect(leftovers(ID)).toEqual([]);
     const variables = join(workDir, 'variables.json');
-    writeFileSync(variables, JSON.stringify({ URL: server?.url, NODE: vmNodeDict(), QEMU_ID: ID, KERNEL: bed.kernel, SETTINGS: kernelvmSettings(bed), TIMEOUT: '8 seconds' }));
+    writeFileSync(variables, JSON.stringify({ URL: server?.url, NODE: vmNodeDict(), QEMU_ID: ID, KERNEL: bed.kernel, SETTINGS: holdBootSettings(bed), TIMEOUT: '8 seconds' }));
     const run = await execFileAsync('python3', ['-m', 'robot', '--outputdir', workDir, '--variablefile', variables, SUITE], { timeout: 120_000 }).then(
       ({ stdout }) => ({ rc: 0, stdout }),
       (error: { code?: number; stdout?: string }) => ({ rc: error.code ?? -1, stdout: error.stdout ?? '' }),
