@@ -26,8 +26,7 @@ const ID = 95;
  * testpmd (no NICs, so it exits and the guest powers down) and Qemu Start failed before the timeout.
  */
 function holdBootSettings(bed: TestbedInfo): Record<string, unknown> {
-  const settings = kernelvmSettings(bed);
-  return { ...settings, kernel_args: `${String(settings.kernel_args)} rootdelay=60` };
+  return { ...kernelvmSettings(bed), kernel_args: `${bed.kernelExtraArgs} rootdelay=60` };
 }
 
 describeWithTestbed('Robot [Timeout] during a real Qemu Start', (testbed) => {
